@@ -1,0 +1,42 @@
+# Consilium: web client + server in one image.
+#
+#   docker build -t consilium .
+#   docker compose up        (see docker-compose.yml)
+
+# ---- web client --------------------------------------------------------------
+FROM node:20-bookworm AS web
+WORKDIR /src/web-client
+# Manifests first, so the npm layer is reused while only sources change.
+COPY web-client/package.json web-client/package-lock.json ./
+RUN npm ci
+COPY web-client/ ./
+RUN npm run build
+
+# ---- server ------------------------------------------------------------------
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --bin consilium
+
+# ---- runtime -----------------------------------------------------------------
+FROM debian:bookworm-slim
+# ca-certificates: TLS to managed Postgres/Redis. (The server links no libpq or
+# OpenSSL today; add libpq5 / libssl3 here if that changes.)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+RUN groupadd --system consilium \
+    && useradd --system --gid consilium --home-dir /srv/consilium --shell /usr/sbin/nologin consilium
+COPY --from=build /src/target/release/consilium /usr/local/bin/consilium
+COPY --from=web /src/web-client/dist /srv/consilium/web
+ENV STATIC_DIR=/srv/consilium/web \
+    BIND_ADDR=0.0.0.0:8080 \
+    LOG_FORMAT=json \
+    APP_ENV=production
+WORKDIR /srv/consilium
+USER consilium
+EXPOSE 8080
+# No HEALTHCHECK: the slim image has no curl, and the binary has no probe
+# command; orchestrators can probe the HTTP port instead.
+ENTRYPOINT ["consilium"]
+CMD ["serve"]

@@ -1,0 +1,17 @@
+drop table if exists audit_events;
+drop function if exists audit_events_append_only();
+drop table if exists referrals;
+drop table if exists consult_consultants;
+drop table if exists consults;
+drop table if exists cases;
+drop table if exists patients;
+drop table if exists messages;
+drop table if exists conversation_reads;
+drop table if exists conversation_participants;
+drop table if exists conversations;
+drop table if exists team_members;
+drop table if exists teams;
+drop table if exists refresh_tokens;
+drop table if exists sessions;
+drop table if exists users;
+drop function if exists set_updated_at();

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Consilium's whole test suite, as CI runs it (.ci/run):
+#
+#   bash scripts/test.sh
+#
+# Stages: services, rustfmt, clippy, web client (install, build, unit tests),
+# cargo build, Rust tests (nextest, else cargo test), browser end-to-end tests.
+# Stops at the first failure with a non-zero exit.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "${repo}"
+
+stage() { printf '\n==> %s\n' "$*"; }
+
+# Tests find their throwaway databases and Redis here; callers may point them
+# elsewhere.
+export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379}
+# Browsers cannot be downloaded here; npm packages that try on install must not.
+export PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+target_dir=${CARGO_TARGET_DIR:-${repo}/target}
+has_web_client=0
+[[ -f web-client/package.json ]] && has_web_client=1
+
+# Does web-client/package.json define this npm script?
+has_npm_script() {
+  (cd web-client && node -e 'process.exit((require("./package.json").scripts || {})[process.argv[1]] ? 0 : 1)' "$1")
+}
+
+as_root() {
+  if [[ ${EUID} -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# ------------------------------------------------------------------------
+# End-to-end browser tests (the spot for them).
+#
+# Run once, after the Rust tests, and only when web-client/package.json has
+# an "e2e" script. The script owns its set-up (e.g. Playwright's webServer
+# starting the server); it gets:
+#   CONSILIUM_BIN   the debug `consilium` binary built above
+#   CHROME_BIN      Debian's Chromium (browsers can't be downloaded here;
+#                   point Playwright's executablePath / launch options at it)
+#   TEST_DATABASE_URL, TEST_REDIS_URL
+# ------------------------------------------------------------------------
+run_browser_tests() {
+  if [[ ${has_web_client} -eq 0 ]] || ! has_npm_script e2e; then
+    echo "no \"e2e\" script in web-client/package.json; skipping browser tests"
+    return 0
+  fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    echo "installing Debian's chromium for the browser tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    # Recommends pull in printing and desktop bits a headless run never uses.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
+  fi
+  export CHROME_BIN=/usr/bin/chromium
+  export CONSILIUM_BIN="${target_dir}/debug/consilium"
+  (cd web-client && npm run e2e)
+}
+
+stage "services (PostgreSQL, Redis)"
+DATABASE_URL=${TEST_DATABASE_URL} REDIS_URL=${TEST_REDIS_URL} bash scripts/services.sh
+
+stage "cargo fmt --check"
+cargo fmt --all -- --check
+
+stage "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+if [[ ${has_web_client} -eq 1 ]]; then
+  stage "web client: npm ci"
+  (cd web-client && npm ci)
+
+  stage "web client: npm run build"
+  (cd web-client && npm run build)
+
+  stage "web client: npm test"
+  if has_npm_script test; then
+    # CI=true keeps test runners (vitest) from entering watch mode on a TTY.
+    (cd web-client && CI="${CI:-true}" npm test)
+  else
+    echo "WARNING: no \"test\" script in web-client/package.json; no web client tests ran"
+  fi
+else
+  stage "web client"
+  echo "web-client/package.json not found; skipping the web client"
+fi
+
+# Integration tests start the real binary, which must exist before they run.
+stage "cargo build --workspace --bins"
+cargo build --workspace --bins
+
+stage "Rust tests"
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "cargo-nextest not found; trying: cargo install cargo-nextest --locked"
+  cargo install cargo-nextest --locked ||
+    echo "could not install cargo-nextest; falling back to cargo test"
+fi
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace
+else
+  cargo test --workspace
+fi
+
+stage "browser end-to-end tests"
+run_browser_tests
+
+stage "all tests passed"

@@ -1,0 +1,8 @@
+//! Who the caller is: passwords, tokens, sessions and the request extractor.
+
+mod extractor;
+pub mod jwt;
+pub mod password;
+pub mod sessions;
+
+pub use extractor::{AuthUser, ClientMeta};

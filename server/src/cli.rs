@@ -1,0 +1,101 @@
+//! Subcommands of the `consilium` binary (spec section 5).
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use consilium_shared::users::{CreateUserRequest, PlatformRole};
+
+use crate::config::Config;
+use crate::startup::Application;
+use crate::{db, seed, telemetry};
+
+/// Consilium: realtime collaboration server for expert-led doctor teams.
+#[derive(Debug, Parser)]
+#[command(name = "consilium", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a platform admin; the password comes from CONSILIUM_ADMIN_PASSWORD or stdin.
+    CreateAdmin {
+        /// Login name of the new admin.
+        #[arg(long)]
+        username: String,
+        /// Name shown in the UI.
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+    },
+    /// Fill an empty database with a demo world (two expert teams, in Chinese). Safe to re-run.
+    SeedDemo,
+}
+
+/// Runs `cli` to completion.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let applied = db::run_migrations(&config.database_url).await?;
+            println!(
+                "applied {} migration(s){}",
+                applied.len(),
+                if applied.is_empty() { "" } else { ":" }
+            );
+            for m in applied {
+                println!("  {m}");
+            }
+        }
+        Command::CreateAdmin { username, display_name } => {
+            let password = match std::env::var("CONSILIUM_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    eprintln!("password for {username} (from stdin):");
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .context("reading the password from stdin")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            db::run_migrations(&config.database_url).await?;
+            let pool = db::pool(&config.database_url, 2)?;
+            let mut conn = pool.get().await?;
+            let req = CreateUserRequest {
+                username: username.clone(),
+                display_name,
+                password,
+                role: Some(PlatformRole::Admin),
+                title: None,
+                institution: None,
+                care_level: None,
+                specialties: None,
+            };
+            crate::users::create_user(&mut conn, None, req, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created admin {username}");
+        }
+        Command::SeedDemo => {
+            db::run_migrations(&config.database_url).await?;
+            let pool = db::pool(&config.database_url, 2)?;
+            let outcome = seed::seed_demo(&pool).await?;
+            println!("{outcome}");
+        }
+    }
+    Ok(())
+}

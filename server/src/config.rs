@@ -1,0 +1,269 @@
+//! Settings read once from the environment at start-up (spec section 5).
+//!
+//! A missing or malformed variable is a start-up error that names the variable,
+//! never a panic deep inside a request.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    /// A variable is set to something unusable.
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Whether the server runs for development or for real patients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Local development: a fixed JWT secret is allowed.
+    Dev,
+    /// Production: every secret must be given.
+    Production,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (development).
+    Pretty,
+    /// One JSON object per line (production, log shippers).
+    Json,
+}
+
+/// The admin created at start-up when the database has no users at all.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    /// Username of the admin.
+    pub username: String,
+    /// Initial password.
+    pub password: String,
+}
+
+/// Everything the server needs to know about its surroundings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Postgres connection string.
+    pub database_url: String,
+    /// Redis connection string; `None` runs a single node with in-process fan-out.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so several deployments (or test
+    /// runs) can share one Redis: pub/sub ignores database numbers.
+    pub redis_prefix: String,
+    /// Address to listen on; port 0 picks a free one (tests).
+    pub bind_addr: SocketAddr,
+    /// HMAC secret for access tokens.
+    pub jwt_secret: String,
+    /// Lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of an unused refresh token.
+    pub refresh_token_ttl: Duration,
+    /// Browser origins allowed to open the websocket.
+    pub allowed_origins: Vec<String>,
+    /// Built web client, served at `/`.
+    pub static_dir: Option<PathBuf>,
+    /// Admin to create when no user exists.
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// Development or production.
+    pub app_env: AppEnv,
+    /// Log output format.
+    pub log_format: LogFormat,
+    /// Largest number of Postgres connections this node opens.
+    pub db_pool_size: usize,
+    /// HTTP worker threads; `None` uses one per core.
+    pub http_workers: Option<usize>,
+}
+
+/// The secret used in development when `JWT_SECRET` is unset; refused in production.
+const DEV_JWT_SECRET: &str = "consilium-development-secret-do-not-use-in-production";
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests can supply variables
+    /// without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let app_env = match get("APP_ENV").as_deref() {
+            None | Some("dev") | Some("development") => AppEnv::Dev,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "APP_ENV",
+                    reason: format!("expected dev or production, got {other:?}"),
+                });
+            }
+        };
+        let database_url = get("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                reason: "expected a postgres:// URL".into(),
+            });
+        }
+        let redis_url = get("REDIS_URL");
+        if let Some(url) = &redis_url {
+            redis::Client::open(url.as_str()).map_err(|e| ConfigError::Invalid {
+                name: "REDIS_URL",
+                reason: e.to_string(),
+            })?;
+        }
+        let bind_addr = match get("BIND_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(addr) => addr.parse().map_err(|e| ConfigError::Invalid {
+                name: "BIND_ADDR",
+                reason: format!("{e} (expected host:port, e.g. 127.0.0.1:8080)"),
+            })?,
+        };
+        let jwt_secret = match (get("JWT_SECRET"), app_env) {
+            (Some(secret), _) if secret.len() < 32 => {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_SECRET",
+                    reason: "must be at least 32 characters".into(),
+                });
+            }
+            (Some(secret), _) => secret,
+            (None, AppEnv::Dev) => DEV_JWT_SECRET.to_owned(),
+            (None, AppEnv::Production) => return Err(ConfigError::Missing("JWT_SECRET")),
+        };
+        let allowed_origins = get("ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let static_dir = get("STATIC_DIR").map(PathBuf::from);
+        if let Some(dir) = &static_dir
+            && !dir.is_dir()
+        {
+            return Err(ConfigError::Invalid {
+                name: "STATIC_DIR",
+                reason: format!("{} is not a directory", dir.display()),
+            });
+        }
+        let bootstrap_admin = match (get("BOOTSTRAP_ADMIN_USERNAME"), get("BOOTSTRAP_ADMIN_PASSWORD")) {
+            (Some(username), Some(password)) => Some(BootstrapAdmin { username, password }),
+            (None, None) => None,
+            (Some(_), None) => return Err(ConfigError::Missing("BOOTSTRAP_ADMIN_PASSWORD")),
+            (None, Some(_)) => return Err(ConfigError::Missing("BOOTSTRAP_ADMIN_USERNAME")),
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            None if app_env == AppEnv::Production => LogFormat::Json,
+            None => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "LOG_FORMAT",
+                    reason: format!("expected json or pretty, got {other:?}"),
+                });
+            }
+        };
+        let access_token_ttl =
+            Duration::from_secs(parse_or(get("ACCESS_TOKEN_TTL_SECS"), "ACCESS_TOKEN_TTL_SECS", 900)?);
+        let refresh_token_ttl = Duration::from_secs(parse_or(
+            get("REFRESH_TOKEN_TTL_SECS"),
+            "REFRESH_TOKEN_TTL_SECS",
+            30 * 24 * 3600,
+        )?);
+        let db_pool_size = parse_or(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 16)?;
+        let http_workers = get("HTTP_WORKERS")
+            .map(|v| parse_or(Some(v), "HTTP_WORKERS", 1))
+            .transpose()?;
+        let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| "consilium".to_owned());
+
+        Ok(Self {
+            database_url,
+            redis_url,
+            redis_prefix,
+            bind_addr,
+            jwt_secret,
+            access_token_ttl,
+            refresh_token_ttl,
+            allowed_origins,
+            static_dir,
+            bootstrap_admin,
+            app_env,
+            log_format,
+            db_pool_size,
+            http_workers,
+        })
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(value: Option<String>, name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match value {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn database_url_is_required_and_named() {
+        let err = config(&[]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret() {
+        let err = config(&[("DATABASE_URL", "postgres://x/y"), ("APP_ENV", "production")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn malformed_bind_addr_is_named() {
+        let err = config(&[("DATABASE_URL", "postgres://x/y"), ("BIND_ADDR", "nope")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("BIND_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn defaults_and_origins() -> Result<(), ConfigError> {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("ALLOWED_ORIGINS", "http://a.example, https://b.example/ ,"),
+        ])?;
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.allowed_origins, vec!["http://a.example", "https://b.example"]);
+        assert!(c.redis_url.is_none());
+        assert_eq!(c.app_env, AppEnv::Dev);
+        Ok(())
+    }
+}

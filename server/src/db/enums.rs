@@ -1,0 +1,37 @@
+//! The text columns that hold shared enums, and their spellings in the database.
+//!
+//! The database keeps them as checked `text` (readable in psql, easy to extend
+//! in a migration); this is the single mapping between the two.
+
+/// A shared enum stored as a text column.
+pub trait DbEnum: Sized + Copy {
+    /// The spelling in the database.
+    fn as_db(self) -> &'static str;
+    /// Reads the database spelling; an unknown one means the schema and the code disagree.
+    fn from_db(raw: &str) -> anyhow::Result<Self>;
+}
+
+macro_rules! db_enum {
+    ($ty:path { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl DbEnum for $ty {
+            fn as_db(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+            fn from_db(raw: &str) -> anyhow::Result<Self> {
+                match raw {
+                    $($text => Ok(Self::$variant),)*
+                    other => Err(anyhow::anyhow!(concat!("unknown ", stringify!($ty), " {:?} in the database"), other)),
+                }
+            }
+        }
+    };
+}
+
+use consilium_shared::{
+    teams::TeamRole,
+    users::{CareLevel, PlatformRole},
+};
+
+db_enum!(PlatformRole { Admin => "admin", User => "user" });
+db_enum!(CareLevel { Tertiary => "tertiary", Secondary => "secondary", Primary => "primary", Village => "village" });
+db_enum!(TeamRole { Lead => "lead", Specialist => "specialist", Grassroots => "grassroots", Assistant => "assistant" });

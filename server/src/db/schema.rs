@@ -1,0 +1,236 @@
+// @generated-style diesel table definitions, kept in step with `migrations/` by hand
+// and checked against the live database by the `schema_matches_migrations` test.
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        detail -> Jsonb,
+        ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        patient_id -> Uuid,
+        title -> Text,
+        summary -> Text,
+        status -> Text,
+        priority -> Text,
+        assignee_id -> Nullable<Uuid>,
+        source -> Text,
+        created_by -> Uuid,
+        conversation_id -> Uuid,
+        decline_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consult_consultants (consult_id, user_id) {
+        consult_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    consults (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        requested_by -> Uuid,
+        question -> Text,
+        urgency -> Text,
+        status -> Text,
+        opinion -> Nullable<Jsonb>,
+        decline_reason -> Nullable<Text>,
+        conversation_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversation_participants (conversation_id, user_id) {
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversation_reads (conversation_id, user_id) {
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+        last_read_seq -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        team_id -> Nullable<Uuid>,
+        direct_key -> Nullable<Text>,
+        last_seq -> Int8,
+        last_message_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        conversation_id -> Uuid,
+        seq -> Int8,
+        sender_id -> Uuid,
+        client_msg_id -> Text,
+        body -> Text,
+        reply_to_seq -> Nullable<Int8>,
+        mentions -> Array<Uuid>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        recalled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> Uuid,
+        name -> Text,
+        sex -> Text,
+        birth_date -> Nullable<Date>,
+        external_id -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        from_team_id -> Uuid,
+        to_team_id -> Uuid,
+        direction -> Text,
+        reason -> Text,
+        status -> Text,
+        target_case_id -> Uuid,
+        appointment_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        created_by -> Uuid,
+        conversation_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        issued_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        joined_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Uuid,
+        name -> Text,
+        specialty -> Text,
+        institution -> Text,
+        description -> Text,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        title -> Text,
+        institution -> Text,
+        care_level -> Text,
+        specialties -> Array<Text>,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(cases -> conversations (conversation_id));
+diesel::joinable!(cases -> patients (patient_id));
+diesel::joinable!(cases -> teams (team_id));
+diesel::joinable!(consult_consultants -> consults (consult_id));
+diesel::joinable!(consult_consultants -> users (user_id));
+diesel::joinable!(consults -> cases (case_id));
+diesel::joinable!(consults -> conversations (conversation_id));
+diesel::joinable!(conversation_participants -> conversations (conversation_id));
+diesel::joinable!(conversation_participants -> users (user_id));
+diesel::joinable!(conversation_reads -> conversations (conversation_id));
+diesel::joinable!(conversation_reads -> users (user_id));
+diesel::joinable!(conversations -> teams (team_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(messages -> users (sender_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    cases,
+    consult_consultants,
+    consults,
+    conversation_participants,
+    conversation_reads,
+    conversations,
+    messages,
+    patients,
+    referrals,
+    refresh_tokens,
+    sessions,
+    team_members,
+    teams,
+    users,
+);

@@ -1,0 +1,20 @@
+//! Consilium: realtime collaboration for expert-led doctor teams.
+//!
+//! `main.rs` only reads configuration and dispatches a subcommand; everything
+//! else lives here so the integration tests can build the same application.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod realtime;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod teams;
+pub mod telemetry;
+pub mod users;

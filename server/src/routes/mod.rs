@@ -1,0 +1,53 @@
+//! The HTTP surface: one file per resource, thin handlers that parse,
+//! authorize through the domain modules and map results.
+
+pub mod audit;
+pub mod auth;
+pub mod openapi;
+pub mod ops;
+pub mod teams;
+pub mod users;
+
+use actix_web::web;
+use base64::Engine;
+use consilium_shared::paging::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+
+use crate::error::ApiError;
+
+/// Registers every `/api/v1` route.
+pub fn api(cfg: &mut web::ServiceConfig) {
+    cfg.configure(auth::routes)
+        .configure(users::routes)
+        .configure(teams::routes)
+        .configure(audit::routes)
+        .route("/openapi.json", web::get().to(openapi::serve));
+}
+
+/// Validates `?limit=`: 1..=200, default 50.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE_LIMIT),
+        Some(l) if (1..=MAX_PAGE_LIMIT).contains(&l) => Ok(l),
+        Some(_) => Err(ApiError::Invalid(format!(
+            "limit: must be between 1 and {MAX_PAGE_LIMIT}"
+        ))),
+    }
+}
+
+/// Wraps a cursor value so clients treat it as opaque.
+pub fn encode_cursor(raw: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Reads a cursor made by [`encode_cursor`].
+pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
+    cursor
+        .map(|c| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ApiError::Invalid("cursor: malformed".into()))
+        })
+        .transpose()
+}

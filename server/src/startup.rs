@@ -1,0 +1,172 @@
+//! Start-up as a value: `Application::build` migrates, bootstraps and binds;
+//! `run_until_stopped` serves. Tests build it on port 0 and read `port()`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_files::{Files, NamedFile};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, middleware, web};
+use anyhow::Context;
+use consilium_shared::users::{CreateUserRequest, PlatformRole};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::{jwt::JwtKeys, password};
+use crate::config::Config;
+use crate::db::{self, schema::users};
+use crate::error::{self, ApiError};
+use crate::realtime::Realtime;
+use crate::routes;
+use crate::state::AppState;
+
+/// Largest JSON request body accepted; message bodies are at most 16,000
+/// characters, so this leaves room without inviting abuse.
+pub const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Migrates the database, creates the bootstrap admin if needed, connects
+    /// the realtime machinery and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        db::run_migrations(&config.database_url).await?;
+        let pool = db::pool(&config.database_url, config.db_pool_size)?;
+        if let Some(admin) = &config.bootstrap_admin {
+            bootstrap_admin(&pool, &admin.username, &admin.password).await?;
+        }
+        let realtime = Realtime::start(&config, pool.clone()).await?;
+        let state = AppState {
+            db: pool,
+            jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.access_token_ttl)),
+            config: Arc::new(config),
+            realtime,
+            dummy_password_hash: password::hash(uuid::Uuid::new_v4().to_string()).await?.into(),
+        };
+
+        let listener =
+            TcpListener::bind(state.config.bind_addr).with_context(|| format!("binding {}", state.config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("consilium")
+            .endpoint("/metrics")
+            .build()
+            .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+
+        let data = web::Data::new(state.clone());
+        let static_dir = state.config.static_dir.clone();
+        let mut server = HttpServer::new(move || {
+            let mut app = App::new()
+                .wrap(middleware::from_fn(request_id_header))
+                .wrap(TracingLogger::default())
+                .wrap(metrics.clone())
+                .app_data(data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_JSON_BODY_BYTES)
+                        .error_handler(error::json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .configure(routes::ops::routes)
+                .service(
+                    web::scope("/api/v1")
+                        .configure(routes::api)
+                        .default_service(web::to(not_found)),
+                );
+            if let Some(dir) = &static_dir {
+                let index = dir.join("index.html");
+                app = app.service(
+                    Files::new("/", dir)
+                        .index_file("index.html")
+                        .default_handler(fn_service(move |req: ServiceRequest| {
+                            let index = index.clone();
+                            async move {
+                                let (req, _) = req.into_parts();
+                                let file = NamedFile::open_async(&index).await?;
+                                let res = file.into_response(&req);
+                                Ok(ServiceResponse::new(req, res))
+                            }
+                        })),
+                );
+            }
+            app.default_service(web::to(not_found))
+        })
+        .listen(listener)?;
+        if let Some(workers) = state.config.http_workers {
+            server = server.workers(workers);
+        }
+        let server = server.run();
+        tracing::info!(port, "listening");
+        Ok(Self { port, server, state })
+    }
+
+    /// The bound port (useful when the configured port was 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, for tests that need to reach inside.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM), then drains.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.state.realtime.shutdown().await;
+        result
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such endpoint".into()))
+}
+
+/// Echoes the request id tracing-actix-web assigned, so a user's bug report
+/// can be matched to the server's log lines.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(id) = id.and_then(|id| actix_web::http::header::HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::HeaderName::from_static("x-request-id"), id);
+    }
+    Ok(res)
+}
+
+/// Creates the admin named by `BOOTSTRAP_ADMIN_*` when the database has no users yet.
+async fn bootstrap_admin(pool: &db::DbPool, username: &str, password: &str) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    let count: i64 = users::table.count().get_result(&mut conn).await?;
+    if count > 0 {
+        return Ok(());
+    }
+    let req = CreateUserRequest {
+        username: username.to_owned(),
+        display_name: "Administrator".to_owned(),
+        password: password.to_owned(),
+        role: Some(PlatformRole::Admin),
+        title: None,
+        institution: None,
+        care_level: None,
+        specialties: None,
+    };
+    match crate::users::create_user(&mut conn, None, req, None).await {
+        Ok(_) => {
+            tracing::info!(username, "created bootstrap admin");
+            Ok(())
+        }
+        // another node won the race
+        Err(ApiError::Conflict(_)) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("creating bootstrap admin: {e}")),
+    }
+}

@@ -1,0 +1,24 @@
+//! What every request handler can reach: the pool, the settings, the keys.
+
+use std::sync::Arc;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::realtime::Realtime;
+
+/// Shared application state; cheap to clone (everything inside is shared).
+#[derive(Clone)]
+pub struct AppState {
+    /// Postgres pool.
+    pub db: DbPool,
+    /// Settings read at start-up.
+    pub config: Arc<Config>,
+    /// Access-token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Live fan-out, presence and session control.
+    pub realtime: Realtime,
+    /// A valid argon2 hash of a random password, verified against when a login
+    /// names an unknown user so the response time does not reveal which names exist.
+    pub dummy_password_hash: Arc<str>,
+}

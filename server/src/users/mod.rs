@@ -1,0 +1,290 @@
+//! Accounts: creation, profile changes, deactivation, directory search.
+//!
+//! Used by the HTTP routes, the `create-admin` and `seed-demo` commands and the
+//! start-up bootstrap, so every path that makes a user applies the same rules.
+
+use consilium_shared::{
+    UserId,
+    users::{CareLevel, CreateUserRequest, PlatformRole, UpdateUserRequest, UserDto},
+};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::auth::{AuthUser, password, sessions::revoke_user_sessions};
+use crate::db::enums::DbEnum;
+use crate::db::models::{NewUser, User, UserChanges};
+use crate::db::schema::users;
+use crate::domain::{BoundedText, NewPassword, Username, parse_specialties};
+use crate::error::ApiError;
+
+/// A user's profile after validation.
+struct ValidProfile {
+    username: Username,
+    display_name: String,
+    password: NewPassword,
+    role: PlatformRole,
+    title: String,
+    institution: String,
+    care_level: CareLevel,
+    specialties: Vec<String>,
+}
+
+fn validate_new_user(req: CreateUserRequest) -> Result<ValidProfile, ApiError> {
+    Ok(ValidProfile {
+        username: Username::parse(&req.username)?,
+        display_name: BoundedText::parse(&req.display_name, "display_name", 1, 100)?.into_inner(),
+        password: NewPassword::parse(req.password, "password")?,
+        role: req.role.unwrap_or(PlatformRole::User),
+        title: BoundedText::parse(req.title.as_deref().unwrap_or(""), "title", 0, 100)?.into_inner(),
+        institution: BoundedText::parse(req.institution.as_deref().unwrap_or(""), "institution", 0, 200)?.into_inner(),
+        care_level: req.care_level.unwrap_or(CareLevel::Primary),
+        specialties: parse_specialties(req.specialties.unwrap_or_default())?,
+    })
+}
+
+/// Creates a user; `actor` is the admin doing it (`None` for the CLI and bootstrap).
+pub async fn create_user(
+    conn: &mut AsyncPgConnection,
+    actor: Option<UserId>,
+    req: CreateUserRequest,
+    ip: Option<&str>,
+) -> Result<User, ApiError> {
+    let profile = validate_new_user(req)?;
+    let hash = password::hash(profile.password.expose().to_owned()).await?;
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let user: User = diesel::insert_into(users::table)
+                .values(NewUser {
+                    id: Uuid::now_v7(),
+                    username: profile.username.as_str(),
+                    display_name: &profile.display_name,
+                    password_hash: &hash,
+                    role: profile.role.as_db(),
+                    title: &profile.title,
+                    institution: &profile.institution,
+                    care_level: profile.care_level.as_db(),
+                    specialties: &profile.specialties,
+                })
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await?;
+            audit::record(
+                conn,
+                AuditEntry::new(actor, "user_created", "user", user.id)
+                    .detail(json!({ "username": user.username, "role": user.role }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok(user)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Loads a user by id; 404 when absent.
+pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> Result<User, ApiError> {
+    users::table
+        .find(id.0)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// What a `PATCH /users/{id}` changed, so the caller can act on side effects.
+#[derive(Debug)]
+pub struct UpdateOutcome {
+    /// The user after the change.
+    pub user: User,
+    /// Sessions ended by an admin password reset.
+    pub revoked_sessions: Vec<consilium_shared::SessionId>,
+}
+
+/// Applies `req` to `target`: profile fields by the user themself or an admin,
+/// role and password only by an admin.
+pub async fn update_user(
+    conn: &mut AsyncPgConnection,
+    caller: &AuthUser,
+    target: UserId,
+    req: UpdateUserRequest,
+    ip: Option<&str>,
+) -> Result<UpdateOutcome, ApiError> {
+    let existing = find(conn, target).await?;
+    let is_self = caller.id() == target;
+    if !caller.is_admin() && !is_self {
+        return Err(ApiError::Forbidden("you may only change your own profile".into()));
+    }
+    if !caller.is_admin() && (req.role.is_some() || req.password.is_some()) {
+        return Err(ApiError::Forbidden(
+            "only an admin may change roles or reset passwords".into(),
+        ));
+    }
+    if req.role == Some(PlatformRole::User) && existing.is_admin() && is_self {
+        return Err(ApiError::Conflict("an admin cannot remove their own admin role".into()));
+    }
+    let password_hash = match req.password {
+        Some(p) => Some(password::hash(NewPassword::parse(p, "password")?.expose().to_owned()).await?),
+        None => None,
+    };
+    let changes = UserChanges {
+        display_name: req
+            .display_name
+            .map(|v| BoundedText::parse(&v, "display_name", 1, 100).map(BoundedText::into_inner))
+            .transpose()?,
+        title: req
+            .title
+            .map(|v| BoundedText::parse(&v, "title", 0, 100).map(BoundedText::into_inner))
+            .transpose()?,
+        institution: req
+            .institution
+            .map(|v| BoundedText::parse(&v, "institution", 0, 200).map(BoundedText::into_inner))
+            .transpose()?,
+        care_level: req.care_level.map(|c| c.as_db().to_owned()),
+        specialties: req.specialties.map(parse_specialties).transpose()?,
+        role: req.role.map(|r| r.as_db().to_owned()),
+        password_hash,
+        active: None,
+    };
+    let reset_password = changes.password_hash.is_some();
+    let changed_fields: Vec<&str> = [
+        ("display_name", changes.display_name.is_some()),
+        ("title", changes.title.is_some()),
+        ("institution", changes.institution.is_some()),
+        ("care_level", changes.care_level.is_some()),
+        ("specialties", changes.specialties.is_some()),
+        ("role", changes.role.is_some()),
+        ("password", reset_password),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if changed_fields.is_empty() {
+        return Ok(UpdateOutcome {
+            user: existing,
+            revoked_sessions: vec![],
+        });
+    }
+    let actor = caller.id();
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let user: User = diesel::update(users::table.find(target.0))
+                .set(&changes)
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await?;
+            let revoked_sessions = if reset_password {
+                revoke_user_sessions(conn, target, None, "password_reset").await?
+            } else {
+                vec![]
+            };
+            audit::record(
+                conn,
+                AuditEntry::new(Some(actor), "user_updated", "user", target)
+                    .detail(json!({ "fields": changed_fields, "role": changes.role }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok(UpdateOutcome { user, revoked_sessions })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Sets `active` on a user; deactivation also revokes every session.
+/// Returns the user and the revoked session ids.
+pub async fn set_active(
+    conn: &mut AsyncPgConnection,
+    caller: &AuthUser,
+    target: UserId,
+    active: bool,
+    ip: Option<&str>,
+) -> Result<(User, Vec<consilium_shared::SessionId>), ApiError> {
+    caller.require_admin()?;
+    if caller.id() == target && !active {
+        return Err(ApiError::Conflict("you cannot deactivate your own account".into()));
+    }
+    find(conn, target).await?;
+    let actor = caller.id();
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let user: User = diesel::update(users::table.find(target.0))
+                .set(users::active.eq(active))
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await?;
+            let revoked = if active {
+                vec![]
+            } else {
+                revoke_user_sessions(conn, target, None, "deactivated").await?
+            };
+            let action = if active { "user_reactivated" } else { "user_deactivated" };
+            audit::record(
+                conn,
+                AuditEntry::new(Some(actor), action, "user", target)
+                    .detail(json!({ "sessions_revoked": revoked.len() }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok((user, revoked))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Directory search by username, display name, institution or specialty, ordered
+/// by username; `after` is the last username of the previous page.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    q: Option<&str>,
+    include_inactive: bool,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserDto>, ApiError> {
+    let mut query = users::table
+        .select(User::as_select())
+        .order(users::username.asc())
+        .limit(limit)
+        .into_boxed();
+    if !include_inactive {
+        query = query.filter(users::active.eq(true));
+    }
+    if let Some(after) = after {
+        query = query.filter(users::username.gt(after.to_owned()));
+    }
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(q));
+        query = query.filter(
+            users::username
+                .ilike(pattern.clone())
+                .or(users::display_name.ilike(pattern.clone()))
+                .or(users::institution.ilike(pattern.clone()))
+                .or(users::title.ilike(pattern.clone()))
+                .or(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("array_to_string(specialties, ' ') ilike ")
+                        .bind::<diesel::sql_types::Text, _>(pattern),
+                ),
+        );
+    }
+    let rows: Vec<User> = query.load(conn).await?;
+    rows.iter().map(|u| u.to_dto().map_err(ApiError::from)).collect()
+}
+
+/// Escapes `%`, `_` and `\` so user input matches literally inside a LIKE pattern.
+pub fn escape_like(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,12 @@
+import { LoginPage } from './auth/LoginPage';
+import { useAuth } from './session';
+import { Shell } from './shell/Shell';
+
+export function App() {
+  const { session, endedReason } = useAuth();
+  return session === null ? (
+    <LoginPage sessionExpired={endedReason === 'expired'} />
+  ) : (
+    <Shell key={session.user.id} session={session} />
+  );
+}
