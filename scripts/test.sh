@@ -3,8 +3,9 @@
 #
 #   bash scripts/test.sh
 #
-# Stages: services, rustfmt, clippy, web client (install, build, unit tests),
-# cargo build, Rust tests (nextest, else cargo test), browser end-to-end tests.
+# Stages: services, rustfmt, clippy, generated TypeScript types up to date,
+# web client (install, build, unit tests), cargo build, Rust tests (nextest,
+# else cargo test), browser end-to-end tests.
 # Stops at the first failure with a non-zero exit.
 set -euo pipefail
 
@@ -68,6 +69,29 @@ cargo fmt --all -- --check
 
 stage "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+stage "generated TypeScript types are up to date"
+# ts-rs writes web-client/src/generated when the shared crate's tests run
+# (TS_RS_EXPORT_DIR in .cargo/config.toml). It never deletes a file, so clear
+# the old output first: a type removed in Rust then shows up as a deleted file.
+generated=web-client/src/generated
+find "${generated}" -maxdepth 1 -type f -name '*.ts' -delete 2>/dev/null || true
+cargo test -p consilium-shared --quiet
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  stale=0
+  git diff --exit-code -- "${generated}" || stale=1
+  untracked=$(git status --porcelain --untracked-files=all -- "${generated}" | grep '^??' || true)
+  if [[ -n ${untracked} ]]; then
+    printf '%s\n' "${untracked}"
+    stale=1
+  fi
+  if [[ ${stale} -ne 0 ]]; then
+    echo "generated TypeScript types are stale: run cargo test -p consilium-shared and commit" >&2
+    exit 1
+  fi
+else
+  echo "WARNING: not a git checkout; cannot check ${generated} against the committed types"
+fi
 
 if [[ ${has_web_client} -eq 1 ]]; then
   stage "web client: npm ci"

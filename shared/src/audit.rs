@@ -11,6 +11,7 @@ use crate::UserId;
 #[ts(export)]
 pub struct AuditEventDto {
     /// Monotonic id.
+    #[ts(type = "number")]
     pub id: i64,
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -58,6 +59,7 @@ pub struct AuditQuery {
     /// Page size, at most 200.
     #[serde(default)]
     #[ts(optional)]
+    #[ts(type = "number")]
     pub limit: Option<i64>,
     /// Cursor from the previous page.
     #[serde(default)]

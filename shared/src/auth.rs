@@ -24,6 +24,7 @@ pub struct TokenResponse {
     /// Exchange at `POST /auth/refresh` for a new pair; usable once.
     pub refresh_token: String,
     /// Seconds until the access token expires.
+    #[ts(type = "number")]
     pub expires_in: i64,
     /// The signed-in user.
     pub user: UserDto,

@@ -44,6 +44,7 @@ pub struct TeamDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<DateTime<Utc>>,
     /// Number of members.
+    #[ts(type = "number")]
     pub member_count: i64,
     /// The caller's role in the team, if a member.
     #[ts(optional)]
@@ -81,6 +82,7 @@ pub struct TeamDirectoryEntry {
     /// The chief expert's public profile.
     pub lead: UserDto,
     /// Number of members.
+    #[ts(type = "number")]
     pub member_count: i64,
 }
 

@@ -138,6 +138,7 @@ pub struct UserSearchQuery {
     /// Page size, at most 200.
     #[serde(default)]
     #[ts(optional)]
+    #[ts(type = "number")]
     pub limit: Option<i64>,
     /// Cursor from the previous page.
     #[serde(default)]

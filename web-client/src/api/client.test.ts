@@ -179,6 +179,20 @@ describe('silent refresh', () => {
     expect(auth.getState().session).toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2' });
   });
 
+  it('keeps the profile the refresh answer carries', async () => {
+    const renamed: UserDto = { ...user, display_name: '王建国', title: '主任医师（退休返聘）' };
+    const { client, auth, storage } = setup((call) => {
+      if (call.url === '/api/v1/auth/refresh') {
+        return json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900, user: renamed });
+      }
+      return call.auth === 'Bearer access-2' ? json(200, {}) : apiError(401, 'unauthorized', 'expired');
+    });
+
+    await client.request('GET', '/teams');
+    expect(auth.getState().session).toEqual({ accessToken: 'access-2', refreshToken: 'refresh-2', user: renamed });
+    expect(JSON.parse(storage.getItem(SESSION_STORAGE_KEY) ?? 'null')).toMatchObject({ user: { display_name: '王建国' } });
+  });
+
   it('shares one refresh between concurrent 401s', async () => {
     let releaseRefresh: () => void = () => {};
     const refreshGate = new Promise<void>((resolve) => (releaseRefresh = resolve));
@@ -187,7 +201,7 @@ describe('silent refresh', () => {
       if (call.url === '/api/v1/auth/refresh') {
         refreshes += 1;
         await refreshGate;
-        return json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900 });
+        return json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900, user });
       }
       return call.auth === 'Bearer access-2' ? json(200, { url: call.url }) : apiError(401, 'unauthorized', 'expired');
     });
@@ -219,7 +233,7 @@ describe('silent refresh', () => {
     const { client } = setup(async (call) => {
       if (call.url === '/api/v1/auth/refresh') {
         refreshes += 1;
-        return json(200, { access_token: `access-${refreshes + 1}`, refresh_token: `refresh-${refreshes + 1}`, expires_in: 900 });
+        return json(200, { access_token: `access-${refreshes + 1}`, refresh_token: `refresh-${refreshes + 1}`, expires_in: 900, user });
       }
       if (call.url === '/api/v1/slow' && call.auth === 'Bearer access-1') await slowGate;
       return call.auth === 'Bearer access-2' ? json(200, { url: call.url }) : apiError(401, 'unauthorized', 'expired');
@@ -269,7 +283,7 @@ describe('silent refresh', () => {
   it('signs out when even the renewed token is refused (account deactivated)', async () => {
     const { client, auth, calls } = setup((call) =>
       call.url === '/api/v1/auth/refresh'
-        ? json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900 })
+        ? json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900, user })
         : apiError(401, 'unauthorized', 'deactivated'),
     );
     await expect(client.request('GET', '/teams')).rejects.toMatchObject({ code: 'unauthorized' });
@@ -293,7 +307,7 @@ describe('silent refresh', () => {
     auth.signIn({ accessToken: 'access-1', refreshToken: 'refresh-1', user });
     const { fetch } = fakeFetch((call) =>
       call.url === '/api/v1/auth/refresh'
-        ? json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900 })
+        ? json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900, user })
         : call.auth === 'Bearer access-2'
           ? json(200, {})
           : apiError(401, 'unauthorized', 'expired'),

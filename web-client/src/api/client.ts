@@ -14,7 +14,7 @@
 
 import type { AuthStore } from '../auth/store';
 import { ApiError, errorFromResponse } from './errors';
-import type { LoginRequest, LoginResponse, UserDto } from './types';
+import type { LoginRequest, LoginResponse, RefreshRequest, RefreshResponse, UserDto } from './types';
 
 export { ApiError, isApiError } from './errors';
 export type { ApiErrorCode } from './errors';
@@ -42,10 +42,6 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
   crossTabLock?: CrossTabLock;
 }
-
-/** `POST /auth/refresh` answers like login; only the tokens are relied upon. */
-type RefreshResponse = Pick<LoginResponse, 'access_token' | 'refresh_token' | 'expires_in'> &
-  Partial<Pick<LoginResponse, 'user'>>;
 
 export class ApiClient {
   private readonly auth: AuthStore;
@@ -82,7 +78,8 @@ export class ApiClient {
     this.auth.signOut('user');
     if (session === null) return;
     try {
-      const response = await this.send('POST', '/auth/logout', { body: { refresh_token: session.refreshToken } }, session.accessToken);
+      const body: RefreshRequest = { refresh_token: session.refreshToken };
+      const response = await this.send('POST', '/auth/logout', { body }, session.accessToken);
       await response.body?.cancel();
     } catch {
       // Offline: the refresh token simply expires on the server.
@@ -135,7 +132,8 @@ export class ApiClient {
     if (session === null) return null;
     if (session.accessToken !== rejected) return session.accessToken;
 
-    const response = await this.send('POST', '/auth/refresh', { body: { refresh_token: session.refreshToken } }, null);
+    const body: RefreshRequest = { refresh_token: session.refreshToken };
+    const response = await this.send('POST', '/auth/refresh', { body }, null);
     if (!response.ok) {
       const error = errorFromResponse(response.status, response.statusText, await safeText(response));
       // A refused token ends the session; a server in trouble does not.
@@ -145,7 +143,8 @@ export class ApiClient {
     }
     const answer = await readBody<RefreshResponse>(response);
     this.auth.setTokens(answer.access_token, answer.refresh_token);
-    if (answer.user !== undefined) this.auth.setUser(answer.user);
+    // The refresh answer carries the user's current profile, like login.
+    this.auth.setUser(answer.user);
     return answer.access_token;
   }
 

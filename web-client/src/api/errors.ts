@@ -4,32 +4,29 @@
 // spec's shape (a proxy's 502 page, say) the code is derived from the status,
 // so callers can always switch on `code` and never parse bodies themselves.
 
-import type { ApiErrorBody } from './types';
+import type { ErrorDetail, ServerErrorCode } from './types';
 
-/** The codes the spec defines, one per status. */
-export type ServerErrorCode =
-  | 'invalid'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'too_large'
-  | 'rate_limited'
-  | 'internal';
+export type { ServerErrorCode } from './types';
 
 /** `network`: no HTTP answer at all (offline, DNS, connection refused). */
 export type ApiErrorCode = ServerErrorCode | 'network';
 
-const SERVER_CODES: ReadonlySet<string> = new Set<ServerErrorCode>([
-  'invalid',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'conflict',
-  'too_large',
-  'rate_limited',
-  'internal',
-]);
+// Typed as a record so adding a code on the Rust side fails the type check here
+// until it is listed.
+const SERVER_CODE_FLAGS: Record<ServerErrorCode, true> = {
+  invalid: true,
+  unauthorized: true,
+  forbidden: true,
+  not_found: true,
+  conflict: true,
+  too_large: true,
+  rate_limited: true,
+  internal: true,
+};
+
+function isServerErrorCode(code: string): code is ServerErrorCode {
+  return Object.hasOwn(SERVER_CODE_FLAGS, code);
+}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -69,13 +66,17 @@ export function codeForStatus(status: number): ServerErrorCode {
 
 /** Build the ApiError for a non-2xx answer from its status and raw body text. */
 export function errorFromResponse(status: number, statusText: string, bodyText: string): ApiError {
-  const body = parseErrorBody(bodyText);
-  const code = body !== null && SERVER_CODES.has(body.error.code) ? (body.error.code as ServerErrorCode) : codeForStatus(status);
-  const message = body?.error.message || statusText || `HTTP ${status}`;
+  const detail = parseErrorDetail(bodyText);
+  // A code this client does not know (a newer server) falls back to the status.
+  const code = detail !== null && isServerErrorCode(detail.code) ? detail.code : codeForStatus(status);
+  const message = detail?.message || statusText || `HTTP ${status}`;
   return new ApiError(code, message, status);
 }
 
-function parseErrorBody(text: string): ApiErrorBody | null {
+/** The `error` object of a spec error body, with `code` not yet checked against the known codes. */
+type RawErrorDetail = Omit<ErrorDetail, 'code'> & { code: string };
+
+function parseErrorDetail(text: string): RawErrorDetail | null {
   if (text === '') return null;
   try {
     const value: unknown = JSON.parse(text);
@@ -83,7 +84,7 @@ function parseErrorBody(text: string): ApiErrorBody | null {
     const error: unknown = (value as Record<string, unknown>).error;
     if (typeof error !== 'object' || error === null) return null;
     const { code, message } = error as Record<string, unknown>;
-    return typeof code === 'string' && typeof message === 'string' ? { error: { code, message } } : null;
+    return typeof code === 'string' && typeof message === 'string' ? { code, message } : null;
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@ export type AuditEventDto = {
 /**
  * Monotonic id.
  */
-id: bigint, 
+id: number, 
 /**
  * When it happened.
  */

@@ -24,7 +24,7 @@ since?: string,
 /**
  * Page size, at most 200.
  */
-limit?: bigint, 
+limit?: number, 
 /**
  * Cursor from the previous page.
  */

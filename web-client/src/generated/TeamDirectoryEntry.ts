@@ -33,4 +33,4 @@ lead: UserDto,
 /**
  * Number of members.
  */
-member_count: bigint, };
+member_count: number, };

@@ -43,7 +43,7 @@ archived_at?: string,
 /**
  * Number of members.
  */
-member_count: bigint, 
+member_count: number, 
 /**
  * The caller's role in the team, if a member.
  */

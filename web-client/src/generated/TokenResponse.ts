@@ -16,7 +16,7 @@ refresh_token: string,
 /**
  * Seconds until the access token expires.
  */
-expires_in: bigint, 
+expires_in: number, 
 /**
  * The signed-in user.
  */

@@ -11,7 +11,7 @@ q?: string,
 /**
  * Page size, at most 200.
  */
-limit?: bigint, 
+limit?: number, 
 /**
  * Cursor from the previous page.
  */

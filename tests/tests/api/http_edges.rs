@@ -1,0 +1,128 @@
+//! Malformed and oversized input, unknown endpoints, ops endpoints, OpenAPI.
+
+use consilium_tests::TestApp;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_json_is_a_clear_400_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let cases: [(&str, &[u8]); 4] = [
+        ("application/json", b"{\"username\": \"dr_x\", "),
+        ("application/json", b"[1,2,3]"),
+        (
+            "application/json",
+            b"{\"username\": 42, \"display_name\": \"x\", \"password\": \"password-1\"}",
+        ),
+        (
+            "text/plain",
+            b"{\"username\": \"dr_x\", \"display_name\": \"x\", \"password\": \"password-1\"}",
+        ),
+    ];
+    for (ct, body) in cases {
+        let r = app
+            .admin
+            .send_raw(Method::POST, "/api/v1/users", ct, body.to_vec())
+            .await;
+        assert_eq!(r.status, 400, "{ct} {:?}: {}", String::from_utf8_lossy(body), r.body);
+        assert_eq!(r.error_code(), "invalid");
+        assert!(!r.body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    let db = app.db.connect().await;
+    let n: i64 = db.query_one("select count(*) from users", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let app = TestApp::spawn().await;
+    let huge = json!({ "username": "dr_big", "display_name": "x".repeat(300 * 1024), "password": "password-1" });
+    let r = app.admin.post("/api/v1/users", &huge).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(r.error_code(), "too_large");
+    // long but under the limit: a validation error, not a crash
+    let long = json!({ "username": "dr_big", "display_name": "名".repeat(101), "password": "password-1" });
+    let r = app.admin.post("/api/v1/users", &long).await;
+    assert_eq!(r.status, 400);
+    let db = app.db.connect().await;
+    let n: i64 = db.query_one("select count(*) from users", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn malformed_ids_and_unknown_endpoints_answer_json() {
+    let app = TestApp::spawn().await;
+    let r = app.admin.get("/api/v1/users/not-a-uuid").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.error_code(), "invalid");
+    let r = app.admin.get("/api/v1/no/such/thing").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error_code(), "not_found");
+    let r = app.admin.get("/api/v1/audit?since=yesterday").await;
+    assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn ops_endpoints_and_request_ids() {
+    let app = TestApp::spawn().await;
+    let h = app.anon.get("/healthz").await;
+    assert_eq!(h.status, 200);
+    assert!(h.headers.get("x-request-id").is_some());
+    let r = app.anon.get("/readyz").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["postgres"], true);
+    assert_eq!(r.body["redis"], "not_configured");
+    let m = app.anon.get("/metrics").await;
+    assert_eq!(m.status, 200);
+    assert!(m.body.as_str().unwrap().contains("consilium_http_requests_total"));
+}
+
+#[tokio::test]
+async fn readiness_checks_redis_when_configured() {
+    let app = TestApp::spawn_with(consilium_tests::TestOptions {
+        redis: true,
+        ..Default::default()
+    })
+    .await;
+    let r = app.anon.get("/readyz").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["redis"], true);
+}
+
+#[tokio::test]
+async fn openapi_lists_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let r = app.anon.get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let paths = r.body["paths"].as_object().unwrap();
+    let expected: &[(&str, &[&str])] = &[
+        ("/api/v1/auth/login", &["post"]),
+        ("/api/v1/auth/refresh", &["post"]),
+        ("/api/v1/auth/logout", &["post"]),
+        ("/api/v1/me", &["get"]),
+        ("/api/v1/me/password", &["put"]),
+        ("/api/v1/users", &["get", "post"]),
+        ("/api/v1/users/{id}", &["get", "patch"]),
+        ("/api/v1/users/{id}/deactivate", &["post"]),
+        ("/api/v1/users/{id}/reactivate", &["post"]),
+        ("/api/v1/teams", &["get", "post"]),
+        ("/api/v1/teams/directory", &["get"]),
+        ("/api/v1/teams/{id}", &["get", "patch"]),
+        ("/api/v1/teams/{id}/archive", &["post"]),
+        ("/api/v1/teams/{id}/members", &["get"]),
+        ("/api/v1/teams/{id}/members/{user_id}", &["put", "delete"]),
+        ("/api/v1/audit", &["get"]),
+        ("/healthz", &["get"]),
+        ("/readyz", &["get"]),
+    ];
+    for (path, methods) in expected {
+        let item = paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} missing from OpenAPI"));
+        for m in *methods {
+            assert!(item.get(*m).is_some(), "{m} {path} missing from OpenAPI");
+        }
+    }
+    assert!(r.body["components"]["schemas"]["UserDto"].is_object());
+    assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
+}

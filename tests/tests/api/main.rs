@@ -1,0 +1,8 @@
+//! HTTP API integration tests: the real server against real Postgres.
+
+mod audit;
+mod auth;
+mod cli;
+mod http_edges;
+mod teams;
+mod users;
