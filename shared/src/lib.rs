@@ -7,11 +7,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod error;
 pub mod ids;
 pub mod paging;
 pub mod teams;
 pub mod users;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::*;

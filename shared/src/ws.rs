@@ -1,0 +1,255 @@
+//! The websocket protocol (`GET /api/v1/ws`): every frame is one JSON object
+//! tagged by `type`. See docs/protocol.md for the narrative and examples.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{
+    ConversationId, MessageId, SessionId, TeamId, UserId,
+    chat::{ConversationDto, MessageDto},
+    error::ErrorCode,
+    teams::TeamRole,
+};
+
+/// Largest text frame a client may send (bytes); larger frames close the socket with 1009.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// A user's own availability, as they set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OwnStatus {
+    /// At the desk.
+    Online,
+    /// Connected but away.
+    Away,
+}
+
+/// A user's presence as others see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PresenceStatus {
+    /// At least one session online.
+    Online,
+    /// Connected, but every session is away.
+    Away,
+    /// No live session.
+    Offline,
+}
+
+/// Someone's presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PresenceEntry {
+    /// Whose.
+    pub user_id: UserId,
+    /// Their status.
+    pub status: PresenceStatus,
+}
+
+/// Client → server frames. `id` is the client's request id, echoed in the answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ClientFrame {
+    /// First frame from a browser (which cannot set headers): authenticate within 10 s.
+    Auth {
+        /// An access token.
+        token: String,
+    },
+    /// Post a message; answered by `ack` once it is committed.
+    Send {
+        /// Request id, echoed in the `ack` or `error`.
+        id: String,
+        /// Where to post.
+        conversation_id: ConversationId,
+        /// Idempotency key: resending it returns the original `ack`.
+        client_msg_id: String,
+        /// Markdown, 1–16,000 characters.
+        body: String,
+        /// Seq of the message replied to.
+        #[serde(default)]
+        #[ts(optional, type = "number")]
+        reply_to_seq: Option<i64>,
+    },
+    /// "I am typing" (send every few seconds while typing).
+    Typing {
+        /// Where.
+        conversation_id: ConversationId,
+    },
+    /// Mark messages up to `seq` as read.
+    Read {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Highest seq seen.
+        #[ts(type = "number")]
+        seq: i64,
+    },
+    /// Set the user's own status.
+    Presence {
+        /// `online` or `away`.
+        status: OwnStatus,
+    },
+    /// Ask for every message after the given seqs; answered by `message`s then `synced`.
+    Sync {
+        /// Request id, echoed in `synced`.
+        #[serde(default)]
+        #[ts(optional)]
+        id: Option<String>,
+        /// Last seq seen, per conversation. Conversations left out are not synced.
+        #[ts(type = "Record<string, number>")]
+        cursors: BTreeMap<ConversationId, i64>,
+    },
+    /// Keep-alive; answered by `pong`.
+    Ping {
+        /// Request id, echoed in `pong`.
+        #[serde(default)]
+        #[ts(optional)]
+        id: Option<String>,
+    },
+}
+
+/// Server → client frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ServerEvent {
+    /// First frame after authentication: everything needed to draw the first screen.
+    Ready {
+        /// The signed-in user.
+        user_id: UserId,
+        /// This login session.
+        session_id: SessionId,
+        /// The user's conversations with `last_seq` and `unread`.
+        conversations: Vec<ConversationDto>,
+        /// Presence of everyone the user shares a conversation with.
+        presence: Vec<PresenceEntry>,
+    },
+    /// A `send` was committed.
+    Ack {
+        /// The `send`'s request id.
+        id: String,
+        /// Where it landed.
+        conversation_id: ConversationId,
+        /// Its seq.
+        #[ts(type = "number")]
+        seq: i64,
+        /// Its id.
+        message_id: MessageId,
+        /// Commit time.
+        created_at: DateTime<Utc>,
+    },
+    /// A frame was refused; the connection stays open.
+    Error {
+        /// The refused frame's request id, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        id: Option<String>,
+        /// Same codes as the HTTP API.
+        code: ErrorCode,
+        /// What was wrong.
+        message: String,
+    },
+    /// A new message.
+    Message {
+        /// The message.
+        message: MessageDto,
+    },
+    /// A message was recalled by its sender.
+    MessageRecalled {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which.
+        #[ts(type = "number")]
+        seq: i64,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who.
+        user_id: UserId,
+    },
+    /// Someone's read position moved.
+    Read {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who.
+        user_id: UserId,
+        /// Their new read position.
+        #[ts(type = "number")]
+        seq: i64,
+    },
+    /// Someone's presence changed.
+    Presence {
+        /// Whose.
+        user_id: UserId,
+        /// New status.
+        status: PresenceStatus,
+    },
+    /// The user gained access to a conversation.
+    ConversationAdded {
+        /// It.
+        conversation: ConversationDto,
+    },
+    /// The user lost access to a conversation.
+    ConversationRemoved {
+        /// Which.
+        conversation_id: ConversationId,
+    },
+    /// A case changed.
+    CaseUpdated {
+        /// The case as it is now.
+        #[ts(type = "unknown")]
+        case: serde_json::Value,
+    },
+    /// A team's triage queue changed.
+    TriageChanged {
+        /// Whose queue.
+        team_id: TeamId,
+        /// The case that entered, moved or left.
+        #[ts(type = "unknown")]
+        case: serde_json::Value,
+    },
+    /// A consult changed.
+    ConsultUpdated {
+        /// The consult as it is now.
+        #[ts(type = "unknown")]
+        consult: serde_json::Value,
+    },
+    /// A referral changed.
+    ReferralUpdated {
+        /// The referral as it is now.
+        #[ts(type = "unknown")]
+        referral: serde_json::Value,
+    },
+    /// A team's roster changed.
+    RosterChanged {
+        /// Which team.
+        team_id: TeamId,
+        /// Who joined, changed role or left.
+        user_id: UserId,
+        /// Their role now; absent when they left.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        role: Option<TeamRole>,
+    },
+    /// Every message asked for by `sync` has been sent.
+    Synced {
+        /// The `sync`'s request id, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        id: Option<String>,
+    },
+    /// Answer to `ping`.
+    Pong {
+        /// The `ping`'s request id, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        id: Option<String>,
+    },
+}
