@@ -82,6 +82,27 @@ pub struct Config {
     pub db_pool_size: usize,
     /// HTTP worker threads; `None` uses one per core.
     pub http_workers: Option<usize>,
+    /// Websocket limits and timers.
+    pub ws: WsConfig,
+}
+
+/// Websocket limits and timers (spec section 4).
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// How long a browser has to send its `auth` frame.
+    pub auth_timeout: Duration,
+    /// Events queued for one socket before it counts as too slow (closed with 1013).
+    pub outbound_queue: usize,
+    /// Sustained `send` frames per second per connection.
+    pub send_rate_per_sec: u32,
+    /// Burst of `send` frames allowed above the sustained rate.
+    pub send_burst: u32,
+    /// Interval of server pings and presence heartbeats.
+    pub heartbeat: Duration,
+    /// A client silent for this long is disconnected.
+    pub client_timeout: Duration,
+    /// How long a session's presence outlives its last heartbeat (a crashed node's users go offline after this).
+    pub presence_ttl: Duration,
 }
 
 /// The secret used in development when `JWT_SECRET` is unset; refused in production.
@@ -186,6 +207,25 @@ impl Config {
         let http_workers = get("HTTP_WORKERS")
             .map(|v| parse_or(Some(v), "HTTP_WORKERS", 1))
             .transpose()?;
+        let ws = WsConfig {
+            auth_timeout: Duration::from_millis(parse_or(get("WS_AUTH_TIMEOUT_MS"), "WS_AUTH_TIMEOUT_MS", 10_000)?),
+            outbound_queue: parse_or(get("WS_OUTBOUND_QUEUE"), "WS_OUTBOUND_QUEUE", 1024)?,
+            send_rate_per_sec: parse_or(get("WS_SEND_RATE_PER_SEC"), "WS_SEND_RATE_PER_SEC", 20)?,
+            send_burst: parse_or(get("WS_SEND_BURST"), "WS_SEND_BURST", 60)?,
+            heartbeat: Duration::from_millis(parse_or(get("WS_HEARTBEAT_MS"), "WS_HEARTBEAT_MS", 15_000)?),
+            client_timeout: Duration::from_millis(parse_or(
+                get("WS_CLIENT_TIMEOUT_MS"),
+                "WS_CLIENT_TIMEOUT_MS",
+                60_000,
+            )?),
+            presence_ttl: Duration::from_millis(parse_or(get("PRESENCE_TTL_MS"), "PRESENCE_TTL_MS", 60_000)?),
+        };
+        if ws.outbound_queue == 0 || ws.send_rate_per_sec == 0 || ws.send_burst == 0 {
+            return Err(ConfigError::Invalid {
+                name: "WS_OUTBOUND_QUEUE",
+                reason: "websocket queue and rate limits must be positive".into(),
+            });
+        }
         let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| "consilium".to_owned());
 
         Ok(Self {
@@ -203,6 +243,7 @@ impl Config {
             log_format,
             db_pool_size,
             http_workers,
+            ws,
         })
     }
 }

@@ -41,7 +41,11 @@ impl Application {
         if let Some(admin) = &config.bootstrap_admin {
             bootstrap_admin(&pool, &admin.username, &admin.password).await?;
         }
-        let realtime = Realtime::start(&config, pool.clone()).await?;
+        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("consilium")
+            .endpoint("/metrics")
+            .build()
+            .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+        let realtime = Realtime::start(&config, pool.clone(), &metrics.registry).await?;
         let state = AppState {
             db: pool,
             jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.access_token_ttl)),
@@ -53,10 +57,6 @@ impl Application {
         let listener =
             TcpListener::bind(state.config.bind_addr).with_context(|| format!("binding {}", state.config.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("consilium")
-            .endpoint("/metrics")
-            .build()
-            .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();

@@ -1,6 +1,6 @@
 //! Who the caller is: passwords, tokens, sessions and the request extractor.
 
-mod extractor;
+pub mod extractor;
 pub mod jwt;
 pub mod password;
 pub mod sessions;

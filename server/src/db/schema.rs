@@ -197,6 +197,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A view (migration 2): every conversation's derived members.
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(cases -> conversations (conversation_id));
 diesel::joinable!(cases -> patients (patient_id));
@@ -222,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     consult_consultants,
     consults,
+    conversation_members,
     conversation_participants,
     conversation_reads,
     conversations,

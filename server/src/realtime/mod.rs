@@ -1,56 +1,300 @@
 //! Live delivery: websocket sessions, the per-node hub, the cross-node bus and presence.
 //!
 //! Other modules talk to it through [`Realtime`] only, announcing what changed
-//! (a roster change, a revoked session); how that reaches sockets on this node
-//! and others is this module's business.
+//! (a message, a roster change, a revoked session); how that reaches sockets
+//! on this node and on others is this module's business. Postgres stays the
+//! truth: everything here is best-effort fan-out that clients can always
+//! reconcile with `sync`.
 
-use consilium_shared::{SessionId, UserId};
+pub mod bus;
+pub mod envelope;
+pub mod hub;
+pub mod metrics;
+pub mod presence;
+pub mod session;
 
-use crate::config::Config;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use consilium_shared::{
+    ConversationId, SessionId, UserId,
+    chat::MessageDto,
+    ws::{PresenceStatus, ServerEvent},
+};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use self::bus::RedisPublisher;
+use self::envelope::{Control, Envelope, Payload, Topic};
+use self::hub::Hub;
+use self::metrics::Metrics;
+use self::presence::PresenceStore;
+use crate::config::{Config, WsConfig};
 use crate::db::DbPool;
+use crate::db::schema::conversations;
 use crate::teams::RosterChange;
 
 /// Handle to the realtime machinery of this node; cheap to clone.
 #[derive(Clone)]
 pub struct Realtime {
-    redis: Option<redis::aio::ConnectionManager>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    node: Uuid,
+    hub: Hub,
+    publisher: Option<RedisPublisher>,
+    presence: PresenceStore,
+    db: DbPool,
+    ws: WsConfig,
+    metrics: Metrics,
+    next_socket: AtomicU64,
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Realtime {
-    /// Connects to Redis when configured and starts this node's hub.
-    pub async fn start(config: &Config, _db: DbPool) -> anyhow::Result<Self> {
-        let redis = match &config.redis_url {
+    /// Starts this node's hub and, when configured, connects to Redis.
+    pub async fn start(config: &Config, db: DbPool, registry: &prometheus::Registry) -> anyhow::Result<Self> {
+        let metrics = Metrics::register(registry)?;
+        let node = Uuid::now_v7();
+        let (sub_tx, sub_rx) = mpsc::unbounded_channel();
+        let hub = Hub::start(sub_tx, metrics.clone());
+        let (publisher, presence) = match &config.redis_url {
             Some(url) => {
-                let client = redis::Client::open(url.as_str())?;
-                Some(redis::aio::ConnectionManager::new(client).await?)
+                let publisher = bus::connect(
+                    url,
+                    config.redis_prefix.clone(),
+                    node,
+                    hub.clone(),
+                    sub_rx,
+                    metrics.clone(),
+                )
+                .await?;
+                let conn = redis::aio::ConnectionManager::new(redis::Client::open(url.as_str())?).await?;
+                let presence = PresenceStore::Redis {
+                    conn,
+                    prefix: config.redis_prefix.clone(),
+                    ttl: config.ws.presence_ttl,
+                };
+                (Some(publisher), presence)
             }
-            None => None,
+            None => {
+                tokio::spawn(bus::run_local(sub_rx));
+                (None, PresenceStore::Local(Default::default()))
+            }
         };
-        Ok(Self { redis })
+        let realtime = Self {
+            inner: Arc::new(Inner {
+                node,
+                hub,
+                publisher,
+                presence,
+                db,
+                ws: config.ws.clone(),
+                metrics,
+                next_socket: AtomicU64::new(1),
+                shutdown: tokio_util::sync::CancellationToken::new(),
+            }),
+        };
+        tokio::spawn(realtime.clone().presence_loop());
+        tracing::info!(%node, redis = config.redis_url.is_some(), "realtime started");
+        Ok(realtime)
+    }
+
+    /// Refreshes this node's sessions in the presence store and sweeps out
+    /// sessions of crashed nodes, announcing who went offline.
+    async fn presence_loop(self) {
+        let period = (self.inner.ws.presence_ttl / 3).max(std::time::Duration::from_millis(200));
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = self.inner.shutdown.cancelled() => return,
+            }
+            let sessions = self.inner.hub.sessions().await;
+            if let Err(e) = self.inner.presence.heartbeat(&sessions).await {
+                tracing::warn!(error = %e, "presence heartbeat failed");
+            }
+            match self.inner.presence.sweep().await {
+                Ok(changed) => {
+                    for (user, status) in changed {
+                        self.announce_presence(user, status).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "presence sweep failed"),
+            }
+        }
+    }
+
+    pub(crate) fn next_socket_key(&self) -> u64 {
+        self.inner.next_socket.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn hub(&self) -> &Hub {
+        &self.inner.hub
+    }
+
+    pub(crate) fn presence(&self) -> &PresenceStore {
+        &self.inner.presence
+    }
+
+    pub(crate) fn ws_config(&self) -> &WsConfig {
+        &self.inner.ws
     }
 
     /// Whether Redis answers; `None` when this node runs without Redis.
     pub async fn redis_ready(&self) -> Option<bool> {
-        let mut conn = self.redis.clone()?;
-        let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
-        Some(pong.is_ok())
+        match &self.inner.publisher {
+            Some(p) => Some(p.ping().await),
+            None => None,
+        }
     }
 
     /// Stops background tasks.
-    pub async fn shutdown(&self) {}
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+    }
+
+    async fn publish(&self, topic: Topic, seq: Option<i64>, exclude_user: Option<UserId>, payload: Payload) {
+        let envelope = Arc::new(Envelope {
+            origin: self.inner.node,
+            topic,
+            seq,
+            exclude_user,
+            payload,
+        });
+        self.inner.hub.deliver(envelope.clone());
+        if let Some(publisher) = &self.inner.publisher {
+            publisher.publish(&envelope).await;
+        }
+    }
+
+    /// Sends `event` to every socket listening to `topic`, on every node.
+    pub async fn publish_event(&self, topic: Topic, event: &ServerEvent, exclude_user: Option<UserId>) {
+        let seq = match event {
+            ServerEvent::Message { message } => Some(message.seq),
+            _ => None,
+        };
+        match serde_json::to_string(event) {
+            Ok(json) => {
+                self.publish(topic, seq, exclude_user, Payload::Event(Arc::from(json)))
+                    .await
+            }
+            Err(e) => tracing::error!(error = %e, "could not serialize event"),
+        }
+    }
+
+    async fn control(&self, user: UserId, control: Control) {
+        self.publish(Topic::User(user), None, None, Payload::Control(control))
+            .await;
+    }
+
+    /// A message was committed.
+    pub async fn message_created(&self, message: &MessageDto) {
+        self.inner.metrics.messages.inc();
+        let topic = Topic::Conversation(message.conversation_id);
+        self.publish_event(
+            topic,
+            &ServerEvent::Message {
+                message: message.clone(),
+            },
+            None,
+        )
+        .await;
+    }
+
+    /// A message was recalled.
+    pub async fn message_recalled(&self, conversation_id: ConversationId, seq: i64) {
+        let event = ServerEvent::MessageRecalled { conversation_id, seq };
+        self.publish_event(Topic::Conversation(conversation_id), &event, None)
+            .await;
+    }
+
+    /// A member's read position moved.
+    pub async fn read_moved(&self, conversation_id: ConversationId, user_id: UserId, seq: i64) {
+        let event = ServerEvent::Read {
+            conversation_id,
+            user_id,
+            seq,
+        };
+        self.publish_event(Topic::Conversation(conversation_id), &event, None)
+            .await;
+    }
+
+    /// Someone is typing (not echoed to their own sessions).
+    pub async fn typing(&self, conversation_id: ConversationId, user_id: UserId) {
+        let event = ServerEvent::Typing {
+            conversation_id,
+            user_id,
+        };
+        self.publish_event(Topic::Conversation(conversation_id), &event, Some(user_id))
+            .await;
+    }
+
+    /// Tells everyone watching `user` their new presence.
+    pub async fn announce_presence(&self, user: UserId, status: PresenceStatus) {
+        self.publish_event(
+            Topic::Presence(user),
+            &ServerEvent::Presence { user_id: user, status },
+            None,
+        )
+        .await;
+    }
 
     /// Closes every live socket of `session` on every node.
     pub async fn close_session(&self, user: UserId, session: SessionId) {
-        tracing::debug!(%user, %session, "close session");
+        self.control(user, Control::CloseSession { session_id: session }).await;
     }
 
     /// Closes every live socket of `user` on every node (deactivation).
     pub async fn close_user(&self, user: UserId) {
-        tracing::debug!(%user, "close user sockets");
+        self.control(user, Control::CloseUser).await;
     }
 
-    /// Announces a roster change to the team and the affected user.
+    /// The users' conversation membership may have changed: their sessions
+    /// reload it and announce what was added or removed.
+    pub async fn membership_changed(&self, users: &[UserId]) {
+        for user in users {
+            self.control(*user, Control::RefreshMembership).await;
+        }
+    }
+
+    /// Announces a roster change: the member's sessions pick up (or drop) the
+    /// team's conversations, and the team hears about it.
     pub async fn roster_changed(&self, change: RosterChange) {
-        tracing::debug!(team = %change.team_id, user = %change.user_id, "roster changed");
+        self.membership_changed(&[change.user_id]).await;
+        let event = ServerEvent::RosterChanged {
+            team_id: change.team_id,
+            user_id: change.user_id,
+            role: change.role,
+        };
+        self.publish_event(Topic::User(change.user_id), &event, None).await;
+        let channel: Option<Uuid> = match self.inner.db.get().await {
+            Ok(mut conn) => conversations::table
+                .filter(conversations::team_id.eq(change.team_id.0))
+                .filter(conversations::kind.eq("team"))
+                .select(conversations::id)
+                .first(&mut conn)
+                .await
+                .optional()
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "looking up the team channel");
+                    None
+                }),
+            Err(e) => {
+                tracing::warn!(error = %e, "no database connection for a roster event");
+                None
+            }
+        };
+        if let Some(channel) = channel {
+            self.publish_event(
+                Topic::Conversation(ConversationId(channel)),
+                &event,
+                Some(change.user_id),
+            )
+            .await;
+        }
     }
 }

@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod conversations;
 pub mod openapi;
 pub mod ops;
 pub mod teams;
 pub mod users;
+pub mod ws;
 
 use actix_web::web;
 use base64::Engine;
@@ -20,6 +22,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(users::routes)
         .configure(teams::routes)
         .configure(audit::routes)
+        .configure(conversations::routes)
+        .configure(ws::routes)
         .route("/openapi.json", web::get().to(openapi::serve));
 }
 

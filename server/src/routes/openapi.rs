@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, ops, teams, users};
+use super::{audit, auth, conversations, ops, teams, users};
 
 struct BearerAuth;
 
@@ -35,6 +35,8 @@ impl Modify for BearerAuth {
         teams::create, teams::list, teams::directory, teams::get, teams::update, teams::archive,
         teams::members, teams::set_member, teams::remove_member,
         audit::list,
+        conversations::list, conversations::get, conversations::direct, conversations::history,
+        conversations::send, conversations::recall, conversations::read, conversations::search,
         ops::healthz, ops::readyz,
     )
 )]

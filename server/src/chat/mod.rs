@@ -1,0 +1,748 @@
+//! Conversations and messages: membership, durable ordered sends, history,
+//! read state, recall and search.
+//!
+//! Membership is derived (the `conversation_members` view over rosters,
+//! consults, referrals and direct participants), so it follows roster changes
+//! without copying. A message's `seq` comes from bumping `conversations.last_seq`
+//! inside the inserting transaction: the row lock serialises concurrent senders,
+//! so seqs are gapless and in commit order on every node.
+
+mod queries;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use consilium_shared::{
+    CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId,
+    chat::{
+        CaseHit, ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS,
+        MessageDto, SearchResults,
+    },
+};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::db::models::{NewConversation, User};
+use crate::db::schema::{
+    conversation_members, conversation_participants, conversation_reads, conversations, messages, users,
+};
+use crate::domain::ValidationError;
+use crate::error::ApiError;
+use crate::users::escape_like;
+
+pub use queries::Message;
+
+/// A message body: 1–16,000 characters, not only whitespace.
+#[derive(Debug, Clone)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    /// Accepts a valid body.
+    pub fn parse(raw: String) -> Result<Self, ValidationError> {
+        if raw.trim().is_empty() {
+            return Err(ValidationError::new("body", "must not be empty"));
+        }
+        if raw.chars().count() > MAX_BODY_CHARS {
+            return Err(ValidationError::new(
+                "body",
+                format!("must be at most {MAX_BODY_CHARS} characters"),
+            ));
+        }
+        Ok(Self(raw))
+    }
+}
+
+/// A client's idempotency key: 1–100 characters.
+#[derive(Debug, Clone)]
+pub struct ClientMsgId(String);
+
+impl ClientMsgId {
+    /// Accepts a valid key.
+    pub fn parse(raw: String) -> Result<Self, ValidationError> {
+        let len = raw.chars().count();
+        if (1..=100).contains(&len) {
+            Ok(Self(raw))
+        } else {
+            Err(ValidationError::new("client_msg_id", "must be 1–100 characters"))
+        }
+    }
+}
+
+/// A validated message to send.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Idempotency key.
+    pub client_msg_id: ClientMsgId,
+    /// Text.
+    pub body: MessageBody,
+    /// Seq replied to.
+    pub reply_to_seq: Option<i64>,
+}
+
+impl NewMessage {
+    /// Validates raw input from REST or the websocket.
+    pub fn parse(client_msg_id: String, body: String, reply_to_seq: Option<i64>) -> Result<Self, ValidationError> {
+        Ok(Self {
+            client_msg_id: ClientMsgId::parse(client_msg_id)?,
+            body: MessageBody::parse(body)?,
+            reply_to_seq,
+        })
+    }
+}
+
+/// The result of a send.
+#[derive(Debug, Clone)]
+pub struct SendOutcome {
+    /// The stored message.
+    pub message: MessageDto,
+    /// False when the `client_msg_id` had been stored before (nothing new was written).
+    pub created: bool,
+}
+
+/// Whether `user` may read `conversation`.
+pub async fn is_member(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        conversation_members::table
+            .filter(conversation_members::conversation_id.eq(conversation.0))
+            .filter(conversation_members::user_id.eq(user.0)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// 404 unless `user` may read `conversation`.
+pub async fn require_member(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<(), ApiError> {
+    if is_member(conn, conversation, user).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("conversation"))
+    }
+}
+
+/// Ids of every conversation `user` belongs to.
+pub async fn conversation_ids_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<Vec<ConversationId>, ApiError> {
+    Ok(conversation_members::table
+        .filter(conversation_members::user_id.eq(user.0))
+        .select(conversation_members::conversation_id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .map(ConversationId)
+        .collect())
+}
+
+/// Everyone who may read `conversation`.
+pub async fn member_ids(conn: &mut AsyncPgConnection, conversation: ConversationId) -> Result<Vec<UserId>, ApiError> {
+    Ok(conversation_members::table
+        .filter(conversation_members::conversation_id.eq(conversation.0))
+        .select(conversation_members::user_id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .map(UserId)
+        .collect())
+}
+
+/// Everyone `user` shares at least one conversation with (for presence).
+pub async fn contacts_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<Vec<UserId>, ApiError> {
+    #[derive(QueryableByName)]
+    struct Contact {
+        #[diesel(sql_type = SqlUuid)]
+        user_id: Uuid,
+    }
+    let rows: Vec<Contact> = diesel::sql_query(queries::CONTACTS)
+        .bind::<SqlUuid, _>(user.0)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|c| UserId(c.user_id)).collect())
+}
+
+fn kind_from_db(raw: &str) -> anyhow::Result<ConversationKind> {
+    Ok(match raw {
+        "team" => ConversationKind::Team,
+        "case" => ConversationKind::Case,
+        "consult" => ConversationKind::Consult,
+        "referral" => ConversationKind::Referral,
+        "direct" => ConversationKind::Direct,
+        other => anyhow::bail!("unknown conversation kind {other:?}"),
+    })
+}
+
+/// The caller's conversations (or one of them), newest activity first, with
+/// unread counts and the last message.
+pub async fn list_for(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    only: Option<ConversationId>,
+) -> Result<Vec<ConversationDto>, ApiError> {
+    let rows: Vec<queries::ConversationRow> = diesel::sql_query(queries::LIST_CONVERSATIONS)
+        .bind::<SqlUuid, _>(user.0)
+        .bind::<Nullable<SqlUuid>, _>(only.map(|c| c.0))
+        .load(conn)
+        .await?;
+    let with_messages: Vec<(Uuid, i64)> = rows
+        .iter()
+        .filter(|r| r.last_seq > 0)
+        .map(|r| (r.id, r.last_seq))
+        .collect();
+    let mut last: HashMap<Uuid, MessageDto> = if with_messages.is_empty() {
+        HashMap::new()
+    } else {
+        let (ids, seqs): (Vec<Uuid>, Vec<i64>) = with_messages.into_iter().unzip();
+        diesel::sql_query(
+            "select m.* from messages m join unnest($1::uuid[], $2::bigint[]) as k(c, s) on m.conversation_id = k.c and m.seq = k.s",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<BigInt>, _>(seqs)
+        .load::<Message>(conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, m.into()))
+        .collect()
+    };
+    rows.into_iter()
+        .map(|r| {
+            let last_read_seq = r.last_read_seq.min(r.last_seq);
+            Ok(ConversationDto {
+                id: ConversationId(r.id),
+                kind: kind_from_db(&r.kind)?,
+                title: r.title,
+                team_id: r.team_id.map(TeamId),
+                case_id: r.case_id.map(CaseId),
+                consult_id: r.consult_id.map(ConsultId),
+                referral_id: r.referral_id.map(ReferralId),
+                peer_id: r.peer_id.map(UserId),
+                last_seq: r.last_seq,
+                last_read_seq,
+                unread: r.last_seq - last_read_seq,
+                last_message: last.remove(&r.id),
+            })
+        })
+        .collect::<anyhow::Result<_>>()
+        .map_err(ApiError::from)
+}
+
+/// One conversation as `user` sees it; 404 unless a member.
+pub async fn get_for(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    id: ConversationId,
+) -> Result<ConversationDto, ApiError> {
+    list_for(conn, user, Some(id))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("conversation"))
+}
+
+/// `GET /conversations/{id}`: the conversation with its members' read positions.
+pub async fn detail(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    id: ConversationId,
+) -> Result<ConversationDetail, ApiError> {
+    let conversation = get_for(conn, user, id).await?;
+    let rows: Vec<(User, Option<i64>)> = conversation_members::table
+        .inner_join(users::table.on(users::id.eq(conversation_members::user_id)))
+        .left_join(
+            conversation_reads::table.on(conversation_reads::conversation_id
+                .eq(conversation_members::conversation_id)
+                .and(conversation_reads::user_id.eq(conversation_members::user_id))),
+        )
+        .filter(conversation_members::conversation_id.eq(id.0))
+        .select((User::as_select(), conversation_reads::last_read_seq.nullable()))
+        .order(users::username.asc())
+        .load(conn)
+        .await?;
+    let members = rows
+        .into_iter()
+        .map(|(u, seq)| {
+            Ok(ConversationMemberDto {
+                user: u.to_dto()?,
+                last_read_seq: seq.unwrap_or(0),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(ConversationDetail { conversation, members })
+}
+
+/// `POST /direct/{user_id}`: the one direct conversation between two users,
+/// created on first use. Returns it and whether it was created.
+pub async fn get_or_create_direct(
+    conn: &mut AsyncPgConnection,
+    me: UserId,
+    other: UserId,
+) -> Result<(ConversationDto, bool), ApiError> {
+    if me == other {
+        return Err(ApiError::Invalid(
+            "user_id: a direct conversation needs another user".into(),
+        ));
+    }
+    let peer: Option<bool> = users::table
+        .find(other.0)
+        .select(users::active)
+        .first(conn)
+        .await
+        .optional()?;
+    match peer {
+        None => return Err(ApiError::not_found("user")),
+        Some(false) => return Err(ApiError::Conflict("the user is deactivated".into())),
+        Some(true) => {}
+    }
+    let (a, b) = if me.0 < other.0 { (me, other) } else { (other, me) };
+    let key = format!("{a}:{b}");
+    let existing: Option<Uuid> = conversations::table
+        .filter(conversations::direct_key.eq(&key))
+        .select(conversations::id)
+        .first(conn)
+        .await
+        .optional()?;
+    let (id, created) = match existing {
+        Some(id) => (id, false),
+        None => {
+            let id = Uuid::now_v7();
+            let inserted = conn
+                .transaction::<_, DieselError, _>(|conn| {
+                    let key = key.clone();
+                    async move {
+                        let n = diesel::insert_into(conversations::table)
+                            .values(NewConversation {
+                                id,
+                                kind: "direct",
+                                title: "",
+                                team_id: None,
+                                direct_key: Some(&key),
+                            })
+                            .on_conflict_do_nothing()
+                            .execute(conn)
+                            .await?;
+                        if n == 1 {
+                            diesel::insert_into(conversation_participants::table)
+                                .values(vec![
+                                    (
+                                        conversation_participants::conversation_id.eq(id),
+                                        conversation_participants::user_id.eq(a.0),
+                                    ),
+                                    (
+                                        conversation_participants::conversation_id.eq(id),
+                                        conversation_participants::user_id.eq(b.0),
+                                    ),
+                                ])
+                                .execute(conn)
+                                .await?;
+                        }
+                        Ok(n == 1)
+                    }
+                    .scope_boxed()
+                })
+                .await?;
+            if inserted {
+                (id, true)
+            } else {
+                // a concurrent request created it first
+                let id = conversations::table
+                    .filter(conversations::direct_key.eq(&key))
+                    .select(conversations::id)
+                    .first(conn)
+                    .await?;
+                (id, false)
+            }
+        }
+    };
+    Ok((get_for(conn, me, ConversationId(id)).await?, created))
+}
+
+/// Finds `@username` mentions in a body.
+pub fn mentioned_usernames(body: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let preceded_by_word = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        if bytes[i] == b'@' && !preceded_by_word {
+            let start = i + 1;
+            let mut end = start;
+            while end < bytes.len()
+                && (bytes[end].is_ascii_lowercase()
+                    || bytes[end].is_ascii_digit()
+                    || matches!(bytes[end], b'_' | b'.' | b'-'))
+            {
+                end += 1;
+            }
+            let name = body[start..end].trim_end_matches(['.', '-']);
+            if (3..=32).contains(&name.len()) && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+            i = end.max(start);
+        } else {
+            i += 1;
+        }
+    }
+    names
+}
+
+/// Stores a message and returns it; a resend of a stored `client_msg_id`
+/// returns the original and stores nothing.
+pub async fn send(
+    conn: &mut AsyncPgConnection,
+    sender: UserId,
+    conversation: ConversationId,
+    msg: NewMessage,
+) -> Result<SendOutcome, ApiError> {
+    if let Some(existing) = find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
+        return resend_outcome(existing, conversation);
+    }
+    require_member(conn, conversation, sender).await?;
+    let mention_names = mentioned_usernames(&msg.body.0);
+    let result = conn
+        .transaction::<_, ApiError, _>(|conn| {
+            let msg = msg.clone();
+            async move {
+                let seq: i64 = diesel::update(conversations::table.find(conversation.0))
+                    .set((
+                        conversations::last_seq.eq(conversations::last_seq + 1),
+                        conversations::last_message_at.eq(Utc::now()),
+                    ))
+                    .returning(conversations::last_seq)
+                    .get_result(conn)
+                    .await?;
+                if let Some(reply) = msg.reply_to_seq
+                    && !(1..seq).contains(&reply)
+                {
+                    return Err(ApiError::Invalid(format!(
+                        "reply_to_seq: no message {reply} in this conversation"
+                    )));
+                }
+                let mentions: Vec<Uuid> = if mention_names.is_empty() {
+                    vec![]
+                } else {
+                    users::table
+                        .inner_join(conversation_members::table.on(conversation_members::user_id.eq(users::id)))
+                        .filter(conversation_members::conversation_id.eq(conversation.0))
+                        .filter(users::username.eq_any(&mention_names))
+                        .select(users::id)
+                        .load(conn)
+                        .await?
+                };
+                let stored: Message = diesel::insert_into(messages::table)
+                    .values((
+                        messages::id.eq(Uuid::now_v7()),
+                        messages::conversation_id.eq(conversation.0),
+                        messages::seq.eq(seq),
+                        messages::sender_id.eq(sender.0),
+                        messages::client_msg_id.eq(&msg.client_msg_id.0),
+                        messages::body.eq(&msg.body.0),
+                        messages::reply_to_seq.eq(msg.reply_to_seq),
+                        messages::mentions.eq(&mentions),
+                    ))
+                    .returning(Message::as_returning())
+                    .get_result(conn)
+                    .await?;
+                advance_read(conn, sender, conversation, seq).await?;
+                Ok(stored)
+            }
+            .scope_boxed()
+        })
+        .await;
+    match result {
+        Ok(stored) => Ok(SendOutcome {
+            message: stored.into(),
+            created: true,
+        }),
+        // a concurrent resend of the same client_msg_id won the race; ours rolled back
+        Err(ApiError::Conflict(_)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
+            Some(existing) => resend_outcome(existing, conversation),
+            None => Err(ApiError::Conflict("message could not be stored; retry".into())),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+fn resend_outcome(existing: Message, conversation: ConversationId) -> Result<SendOutcome, ApiError> {
+    if existing.conversation_id != conversation.0 {
+        return Err(ApiError::Conflict(
+            "client_msg_id was already used for another conversation".into(),
+        ));
+    }
+    Ok(SendOutcome {
+        message: existing.into(),
+        created: false,
+    })
+}
+
+async fn find_by_client_id(
+    conn: &mut AsyncPgConnection,
+    sender: UserId,
+    client_msg_id: &str,
+) -> Result<Option<Message>, ApiError> {
+    Ok(messages::table
+        .filter(messages::sender_id.eq(sender.0))
+        .filter(messages::client_msg_id.eq(client_msg_id))
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Moves `user`'s read position forward to `seq` (never backwards); returns
+/// the new position when it moved.
+async fn advance_read(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<Option<i64>, DieselError> {
+    #[derive(QueryableByName)]
+    struct Position {
+        #[diesel(sql_type = BigInt)]
+        last_read_seq: i64,
+    }
+    diesel::sql_query(
+        "insert into conversation_reads (conversation_id, user_id, last_read_seq) values ($1, $2, $3) \
+         on conflict (conversation_id, user_id) do update \
+         set last_read_seq = excluded.last_read_seq, updated_at = now() \
+         where conversation_reads.last_read_seq < excluded.last_read_seq \
+         returning last_read_seq",
+    )
+    .bind::<SqlUuid, _>(conversation.0)
+    .bind::<SqlUuid, _>(user.0)
+    .bind::<BigInt, _>(seq)
+    .get_result::<Position>(conn)
+    .await
+    .map(|p| p.last_read_seq)
+    .optional()
+}
+
+/// `PUT /conversations/{id}/read` and the websocket `read`: returns the new
+/// position when it moved (so only real changes are broadcast).
+pub async fn mark_read(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<Option<i64>, ApiError> {
+    if seq < 0 {
+        return Err(ApiError::Invalid("seq: must not be negative".into()));
+    }
+    require_member(conn, conversation, user).await?;
+    let last_seq: i64 = conversations::table
+        .find(conversation.0)
+        .select(conversations::last_seq)
+        .first(conn)
+        .await?;
+    let seq = seq.min(last_seq);
+    if seq == 0 {
+        return Ok(None);
+    }
+    Ok(advance_read(conn, user, conversation, seq).await?)
+}
+
+/// Messages of a conversation, oldest first: after `after_seq`, or the page
+/// before `before_seq`, or the newest page.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    after_seq: Option<i64>,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MessageDto>, ApiError> {
+    let base = messages::table
+        .filter(messages::conversation_id.eq(conversation.0))
+        .select(Message::as_select());
+    let rows: Vec<Message> = match (after_seq, before_seq) {
+        (Some(_), Some(_)) => return Err(ApiError::Invalid("give after_seq or before_seq, not both".into())),
+        (Some(after), None) => {
+            base.filter(messages::seq.gt(after))
+                .order(messages::seq.asc())
+                .limit(limit)
+                .load(conn)
+                .await?
+        }
+        (None, before) => {
+            let mut rows: Vec<Message> = base
+                .filter(messages::seq.lt(before.unwrap_or(i64::MAX)))
+                .order(messages::seq.desc())
+                .limit(limit)
+                .load(conn)
+                .await?;
+            rows.reverse();
+            rows
+        }
+    };
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Recalls the caller's own message: readers see a tombstone from now on; the
+/// original body stays in the row and is copied into the audit trail.
+pub async fn recall(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    conversation: ConversationId,
+    seq: i64,
+    ip: Option<&str>,
+) -> Result<MessageDto, ApiError> {
+    require_member(conn, conversation, caller).await?;
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let msg: Option<Message> = messages::table
+                .filter(messages::conversation_id.eq(conversation.0))
+                .filter(messages::seq.eq(seq))
+                .select(Message::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let msg = msg.ok_or_else(|| ApiError::not_found("message"))?;
+            if msg.sender_id != caller.0 {
+                return Err(ApiError::Forbidden("only the sender may recall a message".into()));
+            }
+            if msg.recalled_at.is_some() {
+                return Err(ApiError::Conflict("the message is already recalled".into()));
+            }
+            let updated: Message = diesel::update(messages::table.find(msg.id))
+                .set(messages::recalled_at.eq(Utc::now()))
+                .returning(Message::as_returning())
+                .get_result(conn)
+                .await?;
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), "message_recalled", "message", msg.id)
+                    .detail(json!({ "conversation_id": conversation, "seq": seq, "original_body": msg.body }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok(updated.into())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Messages and cases matching `q` (a plain substring, so Chinese works
+/// without word segmentation) that `user` may see, newest first.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    q: &str,
+    limit: i64,
+) -> Result<SearchResults, ApiError> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(ApiError::Invalid("q: must not be empty".into()));
+    }
+    if q.chars().count() > 200 {
+        return Err(ApiError::Invalid("q: must be at most 200 characters".into()));
+    }
+    let pattern = format!("%{}%", escape_like(q));
+    let mine = conversation_members::table
+        .filter(conversation_members::user_id.eq(user.0))
+        .select(conversation_members::conversation_id);
+    let found: Vec<Message> = messages::table
+        .filter(messages::conversation_id.eq_any(mine))
+        .filter(messages::recalled_at.is_null())
+        .filter(messages::body.ilike(&pattern))
+        .order(messages::created_at.desc())
+        .limit(limit)
+        .select(Message::as_select())
+        .load(conn)
+        .await?;
+    let cases: Vec<queries::CaseHitRow> = diesel::sql_query(queries::SEARCH_CASES)
+        .bind::<SqlUuid, _>(user.0)
+        .bind::<Text, _>(&pattern)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?;
+    Ok(SearchResults {
+        messages: found.into_iter().map(Into::into).collect(),
+        cases: cases
+            .into_iter()
+            .map(|c| CaseHit {
+                id: CaseId(c.id),
+                team_id: TeamId(c.team_id),
+                title: c.title,
+                status: c.status,
+                conversation_id: ConversationId(c.conversation_id),
+            })
+            .collect(),
+    })
+}
+
+/// Messages after `after_seq` (for `sync` and gap filling), oldest first.
+pub async fn messages_after(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    after_seq: i64,
+    until_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MessageDto>, ApiError> {
+    let mut q = messages::table
+        .filter(messages::conversation_id.eq(conversation.0))
+        .filter(messages::seq.gt(after_seq))
+        .order(messages::seq.asc())
+        .limit(limit)
+        .select(Message::as_select())
+        .into_boxed();
+    if let Some(until) = until_seq {
+        q = q.filter(messages::seq.le(until));
+    }
+    Ok(q.load::<Message>(conn).await?.into_iter().map(Into::into).collect())
+}
+
+impl From<Message> for MessageDto {
+    fn from(m: Message) -> Self {
+        let recalled = m.recalled_at.is_some();
+        Self {
+            id: MessageId(m.id),
+            conversation_id: ConversationId(m.conversation_id),
+            seq: m.seq,
+            sender_id: UserId(m.sender_id),
+            client_msg_id: m.client_msg_id,
+            body: if recalled { String::new() } else { m.body },
+            reply_to_seq: m.reply_to_seq,
+            mentions: if recalled {
+                vec![]
+            } else {
+                m.mentions.into_iter().map(UserId).collect()
+            },
+            created_at: m.created_at,
+            edited_at: m.edited_at,
+            recalled,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_parsed() {
+        assert_eq!(
+            mentioned_usernames("@dr_li 请看 @wang.jg, cc @dr_li"),
+            vec!["dr_li", "wang.jg"]
+        );
+        assert!(mentioned_usernames("mail me at a@example.com").is_empty());
+        assert_eq!(mentioned_usernames("请@zhangwei会诊"), vec!["zhangwei"]);
+        assert!(mentioned_usernames("@ab @").is_empty());
+    }
+
+    #[test]
+    fn bodies() {
+        assert!(MessageBody::parse("  \n ".into()).is_err());
+        assert!(MessageBody::parse("好".repeat(MAX_BODY_CHARS)).is_ok());
+        assert!(MessageBody::parse("好".repeat(MAX_BODY_CHARS + 1)).is_err());
+    }
+}

@@ -1,0 +1,244 @@
+//! Presence: a user is online while any of their sessions is online, away
+//! while all of them are away, offline when none is left.
+//!
+//! With Redis, each user has a hash of session → status, and a shared sorted
+//! set holds every session's expiry. Nodes refresh their sessions' expiry on
+//! heartbeats; a sweeper on every node removes sessions that stopped
+//! heartbeating (their node crashed) and announces the users who went offline,
+//! so nobody stays online forever. Without Redis the same rules run in memory.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use consilium_shared::{
+    SessionId, UserId,
+    ws::{OwnStatus, PresenceEntry, PresenceStatus},
+};
+use redis::aio::ConnectionManager;
+
+/// Where presence lives.
+#[derive(Clone)]
+pub enum PresenceStore {
+    /// Single node: in memory.
+    Local(std::sync::Arc<Mutex<HashMap<UserId, HashMap<SessionId, OwnStatus>>>>),
+    /// Shared by every node through Redis.
+    Redis {
+        /// Connection.
+        conn: ConnectionManager,
+        /// Key prefix.
+        prefix: String,
+        /// How long a session lives without a heartbeat.
+        ttl: Duration,
+    },
+}
+
+fn aggregate<'a>(statuses: impl Iterator<Item = &'a str>) -> PresenceStatus {
+    let mut any = false;
+    for s in statuses {
+        if s == "online" {
+            return PresenceStatus::Online;
+        }
+        any = true;
+    }
+    if any {
+        PresenceStatus::Away
+    } else {
+        PresenceStatus::Offline
+    }
+}
+
+fn own_str(s: OwnStatus) -> &'static str {
+    match s {
+        OwnStatus::Online => "online",
+        OwnStatus::Away => "away",
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl PresenceStore {
+    fn user_key(prefix: &str, user: UserId) -> String {
+        format!("{prefix}:presence:{user}")
+    }
+
+    fn expiry_key(prefix: &str) -> String {
+        format!("{prefix}:presence-expiry")
+    }
+
+    /// Sets (or with `None`, removes) one session's status; returns the user's
+    /// aggregate before and after.
+    pub async fn set(
+        &self,
+        user: UserId,
+        session: SessionId,
+        status: Option<OwnStatus>,
+    ) -> redis::RedisResult<(PresenceStatus, PresenceStatus)> {
+        match self {
+            Self::Local(map) => {
+                let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let sessions = map.entry(user).or_default();
+                let before = aggregate(sessions.values().map(|s| own_str(*s)));
+                match status {
+                    Some(s) => {
+                        sessions.insert(session, s);
+                    }
+                    None => {
+                        sessions.remove(&session);
+                    }
+                }
+                let after = aggregate(sessions.values().map(|s| own_str(*s)));
+                if sessions.is_empty() {
+                    map.remove(&user);
+                }
+                Ok((before, after))
+            }
+            Self::Redis { conn, prefix, ttl } => {
+                let mut conn = conn.clone();
+                let key = Self::user_key(prefix, user);
+                let member = format!("{user}/{session}");
+                let before: Vec<String> = redis::cmd("HVALS").arg(&key).query_async(&mut conn).await?;
+                let mut pipe = redis::pipe();
+                match status {
+                    Some(s) => {
+                        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+                        pipe.cmd("HSET")
+                            .arg(&key)
+                            .arg(session.to_string())
+                            .arg(own_str(s))
+                            .ignore();
+                        pipe.cmd("PEXPIRE").arg(&key).arg(ttl_ms * 2).ignore();
+                        pipe.cmd("ZADD")
+                            .arg(Self::expiry_key(prefix))
+                            .arg(now_ms() + ttl_ms)
+                            .arg(&member)
+                            .ignore();
+                    }
+                    None => {
+                        pipe.cmd("HDEL").arg(&key).arg(session.to_string()).ignore();
+                        pipe.cmd("ZREM").arg(Self::expiry_key(prefix)).arg(&member).ignore();
+                    }
+                }
+                pipe.cmd("HVALS").arg(&key);
+                let (after,): (Vec<String>,) = pipe.query_async(&mut conn).await?;
+                Ok((
+                    aggregate(before.iter().map(String::as_str)),
+                    aggregate(after.iter().map(String::as_str)),
+                ))
+            }
+        }
+    }
+
+    /// Pushes the expiry of live local sessions forward.
+    pub async fn heartbeat(&self, sessions: &[(UserId, SessionId)]) -> redis::RedisResult<()> {
+        let Self::Redis { conn, prefix, ttl } = self else {
+            return Ok(());
+        };
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        let mut pipe = redis::pipe();
+        for (user, session) in sessions {
+            // XX: a session the sweeper already removed stays removed; its socket re-announces itself
+            pipe.cmd("ZADD")
+                .arg(Self::expiry_key(prefix))
+                .arg("XX")
+                .arg(now_ms() + ttl_ms)
+                .arg(format!("{user}/{session}"))
+                .ignore();
+            pipe.cmd("PEXPIRE")
+                .arg(Self::user_key(prefix, *user))
+                .arg(ttl_ms * 2)
+                .ignore();
+        }
+        let mut conn = conn.clone();
+        pipe.query_async::<()>(&mut conn).await
+    }
+
+    /// The aggregate status of each of `users`.
+    pub async fn statuses(&self, users: &[UserId]) -> redis::RedisResult<Vec<PresenceEntry>> {
+        match self {
+            Self::Local(map) => {
+                let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                Ok(users
+                    .iter()
+                    .map(|u| PresenceEntry {
+                        user_id: *u,
+                        status: map
+                            .get(u)
+                            .map_or(PresenceStatus::Offline, |s| aggregate(s.values().map(|s| own_str(*s)))),
+                    })
+                    .collect())
+            }
+            Self::Redis { conn, prefix, .. } => {
+                if users.is_empty() {
+                    return Ok(vec![]);
+                }
+                let mut pipe = redis::pipe();
+                for u in users {
+                    pipe.cmd("HVALS").arg(Self::user_key(prefix, *u));
+                }
+                let mut conn = conn.clone();
+                let all: Vec<Vec<String>> = pipe.query_async(&mut conn).await?;
+                Ok(users
+                    .iter()
+                    .zip(all)
+                    .map(|(u, vals)| PresenceEntry {
+                        user_id: *u,
+                        status: aggregate(vals.iter().map(String::as_str)),
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Removes sessions whose node stopped heartbeating; returns the users whose
+    /// status changed and their new status.
+    pub async fn sweep(&self) -> redis::RedisResult<Vec<(UserId, PresenceStatus)>> {
+        let Self::Redis { conn, prefix, .. } = self else {
+            return Ok(vec![]);
+        };
+        let mut conn = conn.clone();
+        let expired: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+            .arg(Self::expiry_key(prefix))
+            .arg("-inf")
+            .arg(now_ms())
+            .arg("LIMIT")
+            .arg(0)
+            .arg(500)
+            .query_async(&mut conn)
+            .await?;
+        let mut changed = Vec::new();
+        for member in expired {
+            // ZREM answers 1 to exactly one node, which then owns the announcement
+            let removed: i64 = redis::cmd("ZREM")
+                .arg(Self::expiry_key(prefix))
+                .arg(&member)
+                .query_async(&mut conn)
+                .await?;
+            let Some((user, session)) = member.split_once('/') else {
+                continue;
+            };
+            let (Ok(user), true) = (user.parse::<UserId>(), removed == 1) else {
+                continue;
+            };
+            let key = Self::user_key(prefix, user);
+            let mut pipe = redis::pipe();
+            pipe.cmd("HVALS").arg(&key);
+            pipe.cmd("HDEL").arg(&key).arg(session).ignore();
+            pipe.cmd("HVALS").arg(&key);
+            let (before, after): (Vec<String>, Vec<String>) = pipe.query_async(&mut conn).await?;
+            let (before, after) = (
+                aggregate(before.iter().map(String::as_str)),
+                aggregate(after.iter().map(String::as_str)),
+            );
+            if before != after {
+                changed.push((user, after));
+            }
+        }
+        Ok(changed)
+    }
+}

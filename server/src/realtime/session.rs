@@ -1,0 +1,636 @@
+//! One websocket connection: authenticate, send `ready`, then a single
+//! `select!` loop over client frames, routed events, heartbeats and gap fills.
+//!
+//! Ordering and exactly-once are enforced here, per conversation: the session
+//! remembers the last seq it delivered, drops anything at or below it, holds
+//! anything that skips ahead, and fills a gap from Postgres if the missing
+//! messages do not arrive shortly (they were published on another node and
+//! may still be in flight, or were lost while Redis was away).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_ws::{CloseCode, CloseReason, MessageStream, Session};
+use consilium_shared::{
+    ConversationId, ErrorCode, SessionId, UserId,
+    chat::ConversationDto,
+    ws::{ClientFrame, MAX_FRAME_BYTES, OwnStatus, ServerEvent},
+};
+use futures_util::StreamExt;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::Realtime;
+use super::envelope::{Control, Payload, Topic};
+use super::hub::Outbound;
+use crate::auth::{AuthUser, sessions};
+use crate::chat::{self, NewMessage};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How long a hole in a conversation's seqs may stay open before it is filled from Postgres.
+const GAP_GRACE: Duration = Duration::from_millis(300);
+/// Messages fetched per query when syncing.
+const SYNC_PAGE: i64 = 500;
+
+/// Why a session ended, and the close frame to send.
+enum End {
+    ClientClosed,
+    Close(CloseCode, &'static str),
+}
+
+struct Cursor {
+    delivered: i64,
+    held: BTreeMap<i64, Arc<str>>,
+    gap_since: Option<Instant>,
+}
+
+struct Conn {
+    state: AppState,
+    ws: Session,
+    user: UserId,
+    session_id: SessionId,
+    key: u64,
+    cursors: HashMap<ConversationId, Cursor>,
+    contacts: HashSet<UserId>,
+    limiter: DefaultDirectRateLimiter,
+    cancel: CancellationToken,
+}
+
+fn realtime(state: &AppState) -> &Realtime {
+    &state.realtime
+}
+
+/// Serves one upgraded connection until it ends. `pre_auth` is set when the
+/// upgrade request carried a valid bearer token.
+pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_auth: Option<AuthUser>) {
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME_BYTES)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME_BYTES);
+    let auth = match pre_auth {
+        Some(a) => a,
+        None => match wait_for_auth(&state, &mut ws, &mut stream).await {
+            Some(a) => a,
+            None => return,
+        },
+    };
+    let span = tracing::info_span!("ws", user = %auth.id(), session = %auth.session_id);
+    async move {
+        let rt = realtime(&state).clone();
+        let cfg = rt.ws_config().clone();
+        let (tx, rx) = mpsc::channel(cfg.outbound_queue);
+        let cancel = CancellationToken::new();
+        let key = rt.next_socket_key();
+        rt.hub().register(key, auth.id(), auth.session_id, tx, cancel.clone());
+        let limiter = RateLimiter::direct(
+            Quota::per_second(NonZeroU32::new(cfg.send_rate_per_sec).unwrap_or(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(cfg.send_burst).unwrap_or(NonZeroU32::MIN)),
+        );
+        let mut conn = Conn {
+            state: state.clone(),
+            ws: ws.clone(),
+            user: auth.id(),
+            session_id: auth.session_id,
+            key,
+            cursors: HashMap::new(),
+            contacts: HashSet::new(),
+            limiter,
+            cancel: cancel.clone(),
+        };
+        let end = match conn.start().await {
+            Ok(()) => {
+                tracing::info!("connected");
+                conn.run(stream, rx).await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not start session");
+                End::Close(CloseCode::Error, "internal error")
+            }
+        };
+        conn.finish().await;
+        if let End::Close(code, why) = end {
+            close_within(ws, code, why, Duration::from_secs(10)).await;
+        }
+        tracing::info!("disconnected");
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Sends a close frame, giving a backed-up socket a while to drain first.
+async fn close_within(ws: Session, code: CloseCode, why: &str, limit: Duration) {
+    let reason = CloseReason {
+        code,
+        description: Some(why.to_owned()),
+    };
+    let _ = tokio::time::timeout(limit, ws.close(Some(reason))).await;
+}
+
+async fn send_event(ws: &mut Session, event: &ServerEvent) -> bool {
+    match serde_json::to_string(event) {
+        Ok(json) => ws.text(json).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn wait_for_auth(
+    state: &AppState,
+    ws: &mut Session,
+    stream: &mut actix_ws::AggregatedMessageStream,
+) -> Option<AuthUser> {
+    let deadline = tokio::time::sleep(state.realtime.ws_config().auth_timeout);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => {
+                close_within(ws.clone(), CloseCode::Policy, "authentication timed out", Duration::from_secs(1)).await;
+                return None;
+            }
+            msg = stream.next() => match msg {
+                Some(Ok(actix_ws::AggregatedMessage::Text(text))) => {
+                    let token = match serde_json::from_str::<ClientFrame>(&text) {
+                        Ok(ClientFrame::Auth { token }) => token,
+                        _ => {
+                            close_within(ws.clone(), CloseCode::Policy, "first frame must be auth", Duration::from_secs(1)).await;
+                            return None;
+                        }
+                    };
+                    return match sessions::authenticate(state, &token).await {
+                        Ok(auth) => Some(auth),
+                        Err(e) => {
+                            let _ = send_event(ws, &error_event(None, &e)).await;
+                            close_within(ws.clone(), CloseCode::Policy, "invalid token", Duration::from_secs(1)).await;
+                            None
+                        }
+                    };
+                }
+                Some(Ok(actix_ws::AggregatedMessage::Ping(bytes))) => {
+                    let _ = ws.pong(&bytes).await;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+}
+
+fn error_event(id: Option<String>, e: &ApiError) -> ServerEvent {
+    let body = e.body();
+    ServerEvent::Error {
+        id,
+        code: body.error.code,
+        message: body.error.message,
+    }
+}
+
+fn invalid(id: Option<String>, message: impl Into<String>) -> ServerEvent {
+    ServerEvent::Error {
+        id,
+        code: ErrorCode::Invalid,
+        message: message.into(),
+    }
+}
+
+impl Conn {
+    fn rt(&self) -> &Realtime {
+        &self.state.realtime
+    }
+
+    /// Subscribes, snapshots and sends `ready`.
+    async fn start(&mut self) -> Result<(), ApiError> {
+        let rt = self.rt().clone();
+        rt.hub().subscribe(self.key, vec![Topic::User(self.user)]).await;
+        let mut db = self.state.db.get().await?;
+        let conversation_ids = chat::conversation_ids_of(&mut db, self.user).await?;
+        let contacts = chat::contacts_of(&mut db, self.user).await?;
+        let mut topics: Vec<Topic> = conversation_ids.iter().map(|c| Topic::Conversation(*c)).collect();
+        topics.extend(contacts.iter().map(|u| Topic::Presence(*u)));
+        rt.hub().subscribe(self.key, topics).await;
+        // the snapshot is taken after the subscriptions are live, so nothing falls between them
+        let conversations = chat::list_for(&mut db, self.user, None).await?;
+        drop(db);
+        for c in &conversations {
+            self.cursors.insert(
+                c.id,
+                Cursor {
+                    delivered: c.last_seq,
+                    held: BTreeMap::new(),
+                    gap_since: None,
+                },
+            );
+        }
+        self.contacts = contacts.iter().copied().collect();
+        let presence = rt.presence().statuses(&contacts).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "presence unavailable for ready");
+            vec![]
+        });
+        let ready = ServerEvent::Ready {
+            user_id: self.user,
+            session_id: self.session_id,
+            conversations,
+            presence,
+        };
+        if !send_event(&mut self.ws, &ready).await {
+            return Err(ApiError::Unexpected(anyhow::anyhow!("socket closed before ready")));
+        }
+        self.set_presence(Some(OwnStatus::Online)).await;
+        Ok(())
+    }
+
+    async fn set_presence(&self, status: Option<OwnStatus>) {
+        match self.rt().presence().set(self.user, self.session_id, status).await {
+            Ok((before, after)) if before != after => self.rt().announce_presence(self.user, after).await,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "presence update failed"),
+        }
+    }
+
+    async fn finish(&mut self) {
+        self.rt().hub().unregister(self.key);
+        self.set_presence(None).await;
+    }
+
+    async fn run(&mut self, mut stream: actix_ws::AggregatedMessageStream, mut rx: mpsc::Receiver<Outbound>) -> End {
+        let cfg = self.rt().ws_config().clone();
+        let mut heartbeat = tokio::time::interval(cfg.heartbeat);
+        heartbeat.tick().await;
+        let mut last_heard = Instant::now();
+        let cancel = self.cancel.clone();
+        loop {
+            let next_gap = self
+                .cursors
+                .values()
+                .filter_map(|c| c.gap_since)
+                .min()
+                .map(|t| t + GAP_GRACE);
+            let gap_timer = async {
+                match next_gap {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return End::Close(CloseCode::Again, "too slow; reconnect and sync"),
+                msg = stream.next() => {
+                    last_heard = Instant::now();
+                    match msg {
+                        Some(Ok(actix_ws::AggregatedMessage::Text(text))) => {
+                            if let Some(end) = self.on_text(&text).await {
+                                return end;
+                            }
+                        }
+                        Some(Ok(actix_ws::AggregatedMessage::Binary(_))) => {
+                            if !send_event(&mut self.ws, &invalid(None, "binary frames are not supported; send JSON text")).await {
+                                return End::ClientClosed;
+                            }
+                        }
+                        Some(Ok(actix_ws::AggregatedMessage::Ping(bytes))) => {
+                            if self.ws.pong(&bytes).await.is_err() {
+                                return End::ClientClosed;
+                            }
+                        }
+                        Some(Ok(actix_ws::AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(actix_ws::AggregatedMessage::Close(_))) | None => return End::ClientClosed,
+                        Some(Err(actix_ws::ProtocolError::Overflow)) => {
+                            return End::Close(CloseCode::Size, "frame larger than 64 KiB");
+                        }
+                        Some(Err(e)) => {
+                            tracing::debug!(error = %e, "websocket protocol error");
+                            return End::Close(CloseCode::Protocol, "protocol error");
+                        }
+                    }
+                }
+                out = rx.recv() => {
+                    let Some(out) = out else { return End::ClientClosed };
+                    if let Some(end) = self.on_outbound(out).await {
+                        return end;
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > cfg.client_timeout {
+                        return End::Close(CloseCode::Normal, "idle timeout");
+                    }
+                    if self.ws.ping(b"").await.is_err() {
+                        return End::ClientClosed;
+                    }
+                }
+                _ = gap_timer => {
+                    if let Err(e) = self.fill_gaps().await {
+                        tracing::warn!(error = %e, "gap fill failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one client frame; `Some` ends the session.
+    async fn on_text(&mut self, text: &str) -> Option<End> {
+        let frame: ClientFrame = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                let id = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
+                let message = if e.is_data() || e.is_syntax() || e.is_eof() {
+                    format!("invalid frame: {e}")
+                } else {
+                    "invalid frame".to_owned()
+                };
+                return (!send_event(&mut self.ws, &invalid(id, message)).await).then_some(End::ClientClosed);
+            }
+        };
+        let reply = match frame {
+            ClientFrame::Auth { .. } => Some(invalid(None, "already authenticated")),
+            ClientFrame::Ping { id } => Some(ServerEvent::Pong { id }),
+            ClientFrame::Send {
+                id,
+                conversation_id,
+                client_msg_id,
+                body,
+                reply_to_seq,
+            } => Some(
+                self.on_send(id, conversation_id, client_msg_id, body, reply_to_seq)
+                    .await,
+            ),
+            ClientFrame::Typing { conversation_id } => {
+                if self.cursors.contains_key(&conversation_id) {
+                    self.rt().typing(conversation_id, self.user).await;
+                    None
+                } else {
+                    Some(error_event(None, &ApiError::not_found("conversation")))
+                }
+            }
+            ClientFrame::Read { conversation_id, seq } => match self.on_read(conversation_id, seq).await {
+                Ok(()) => None,
+                Err(e) => Some(error_event(None, &e)),
+            },
+            ClientFrame::Presence { status } => {
+                self.set_presence(Some(status)).await;
+                None
+            }
+            ClientFrame::Sync { id, cursors } => match self.on_sync(cursors).await {
+                Ok(()) => Some(ServerEvent::Synced { id }),
+                Err(e) => Some(error_event(id, &e)),
+            },
+        };
+        match reply {
+            Some(event) if !send_event(&mut self.ws, &event).await => Some(End::ClientClosed),
+            _ => None,
+        }
+    }
+
+    async fn on_send(
+        &mut self,
+        id: String,
+        conversation_id: ConversationId,
+        client_msg_id: String,
+        body: String,
+        reply_to_seq: Option<i64>,
+    ) -> ServerEvent {
+        if self.limiter.check().is_err() {
+            return error_event(Some(id), &ApiError::RateLimited("sending too fast; slow down".into()));
+        }
+        let result = async {
+            let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
+            let mut db = self.state.db.get().await?;
+            chat::send(&mut db, self.user, conversation_id, msg).await
+        }
+        .await;
+        match result {
+            Ok(outcome) => {
+                if outcome.created {
+                    self.rt().message_created(&outcome.message).await;
+                }
+                let m = outcome.message;
+                ServerEvent::Ack {
+                    id,
+                    conversation_id,
+                    seq: m.seq,
+                    message_id: m.id,
+                    created_at: m.created_at,
+                }
+            }
+            Err(e) => error_event(Some(id), &e),
+        }
+    }
+
+    async fn on_read(&mut self, conversation_id: ConversationId, seq: i64) -> Result<(), ApiError> {
+        let mut db = self.state.db.get().await?;
+        if let Some(seq) = chat::mark_read(&mut db, self.user, conversation_id, seq).await? {
+            self.rt().read_moved(conversation_id, self.user, seq).await;
+        }
+        Ok(())
+    }
+
+    /// Sends every message after each cursor, in seq order, and moves the
+    /// delivery positions so live events do not repeat them.
+    async fn on_sync(&mut self, requested: BTreeMap<ConversationId, i64>) -> Result<(), ApiError> {
+        let mut db = self.state.db.get().await?;
+        for (conversation, from) in requested {
+            if !self.cursors.contains_key(&conversation) && !chat::is_member(&mut db, conversation, self.user).await? {
+                continue;
+            }
+            let mut after = from.max(0);
+            loop {
+                let page = chat::messages_after(&mut db, conversation, after, None, SYNC_PAGE).await?;
+                let done = (page.len() as i64) < SYNC_PAGE;
+                for message in page {
+                    after = message.seq;
+                    if !send_event(&mut self.ws, &ServerEvent::Message { message }).await {
+                        return Ok(());
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+            let cursor = self.cursors.entry(conversation).or_insert(Cursor {
+                delivered: 0,
+                held: BTreeMap::new(),
+                gap_since: None,
+            });
+            if after > cursor.delivered {
+                cursor.delivered = after;
+                cursor.held = cursor.held.split_off(&(after + 1));
+                cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles an event routed to this socket; `Some` ends the session.
+    async fn on_outbound(&mut self, out: Outbound) -> Option<End> {
+        let envelope = match out {
+            Outbound::CatchUp => {
+                if let Err(e) = self.catch_up().await {
+                    tracing::warn!(error = %e, "catch-up failed");
+                }
+                return None;
+            }
+            Outbound::Envelope(e) => e,
+        };
+        match (&envelope.payload, envelope.topic, envelope.seq) {
+            (Payload::Control(control), _, _) => self.on_control(control.clone()).await,
+            (Payload::Event(json), Topic::Conversation(conversation), Some(seq)) => {
+                let json = json.clone();
+                self.on_message(conversation, seq, json).await
+            }
+            (Payload::Event(json), _, _) => {
+                let json = json.clone();
+                (self.ws.text(json.to_string()).await.is_err()).then_some(End::ClientClosed)
+            }
+        }
+    }
+
+    async fn on_message(&mut self, conversation: ConversationId, seq: i64, json: Arc<str>) -> Option<End> {
+        let cursor = self.cursors.get_mut(&conversation)?;
+        if seq <= cursor.delivered {
+            return None;
+        }
+        if seq > cursor.delivered + 1 {
+            cursor.held.insert(seq, json);
+            cursor.gap_since.get_or_insert_with(Instant::now);
+            return None;
+        }
+        cursor.delivered = seq;
+        let mut ready = vec![json];
+        while let Some(next) = cursor.held.remove(&(cursor.delivered + 1)) {
+            cursor.delivered += 1;
+            ready.push(next);
+        }
+        cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
+        for json in ready {
+            if self.ws.text(json.to_string()).await.is_err() {
+                return Some(End::ClientClosed);
+            }
+        }
+        None
+    }
+
+    /// Fetches missing messages of conversations whose gap outlived the grace period.
+    async fn fill_gaps(&mut self) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let due: Vec<ConversationId> = self
+            .cursors
+            .iter()
+            .filter(|(_, c)| c.gap_since.is_some_and(|t| now >= t + GAP_GRACE))
+            .map(|(id, _)| *id)
+            .collect();
+        for conversation in due {
+            let Some(cursor) = self.cursors.get(&conversation) else {
+                continue;
+            };
+            let until = cursor.held.keys().next_back().copied();
+            let from = cursor.delivered;
+            let mut db = self.state.db.get().await?;
+            let missing = chat::messages_after(&mut db, conversation, from, until, SYNC_PAGE).await?;
+            drop(db);
+            self.deliver_fetched(conversation, missing).await;
+        }
+        Ok(())
+    }
+
+    /// After a bus outage: fetch whatever was committed past each delivery position.
+    async fn catch_up(&mut self) -> Result<(), ApiError> {
+        let conversations: Vec<(ConversationId, i64)> = self.cursors.iter().map(|(id, c)| (*id, c.delivered)).collect();
+        let mut db = self.state.db.get().await?;
+        for (conversation, from) in conversations {
+            let missing = chat::messages_after(&mut db, conversation, from, None, SYNC_PAGE).await?;
+            self.deliver_fetched(conversation, missing).await;
+        }
+        Ok(())
+    }
+
+    async fn deliver_fetched(
+        &mut self,
+        conversation: ConversationId,
+        messages: Vec<consilium_shared::chat::MessageDto>,
+    ) {
+        for message in messages {
+            let seq = message.seq;
+            let Ok(json) = serde_json::to_string(&ServerEvent::Message { message }) else {
+                continue;
+            };
+            if let Some(cursor) = self.cursors.get_mut(&conversation) {
+                cursor.held.remove(&seq);
+            }
+            if self.on_message(conversation, seq, Arc::from(json)).await.is_some() {
+                return;
+            }
+        }
+        if let Some(cursor) = self.cursors.get_mut(&conversation) {
+            // whatever is still held beyond a hole that Postgres could not fill waits for the next event
+            cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
+        }
+    }
+
+    async fn on_control(&mut self, control: Control) -> Option<End> {
+        match control {
+            Control::CloseSession { session_id } if session_id == self.session_id => {
+                Some(End::Close(CloseCode::Policy, "session ended"))
+            }
+            Control::CloseSession { .. } => None,
+            Control::CloseUser => Some(End::Close(CloseCode::Policy, "account deactivated")),
+            Control::RefreshMembership => match self.refresh_membership().await {
+                Ok(alive) => (!alive).then_some(End::ClientClosed),
+                Err(e) => {
+                    tracing::warn!(error = %e, "membership refresh failed");
+                    None
+                }
+            },
+        }
+    }
+
+    /// Reloads the user's conversations and contacts, re-routes the socket and
+    /// tells the client what it gained or lost. Returns false if the socket closed.
+    async fn refresh_membership(&mut self) -> Result<bool, ApiError> {
+        let mut db = self.state.db.get().await?;
+        let conversations: Vec<ConversationDto> = chat::list_for(&mut db, self.user, None).await?;
+        let contacts: HashSet<UserId> = chat::contacts_of(&mut db, self.user).await?.into_iter().collect();
+        drop(db);
+        let now: HashSet<ConversationId> = conversations.iter().map(|c| c.id).collect();
+        let removed: Vec<ConversationId> = self.cursors.keys().filter(|id| !now.contains(id)).copied().collect();
+        let added: Vec<ConversationDto> = conversations
+            .into_iter()
+            .filter(|c| !self.cursors.contains_key(&c.id))
+            .collect();
+
+        let mut subscribe: Vec<Topic> = added.iter().map(|c| Topic::Conversation(c.id)).collect();
+        subscribe.extend(contacts.difference(&self.contacts).map(|u| Topic::Presence(*u)));
+        let mut unsubscribe: Vec<Topic> = removed.iter().map(|c| Topic::Conversation(*c)).collect();
+        unsubscribe.extend(self.contacts.difference(&contacts).map(|u| Topic::Presence(*u)));
+        if !unsubscribe.is_empty() {
+            self.rt().hub().unsubscribe(self.key, unsubscribe);
+        }
+        if !subscribe.is_empty() {
+            self.rt().hub().subscribe(self.key, subscribe).await;
+        }
+        self.contacts = contacts;
+        for id in removed {
+            self.cursors.remove(&id);
+            if !send_event(&mut self.ws, &ServerEvent::ConversationRemoved { conversation_id: id }).await {
+                return Ok(false);
+            }
+        }
+        for conversation in added {
+            self.cursors.insert(
+                conversation.id,
+                Cursor {
+                    delivered: conversation.last_seq,
+                    held: BTreeMap::new(),
+                    gap_since: None,
+                },
+            );
+            if !send_event(&mut self.ws, &ServerEvent::ConversationAdded { conversation }).await {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}

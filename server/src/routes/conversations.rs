@@ -1,0 +1,164 @@
+//! `/conversations`, `/direct`, `/search`.
+
+use actix_web::{HttpResponse, web};
+use consilium_shared::{
+    ConversationId, ErrorBody, UserId,
+    chat::{
+        ConversationDetail, ConversationDto, HistoryQuery, MessageDto, ReadRequest, SearchQuery, SearchResults,
+        SendMessageRequest, SendMessageResponse,
+    },
+    paging::Page,
+};
+
+use super::page_limit;
+use crate::auth::{AuthUser, ClientMeta};
+use crate::chat::{self, NewMessage};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/conversations", web::get().to(list))
+        .route("/conversations/{id}", web::get().to(get))
+        .route("/direct/{user_id}", web::post().to(direct))
+        .route("/conversations/{id}/messages", web::get().to(history))
+        .route("/conversations/{id}/messages", web::post().to(send))
+        .route("/conversations/{id}/messages/{seq}/recall", web::post().to(recall))
+        .route("/conversations/{id}/read", web::put().to(read))
+        .route("/search", web::get().to(search));
+}
+
+/// The caller's conversations with unread counts and last messages, newest activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ConversationDto>)))]
+pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<web::Json<Vec<ConversationDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(chat::list_for(&mut conn, caller.id(), None).await?))
+}
+
+/// One conversation with its members and their read positions ("read by").
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = ConversationDetail), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ConversationId>,
+) -> Result<web::Json<ConversationDetail>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(chat::detail(&mut conn, caller.id(), *id).await?))
+}
+
+/// The direct conversation with another user, created on first use.
+#[utoipa::path(post, path = "/api/v1/direct/{user_id}", tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = ConversationDto), (status = 201, body = ConversationDto), (status = 404, body = ErrorBody)))]
+pub async fn direct(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    other: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    let (conversation, created) = chat::get_or_create_direct(&mut conn, caller.id(), *other).await?;
+    if created {
+        state.realtime.membership_changed(&[caller.id(), *other]).await;
+        Ok(HttpResponse::Created().json(conversation))
+    } else {
+        Ok(HttpResponse::Ok().json(conversation))
+    }
+}
+
+/// Message history, oldest first: `after_seq` pages forward, `before_seq` backward,
+/// neither gives the newest page. `next_cursor` is the seq to pass to continue in the same direction.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "chat", security(("bearer" = [])), params(HistoryQuery),
+    responses((status = 200, body = Page<MessageDto>), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ConversationId>,
+    query: web::Query<HistoryQuery>,
+) -> Result<web::Json<Page<MessageDto>>, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let mut conn = state.db.get().await?;
+    chat::require_member(&mut conn, *id, caller.id()).await?;
+    let items = chat::history(&mut conn, *id, query.after_seq, query.before_seq, limit).await?;
+    let full = items.len() as i64 == limit;
+    let next_cursor = match (full, query.after_seq) {
+        (false, _) => None,
+        (true, Some(_)) => items.last().map(|m| m.seq.to_string()),
+        (true, None) => items.first().filter(|m| m.seq > 1).map(|m| m.seq.to_string()),
+    };
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// Posts a message (same rules as the websocket `send`): 201 when stored, 200
+/// with the original when the `client_msg_id` was already used.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "chat", security(("bearer" = [])), request_body = SendMessageRequest,
+    responses((status = 201, body = SendMessageResponse), (status = 200, body = SendMessageResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn send(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ConversationId>,
+    body: web::Json<SendMessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let SendMessageRequest {
+        client_msg_id,
+        body,
+        reply_to_seq,
+    } = body.into_inner();
+    let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
+    let mut conn = state.db.get().await?;
+    let outcome = chat::send(&mut conn, caller.id(), *id, msg).await?;
+    let response = SendMessageResponse {
+        message: outcome.message,
+        created: outcome.created,
+    };
+    if outcome.created {
+        state.realtime.message_created(&response.message).await;
+        Ok(HttpResponse::Created().json(response))
+    } else {
+        Ok(HttpResponse::Ok().json(response))
+    }
+}
+
+/// Recalls the caller's own message; readers see a tombstone.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages/{seq}/recall", tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = MessageDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn recall(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(ConversationId, i64)>,
+) -> Result<web::Json<MessageDto>, ApiError> {
+    let (conversation, seq) = path.into_inner();
+    let mut conn = state.db.get().await?;
+    let message = chat::recall(&mut conn, caller.id(), conversation, seq, meta.ip.as_deref()).await?;
+    state.realtime.message_recalled(conversation, seq).await;
+    Ok(web::Json(message))
+}
+
+/// Moves the caller's read position forward.
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/read", tag = "chat", security(("bearer" = [])), request_body = ReadRequest,
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ConversationId>,
+    body: web::Json<ReadRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    if let Some(seq) = chat::mark_read(&mut conn, caller.id(), *id, body.seq).await? {
+        state.realtime.read_moved(*id, caller.id(), seq).await;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Messages and cases the caller may see that contain `q` (works for Chinese).
+#[utoipa::path(get, path = "/api/v1/search", tag = "chat", security(("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody)))]
+pub async fn search(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<SearchResults>, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(chat::search(&mut conn, caller.id(), &query.q, limit).await?))
+}
