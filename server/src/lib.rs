@@ -5,13 +5,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod consults;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod realtime;
+pub mod referrals;
 pub mod routes;
 pub mod seed;
 pub mod startup;

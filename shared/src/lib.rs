@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod chat;
 pub mod error;
 pub mod ids;

@@ -9,6 +9,7 @@ use ts_rs::TS;
 
 use crate::{
     ConversationId, MessageId, SessionId, TeamId, UserId,
+    cases::{CaseDto, ConsultDto, ReferralDto},
     chat::{ConversationDto, MessageDto},
     error::ErrorCode,
     teams::TeamRole,
@@ -204,28 +205,24 @@ pub enum ServerEvent {
     /// A case changed.
     CaseUpdated {
         /// The case as it is now.
-        #[ts(type = "unknown")]
-        case: serde_json::Value,
+        case: CaseDto,
     },
     /// A team's triage queue changed.
     TriageChanged {
         /// Whose queue.
         team_id: TeamId,
         /// The case that entered, moved or left.
-        #[ts(type = "unknown")]
-        case: serde_json::Value,
+        case: CaseDto,
     },
     /// A consult changed.
     ConsultUpdated {
         /// The consult as it is now.
-        #[ts(type = "unknown")]
-        consult: serde_json::Value,
+        consult: ConsultDto,
     },
     /// A referral changed.
     ReferralUpdated {
         /// The referral as it is now.
-        #[ts(type = "unknown")]
-        referral: serde_json::Value,
+        referral: ReferralDto,
     },
     /// A team's roster changed.
     RosterChanged {

@@ -406,6 +406,30 @@ pub async fn send(
         return resend_outcome(existing, conversation);
     }
     require_member(conn, conversation, sender).await?;
+    store(conn, sender, conversation, msg).await
+}
+
+/// Posts on behalf of a workflow (e.g. a referral outcome into the referring
+/// case's discussion), where the author acts for their team and need not be
+/// a member of the conversation. Idempotent on `client_msg_id` like `send`.
+pub async fn post_on_behalf(
+    conn: &mut AsyncPgConnection,
+    author: UserId,
+    conversation: ConversationId,
+    msg: NewMessage,
+) -> Result<SendOutcome, ApiError> {
+    if let Some(existing) = find_by_client_id(conn, author, &msg.client_msg_id.0).await? {
+        return resend_outcome(existing, conversation);
+    }
+    store(conn, author, conversation, msg).await
+}
+
+async fn store(
+    conn: &mut AsyncPgConnection,
+    sender: UserId,
+    conversation: ConversationId,
+    msg: NewMessage,
+) -> Result<SendOutcome, ApiError> {
     let mention_names = mentioned_usernames(&msg.body.0);
     let result = conn
         .transaction::<_, ApiError, _>(|conn| {

@@ -28,6 +28,7 @@ macro_rules! db_enum {
 }
 
 use consilium_shared::{
+    cases::{CaseSource, CaseStatus, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex},
     teams::TeamRole,
     users::{CareLevel, PlatformRole},
 };
@@ -35,3 +36,10 @@ use consilium_shared::{
 db_enum!(PlatformRole { Admin => "admin", User => "user" });
 db_enum!(CareLevel { Tertiary => "tertiary", Secondary => "secondary", Primary => "primary", Village => "village" });
 db_enum!(TeamRole { Lead => "lead", Specialist => "specialist", Grassroots => "grassroots", Assistant => "assistant" });
+db_enum!(Sex { Male => "male", Female => "female", Other => "other", Unknown => "unknown" });
+db_enum!(CaseStatus { Triage => "triage", Open => "open", Closed => "closed" });
+db_enum!(Priority { Routine => "routine", Urgent => "urgent", Emergency => "emergency" });
+db_enum!(CaseSource { Direct => "direct", Intake => "intake", Referral => "referral" });
+db_enum!(ConsultStatus { Requested => "requested", Accepted => "accepted", Completed => "completed", Declined => "declined", Cancelled => "cancelled" });
+db_enum!(ReferralDirection { Up => "up", Down => "down" });
+db_enum!(ReferralStatus { Pending => "pending", Accepted => "accepted", Declined => "declined", Completed => "completed", Cancelled => "cancelled" });

@@ -182,3 +182,75 @@ pub struct NewAuditEvent<'a> {
     pub detail: serde_json::Value,
     pub ip: Option<&'a str>,
 }
+
+/// A `patients` row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::patients, check_for_backend(diesel::pg::Pg))]
+pub struct Patient {
+    pub id: Uuid,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub external_id: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `cases` row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::cases, check_for_backend(diesel::pg::Pg))]
+pub struct Case {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub patient_id: Uuid,
+    pub title: String,
+    pub summary: String,
+    pub status: String,
+    pub priority: String,
+    pub assignee_id: Option<Uuid>,
+    pub source: String,
+    pub created_by: Uuid,
+    pub conversation_id: Uuid,
+    pub decline_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `consults` row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::consults, check_for_backend(diesel::pg::Pg))]
+pub struct Consult {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub requested_by: Uuid,
+    pub question: String,
+    pub urgency: String,
+    pub status: String,
+    pub opinion: Option<serde_json::Value>,
+    pub decline_reason: Option<String>,
+    pub conversation_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `referrals` row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = super::schema::referrals, check_for_backend(diesel::pg::Pg))]
+pub struct Referral {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub from_team_id: Uuid,
+    pub to_team_id: Uuid,
+    pub direction: String,
+    pub reason: String,
+    pub status: String,
+    pub target_case_id: Uuid,
+    pub appointment_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_by: Uuid,
+    pub conversation_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

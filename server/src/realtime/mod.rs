@@ -186,6 +186,21 @@ impl Realtime {
         }
     }
 
+    /// Sends `event` to every session of each of `users`, on every node
+    /// (workflow events go to the people involved, whatever they have open).
+    pub async fn publish_to_users(&self, users: &[UserId], event: &ServerEvent) {
+        let json: Arc<str> = match serde_json::to_string(event) {
+            Ok(json) => Arc::from(json),
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialize event");
+                return;
+            }
+        };
+        for user in users {
+            self.publish(Topic::User(*user), None, None, Payload::Event(json.clone())).await;
+        }
+    }
+
     async fn control(&self, user: UserId, control: Control) {
         self.publish(Topic::User(user), None, None, Payload::Control(control))
             .await;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod conversations;
+pub mod cases;
 pub mod openapi;
 pub mod ops;
 pub mod teams;
@@ -23,6 +24,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(teams::routes)
         .configure(audit::routes)
         .configure(conversations::routes)
+        .configure(cases::routes)
         .configure(ws::routes)
         .route("/openapi.json", web::get().to(openapi::serve));
 }

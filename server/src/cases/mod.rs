@@ -1,0 +1,604 @@
+//! Cases and the triage queue: who may see and change a case, and the one
+//! state machine every case follows.
+//!
+//! ```text
+//!   intake/referral ──► triage ──assign──► open ◄──reopen── closed
+//!                         │  └─decline──────────────────────► ▲
+//!                         └─transfer (another team's triage)   │
+//!                                          open ──close────────┘
+//! ```
+//! A case is read by its team, by consultants named on its live consults, by
+//! the referring team of the referral that created it, and (status only, not
+//! the discussion) by whoever submitted it as an intake. Admins see cases only
+//! as members. Every read and every change goes to the audit log.
+
+use chrono::Utc;
+use consilium_shared::{
+    CaseId, ConversationId, PatientId, TeamId, UserId,
+    cases::{
+        AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, CreateCaseRequest, IntakeRequest, NewPatient,
+        PatientDto, Priority, Sex, TriageAction, UpdateCaseRequest,
+    },
+    teams::TeamRole,
+};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::db::enums::DbEnum;
+use crate::db::models::{Case, NewConversation, Patient, Team, User};
+use crate::db::schema::{
+    cases, consult_consultants, consults, conversation_members, conversations, patients, referrals, team_members,
+    teams, users,
+};
+use crate::domain::BoundedText;
+use crate::error::ApiError;
+use crate::teams::member_role;
+
+/// How the caller is related to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseAccess {
+    /// A member of the case's team, with their role.
+    Team(TeamRole),
+    /// Named on a live or completed consult of the case.
+    Consultant,
+    /// A member of the team that referred the patient here.
+    ReferringSide,
+    /// Submitted it as an intake: may follow its status, not its discussion.
+    Submitter,
+}
+
+impl CaseAccess {
+    /// Whether the caller triages this team's queue (assistants and the lead).
+    pub fn can_triage(self) -> bool {
+        matches!(self, Self::Team(TeamRole::Assistant | TeamRole::Lead))
+    }
+}
+
+/// A case with its patient, as loaded for a caller.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    /// The case row.
+    pub case: Case,
+    /// Its patient.
+    pub patient: Patient,
+    /// How the caller relates to it.
+    pub access: CaseAccess,
+}
+
+impl LoadedCase {
+    /// The wire view.
+    pub fn to_dto(&self) -> Result<CaseDto, ApiError> {
+        to_dto(&self.case, &self.patient)
+    }
+}
+
+/// The wire view of a case.
+pub fn to_dto(case: &Case, patient: &Patient) -> Result<CaseDto, ApiError> {
+    Ok(CaseDto {
+        id: CaseId(case.id),
+        team_id: TeamId(case.team_id),
+        patient: PatientDto {
+            id: PatientId(patient.id),
+            name: patient.name.clone(),
+            sex: Sex::from_db(&patient.sex)?,
+            birth_date: patient.birth_date,
+            external_id: patient.external_id.clone(),
+        },
+        title: case.title.clone(),
+        summary: case.summary.clone(),
+        status: CaseStatus::from_db(&case.status)?,
+        priority: Priority::from_db(&case.priority)?,
+        assignee_id: case.assignee_id.map(UserId),
+        source: CaseSource::from_db(&case.source)?,
+        created_by: UserId(case.created_by),
+        conversation_id: ConversationId(case.conversation_id),
+        decline_reason: case.decline_reason.clone(),
+        created_at: case.created_at,
+        updated_at: case.updated_at,
+    })
+}
+
+/// How `user` relates to `case`, if at all.
+pub async fn access_of(conn: &mut AsyncPgConnection, case: &Case, user: UserId) -> Result<Option<CaseAccess>, ApiError> {
+    if let Some(role) = member_role(conn, TeamId(case.team_id), user).await? {
+        return Ok(Some(CaseAccess::Team(role)));
+    }
+    let consultant: bool = diesel::select(diesel::dsl::exists(
+        consults::table
+            .inner_join(consult_consultants::table)
+            .filter(consults::case_id.eq(case.id))
+            .filter(consults::status.eq_any(["requested", "accepted", "completed"]))
+            .filter(consult_consultants::user_id.eq(user.0)),
+    ))
+    .get_result(conn)
+    .await?;
+    if consultant {
+        return Ok(Some(CaseAccess::Consultant));
+    }
+    let referring: bool = diesel::select(diesel::dsl::exists(
+        referrals::table
+            .inner_join(team_members::table.on(team_members::team_id.eq(referrals::from_team_id)))
+            .filter(referrals::target_case_id.eq(case.id))
+            .filter(team_members::user_id.eq(user.0)),
+    ))
+    .get_result(conn)
+    .await?;
+    if referring {
+        return Ok(Some(CaseAccess::ReferringSide));
+    }
+    if case.source == "intake" && case.created_by == user.0 {
+        return Ok(Some(CaseAccess::Submitter));
+    }
+    Ok(None)
+}
+
+async fn load_row(conn: &mut AsyncPgConnection, id: CaseId, lock: bool) -> Result<Option<(Case, Patient)>, ApiError> {
+    let query = cases::table.inner_join(patients::table).filter(cases::id.eq(id.0)).select((Case::as_select(), Patient::as_select()));
+    Ok(if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? })
+}
+
+/// Loads a case the caller may see; 404 otherwise. `lock` takes a row lock
+/// (inside a transaction) so concurrent transitions serialise.
+pub async fn load_visible(conn: &mut AsyncPgConnection, id: CaseId, user: UserId, lock: bool) -> Result<LoadedCase, ApiError> {
+    let (case, patient) = load_row(conn, id, lock).await?.ok_or_else(|| ApiError::not_found("case"))?;
+    let access = access_of(conn, &case, user).await?.ok_or_else(|| ApiError::not_found("case"))?;
+    Ok(LoadedCase { case, patient, access })
+}
+
+/// Everyone who should hear about a change to `case`: its conversation's members and its submitter.
+pub async fn audience(conn: &mut AsyncPgConnection, case: &Case) -> Result<Vec<UserId>, ApiError> {
+    let mut users: Vec<Uuid> = conversation_members::table
+        .filter(conversation_members::conversation_id.eq(case.conversation_id))
+        .select(conversation_members::user_id)
+        .load(conn)
+        .await?;
+    if case.source == "intake" && !users.contains(&case.created_by) {
+        users.push(case.created_by);
+    }
+    Ok(users.into_iter().map(UserId).collect())
+}
+
+/// Members of a team (for triage events and membership refreshes).
+pub async fn team_member_ids(conn: &mut AsyncPgConnection, team: Uuid) -> Result<Vec<UserId>, ApiError> {
+    Ok(team_members::table
+        .filter(team_members::team_id.eq(team))
+        .select(team_members::user_id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .map(UserId)
+        .collect())
+}
+
+fn conflict_status(what: &str, status: &str) -> ApiError {
+    ApiError::Conflict(format!("{what} is {status}"))
+}
+
+fn valid_patient(p: &NewPatient) -> Result<(String, Sex, Option<String>), ApiError> {
+    let name = BoundedText::parse(&p.name, "patient.name", 1, 100)?.into_inner();
+    let external = p
+        .external_id
+        .as_deref()
+        .map(|e| BoundedText::parse(e, "patient.external_id", 1, 100).map(BoundedText::into_inner))
+        .transpose()?;
+    if let Some(birth) = p.birth_date
+        && birth > Utc::now().date_naive()
+    {
+        return Err(ApiError::Invalid("patient.birth_date: must not be in the future".into()));
+    }
+    Ok((name, p.sex.unwrap_or(Sex::Unknown), external))
+}
+
+/// Validated fields of a case to create.
+struct NewCaseFields {
+    patient: PatientChoice,
+    title: String,
+    summary: String,
+    priority: Priority,
+}
+
+enum PatientChoice {
+    New(String, Sex, Option<chrono::NaiveDate>, Option<String>),
+    Existing(PatientId),
+}
+
+async fn active_team(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Team, ApiError> {
+    let team: Team = teams::table
+        .find(team.0)
+        .select(Team::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("team"))?;
+    if team.archived_at.is_some() {
+        return Err(ApiError::Conflict("the team is archived".into()));
+    }
+    Ok(team)
+}
+
+/// Inserts the patient (if new), the case's conversation and the case, and audits it.
+async fn insert_case(
+    conn: &mut AsyncPgConnection,
+    actor: UserId,
+    team: TeamId,
+    fields: NewCaseFields,
+    status: CaseStatus,
+    source: CaseSource,
+    action: &str,
+) -> Result<(Case, Patient), ApiError> {
+    let patient_id = match fields.patient {
+        PatientChoice::Existing(id) => id.0,
+        PatientChoice::New(name, sex, birth, external) => diesel::insert_into(patients::table)
+            .values((
+                patients::id.eq(Uuid::now_v7()),
+                patients::name.eq(name),
+                patients::sex.eq(sex.as_db()),
+                patients::birth_date.eq(birth),
+                patients::external_id.eq(external),
+                patients::created_by.eq(actor.0),
+            ))
+            .returning(patients::id)
+            .get_result(conn)
+            .await?,
+    };
+    let conversation_id = Uuid::now_v7();
+    diesel::insert_into(conversations::table)
+        .values(NewConversation { id: conversation_id, kind: "case", title: &fields.title, team_id: Some(team.0), direct_key: None })
+        .execute(conn)
+        .await?;
+    let case: Case = diesel::insert_into(cases::table)
+        .values((
+            cases::id.eq(Uuid::now_v7()),
+            cases::team_id.eq(team.0),
+            cases::patient_id.eq(patient_id),
+            cases::title.eq(&fields.title),
+            cases::summary.eq(&fields.summary),
+            cases::status.eq(status.as_db()),
+            cases::priority.eq(fields.priority.as_db()),
+            cases::source.eq(source.as_db()),
+            cases::created_by.eq(actor.0),
+            cases::conversation_id.eq(conversation_id),
+        ))
+        .returning(Case::as_returning())
+        .get_result(conn)
+        .await?;
+    let patient: Patient = patients::table.find(patient_id).select(Patient::as_select()).first(conn).await?;
+    audit::record(
+        conn,
+        AuditEntry::new(Some(actor), action, "case", case.id)
+            .detail(json!({ "team_id": team, "status": case.status, "priority": case.priority, "source": case.source })),
+    )
+    .await?;
+    Ok((case, patient))
+}
+
+/// `POST /teams/{id}/cases`: a member opens a case discussion (status `open`).
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    team: TeamId,
+    req: CreateCaseRequest,
+) -> Result<(Case, Patient), ApiError> {
+    if member_role(conn, team, caller).await?.is_none() {
+        return Err(ApiError::not_found("team"));
+    }
+    active_team(conn, team).await?;
+    let patient = match (req.patient, req.patient_id) {
+        (Some(p), None) => {
+            let (name, sex, external) = valid_patient(&p)?;
+            PatientChoice::New(name, sex, p.birth_date, external)
+        }
+        (None, Some(id)) => {
+            let exists: bool =
+                diesel::select(diesel::dsl::exists(patients::table.find(id.0))).get_result(conn).await?;
+            if !exists {
+                return Err(ApiError::Invalid("patient_id: no such patient".into()));
+            }
+            PatientChoice::Existing(id)
+        }
+        _ => return Err(ApiError::Invalid("give exactly one of patient or patient_id".into())),
+    };
+    let fields = NewCaseFields {
+        patient,
+        title: BoundedText::parse(&req.title, "title", 1, 200)?.into_inner(),
+        summary: BoundedText::parse(req.summary.as_deref().unwrap_or(""), "summary", 0, 16_000)?.into_inner(),
+        priority: req.priority.unwrap_or(Priority::Routine),
+    };
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move { insert_case(conn, caller, team, fields, CaseStatus::Open, CaseSource::Direct, "case_created").await }
+            .scope_boxed()
+    })
+    .await
+}
+
+/// `POST /teams/{id}/intakes`: anyone submits a new patient to a team's triage queue.
+pub async fn submit_intake(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    team: TeamId,
+    req: IntakeRequest,
+) -> Result<(Case, Patient), ApiError> {
+    active_team(conn, team).await?;
+    let (name, sex, external) = valid_patient(&req.patient)?;
+    let fields = NewCaseFields {
+        patient: PatientChoice::New(name, sex, req.patient.birth_date, external),
+        title: BoundedText::parse(&req.title, "title", 1, 200)?.into_inner(),
+        summary: BoundedText::parse(req.summary.as_deref().unwrap_or(""), "summary", 0, 16_000)?.into_inner(),
+        priority: req.priority.unwrap_or(Priority::Routine),
+    };
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            insert_case(conn, caller, team, fields, CaseStatus::Triage, CaseSource::Intake, "intake_submitted").await
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// `GET /cases/{id}`: the case, with the read audited.
+pub async fn read(conn: &mut AsyncPgConnection, caller: UserId, id: CaseId, ip: Option<&str>) -> Result<CaseDto, ApiError> {
+    let loaded = load_visible(conn, id, caller, false).await?;
+    audit::record(
+        conn,
+        AuditEntry::new(Some(caller), "case_read", "case", id).detail(json!({ "as": format!("{:?}", loaded.access) })).ip(ip),
+    )
+    .await?;
+    loaded.to_dto()
+}
+
+/// SQL ordering of the triage queue: most urgent first, then oldest.
+const QUEUE_ORDER: &str = "array_position(array['emergency','urgent','routine'], cases.priority), cases.created_at";
+
+/// Cases of a team (members only), optionally by status and assignee; the
+/// triage queue is `status = triage` in queue order.
+pub async fn list_for_team(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    team: TeamId,
+    status: Option<CaseStatus>,
+    assignee: Option<UserId>,
+) -> Result<Vec<CaseDto>, ApiError> {
+    if member_role(conn, team, caller).await?.is_none() {
+        return Err(ApiError::not_found("team"));
+    }
+    let mut query = cases::table
+        .inner_join(patients::table)
+        .filter(cases::team_id.eq(team.0))
+        .select((Case::as_select(), Patient::as_select()))
+        .order(diesel::dsl::sql::<diesel::sql_types::Integer>(QUEUE_ORDER))
+        .limit(500)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(cases::status.eq(status.as_db()));
+    }
+    if let Some(assignee) = assignee {
+        query = query.filter(cases::assignee_id.eq(assignee.0));
+    }
+    let rows: Vec<(Case, Patient)> = query.load(conn).await?;
+    rows.iter().map(|(c, p)| to_dto(c, p)).collect()
+}
+
+/// What a change did, for the caller to announce.
+#[derive(Debug)]
+pub struct CaseChange {
+    /// The case after the change.
+    pub case: Case,
+    /// Its patient.
+    pub patient: Patient,
+    /// The team whose queue it left (transfer), if any.
+    pub left_team: Option<Uuid>,
+    /// Whether the triage queue of its team changed.
+    pub queue_changed: bool,
+}
+
+/// `PATCH /cases/{id}`: the team edits it, closes it or reopens it.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    id: CaseId,
+    req: UpdateCaseRequest,
+    ip: Option<&str>,
+) -> Result<CaseChange, ApiError> {
+    let title = req.title.map(|t| BoundedText::parse(&t, "title", 1, 200).map(BoundedText::into_inner)).transpose()?;
+    let summary =
+        req.summary.map(|t| BoundedText::parse(&t, "summary", 0, 16_000).map(BoundedText::into_inner)).transpose()?;
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let loaded = load_visible(conn, id, caller, true).await?;
+            if !matches!(loaded.access, CaseAccess::Team(_)) {
+                return Err(ApiError::Forbidden("only the case's team may change it".into()));
+            }
+            let current = CaseStatus::from_db(&loaded.case.status)?;
+            if let Some(target) = req.status
+                && target != current
+            {
+                match (current, target) {
+                    (CaseStatus::Open, CaseStatus::Closed) | (CaseStatus::Closed, CaseStatus::Open) => {}
+                    _ => return Err(conflict_status("the case", &loaded.case.status)),
+                }
+            }
+            let new_status = req.status.unwrap_or(current);
+            let case: Case = diesel::update(cases::table.find(id.0))
+                .set((
+                    title.as_ref().map(|t| cases::title.eq(t.clone())),
+                    summary.as_ref().map(|s| cases::summary.eq(s.clone())),
+                    req.priority.map(|p| cases::priority.eq(p.as_db())),
+                    cases::status.eq(new_status.as_db()),
+                ))
+                .returning(Case::as_returning())
+                .get_result(conn)
+                .await?;
+            if let Some(t) = &title {
+                diesel::update(conversations::table.find(case.conversation_id))
+                    .set(conversations::title.eq(t))
+                    .execute(conn)
+                    .await?;
+            }
+            let action = match (current, new_status) {
+                (CaseStatus::Open, CaseStatus::Closed) => "case_closed",
+                (CaseStatus::Closed, CaseStatus::Open) => "case_reopened",
+                _ => "case_updated",
+            };
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), action, "case", id)
+                    .detail(json!({ "title": title, "summary_changed": summary.is_some(), "priority": req.priority, "status": new_status }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok(CaseChange { queue_changed: current == CaseStatus::Triage, case, patient: loaded.patient, left_team: None })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// `POST /cases/{id}/triage`: the team's assistants and lead act on a queued case.
+/// The row lock makes concurrent actions serialise: the first wins, the others
+/// find the case no longer in triage and get 409.
+pub async fn triage(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    id: CaseId,
+    action: TriageAction,
+    ip: Option<&str>,
+) -> Result<CaseChange, ApiError> {
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let loaded = load_visible(conn, id, caller, true).await?;
+            if !loaded.access.can_triage() {
+                return Err(ApiError::Forbidden("only the team's assistants and lead triage".into()));
+            }
+            if loaded.case.status != "triage" {
+                return Err(conflict_status("the case", &loaded.case.status));
+            }
+            let team = TeamId(loaded.case.team_id);
+            let referral_status: Option<String> = referrals::table
+                .filter(referrals::target_case_id.eq(id.0))
+                .select(referrals::status)
+                .first(conn)
+                .await
+                .optional()?;
+            let (case, left_team, detail) = match action {
+                TriageAction::Assign { assignee_id, priority } => {
+                    if member_role(conn, team, assignee_id).await?.is_none() {
+                        return Err(ApiError::Invalid("assignee_id: not a member of the team".into()));
+                    }
+                    let case: Case = diesel::update(cases::table.find(id.0))
+                        .set((
+                            cases::status.eq("open"),
+                            cases::assignee_id.eq(assignee_id.0),
+                            priority.map(|p| cases::priority.eq(p.as_db())),
+                        ))
+                        .returning(Case::as_returning())
+                        .get_result(conn)
+                        .await?;
+                    if referral_status.as_deref() == Some("pending") {
+                        diesel::update(referrals::table.filter(referrals::target_case_id.eq(id.0)))
+                            .set(referrals::status.eq("accepted"))
+                            .execute(conn)
+                            .await?;
+                    }
+                    (case, None, json!({ "action": "assign", "assignee_id": assignee_id, "priority": priority }))
+                }
+                TriageAction::Prioritize { priority } => {
+                    let case: Case = diesel::update(cases::table.find(id.0))
+                        .set(cases::priority.eq(priority.as_db()))
+                        .returning(Case::as_returning())
+                        .get_result(conn)
+                        .await?;
+                    (case, None, json!({ "action": "prioritize", "priority": priority }))
+                }
+                TriageAction::Transfer { team_id, note } => {
+                    if team_id == team {
+                        return Err(ApiError::Invalid("team_id: the case is already in this team".into()));
+                    }
+                    if referral_status.is_some() {
+                        return Err(ApiError::Conflict(
+                            "a referred case cannot be transferred; decline the referral instead".into(),
+                        ));
+                    }
+                    active_team(conn, team_id).await.map_err(|e| match e {
+                        ApiError::NotFound(_) => ApiError::Invalid("team_id: no such team".into()),
+                        other => other,
+                    })?;
+                    let case: Case = diesel::update(cases::table.find(id.0))
+                        .set(cases::team_id.eq(team_id.0))
+                        .returning(Case::as_returning())
+                        .get_result(conn)
+                        .await?;
+                    diesel::update(conversations::table.find(case.conversation_id))
+                        .set(conversations::team_id.eq(team_id.0))
+                        .execute(conn)
+                        .await?;
+                    (case, Some(team.0), json!({ "action": "transfer", "from": team, "to": team_id, "note": note }))
+                }
+                TriageAction::Decline { reason } => {
+                    let reason = BoundedText::parse(&reason, "reason", 1, 2000)?.into_inner();
+                    let case: Case = diesel::update(cases::table.find(id.0))
+                        .set((cases::status.eq("closed"), cases::decline_reason.eq(&reason)))
+                        .returning(Case::as_returning())
+                        .get_result(conn)
+                        .await?;
+                    if referral_status.as_deref() == Some("pending") {
+                        diesel::update(referrals::table.filter(referrals::target_case_id.eq(id.0)))
+                            .set((referrals::status.eq("declined"), referrals::decline_reason.eq(&reason)))
+                            .execute(conn)
+                            .await?;
+                    }
+                    (case, None, json!({ "action": "decline", "reason": reason }))
+                }
+            };
+            audit::record(conn, AuditEntry::new(Some(caller), "case_triaged", "case", id).detail(detail).ip(ip)).await?;
+            Ok(CaseChange { case, patient: loaded.patient, left_team, queue_changed: true })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Members ranked for a case: matching specialties first, lighter load next.
+pub async fn suggest_assignees(conn: &mut AsyncPgConnection, caller: UserId, id: CaseId) -> Result<Vec<AssigneeSuggestion>, ApiError> {
+    let loaded = load_visible(conn, id, caller, false).await?;
+    if !matches!(loaded.access, CaseAccess::Team(_)) {
+        return Err(ApiError::Forbidden("only the case's team sees assignment suggestions".into()));
+    }
+    let team: Team = teams::table.find(loaded.case.team_id).select(Team::as_select()).first(conn).await?;
+    let members: Vec<(User, String)> = users::table
+        .inner_join(team_members::table)
+        .filter(team_members::team_id.eq(loaded.case.team_id))
+        .filter(users::active.eq(true))
+        .filter(team_members::role.ne("assistant"))
+        .select((User::as_select(), team_members::role))
+        .load(conn)
+        .await?;
+    let loads: Vec<(Option<Uuid>, i64)> = cases::table
+        .filter(cases::team_id.eq(loaded.case.team_id))
+        .filter(cases::status.eq("open"))
+        .group_by(cases::assignee_id)
+        .select((cases::assignee_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    let text = format!("{} {}", loaded.case.title, loaded.case.summary);
+    let mut out: Vec<AssigneeSuggestion> = members
+        .into_iter()
+        .map(|(user, role)| {
+            let matching: Vec<String> = user
+                .specialties
+                .iter()
+                .filter(|s| text.contains(s.as_str()) || team.specialty.contains(s.as_str()))
+                .cloned()
+                .collect();
+            let open = loads.iter().find(|(a, _)| *a == Some(user.id)).map_or(0, |(_, n)| *n);
+            // specialty fit dominates; each open case costs a little; the lead is kept for hard cases
+            let score = matching.len() as f64 * 10.0 - open as f64 - if role == "lead" { 2.0 } else { 0.0 };
+            Ok(AssigneeSuggestion { user: user.to_dto()?, matching_specialties: matching, open_cases: open, score })
+        })
+        .collect::<Result<_, anyhow::Error>>()?;
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.user.username.cmp(&b.user.username)));
+    Ok(out)
+}

@@ -1,0 +1,323 @@
+//! Consults (会诊): a case's team asks colleagues of any team for an opinion.
+//!
+//! ```text
+//!   requested ──accept──► accepted ──complete(opinion)──► completed
+//!       │                    │
+//!       ├──decline(reason)───┴──► declined
+//!       └──cancel (requester)──► cancelled   (also from accepted)
+//! ```
+//! While named on a requested, accepted or completed consult, a consultant
+//! reads the case and its discussion; the consult has its own thread for the
+//! requester, the consultants and the case's team.
+
+use consilium_shared::{
+    CaseId, ConsultId, ConversationId, UserId,
+    cases::{BoxKind, ConsultDto, ConsultOpinion, ConsultStatus, CreateConsultRequest, Priority},
+};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::cases::{self, CaseAccess};
+use crate::db::enums::DbEnum;
+use crate::db::models::{Consult, NewConversation};
+use crate::db::schema::{consult_consultants, consults, conversation_members, conversations, users};
+use crate::domain::BoundedText;
+use crate::error::ApiError;
+
+/// A consult with its consultants.
+#[derive(Debug, Clone)]
+pub struct LoadedConsult {
+    /// The row.
+    pub consult: Consult,
+    /// Who is asked.
+    pub consultants: Vec<Uuid>,
+}
+
+impl LoadedConsult {
+    /// The wire view.
+    pub fn to_dto(&self) -> Result<ConsultDto, ApiError> {
+        let c = &self.consult;
+        Ok(ConsultDto {
+            id: ConsultId(c.id),
+            case_id: CaseId(c.case_id),
+            requested_by: UserId(c.requested_by),
+            consultant_ids: self.consultants.iter().copied().map(UserId).collect(),
+            question: c.question.clone(),
+            urgency: Priority::from_db(&c.urgency)?,
+            status: ConsultStatus::from_db(&c.status)?,
+            opinion: c.opinion.clone().map(serde_json::from_value).transpose().map_err(anyhow::Error::from)?,
+            decline_reason: c.decline_reason.clone(),
+            conversation_id: ConversationId(c.conversation_id),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        })
+    }
+
+    /// Everyone involved: the consult thread's members.
+    pub async fn audience(&self, conn: &mut AsyncPgConnection) -> Result<Vec<UserId>, ApiError> {
+        Ok(conversation_members::table
+            .filter(conversation_members::conversation_id.eq(self.consult.conversation_id))
+            .select(conversation_members::user_id)
+            .load::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .map(UserId)
+            .collect())
+    }
+}
+
+async fn consultants_of(conn: &mut AsyncPgConnection, consult: Uuid) -> Result<Vec<Uuid>, ApiError> {
+    Ok(consult_consultants::table
+        .filter(consult_consultants::consult_id.eq(consult))
+        .select(consult_consultants::user_id)
+        .order(consult_consultants::user_id)
+        .load(conn)
+        .await?)
+}
+
+/// Loads a consult the caller is involved in (requester, consultant or a
+/// member of the case's team); 404 otherwise.
+pub async fn load_visible(conn: &mut AsyncPgConnection, id: ConsultId, caller: UserId, lock: bool) -> Result<LoadedConsult, ApiError> {
+    let query = consults::table.find(id.0).select(Consult::as_select());
+    let consult: Consult = if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? }
+        .ok_or_else(|| ApiError::not_found("consult"))?;
+    if !crate::chat::is_member(conn, ConversationId(consult.conversation_id), caller).await? {
+        return Err(ApiError::not_found("consult"));
+    }
+    let consultants = consultants_of(conn, consult.id).await?;
+    Ok(LoadedConsult { consult, consultants })
+}
+
+/// `POST /cases/{id}/consults`: a member of the case's team asks for a consult.
+pub async fn request(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    case_id: CaseId,
+    req: CreateConsultRequest,
+    ip: Option<&str>,
+) -> Result<LoadedConsult, ApiError> {
+    let question = BoundedText::parse(&req.question, "question", 1, 4000)?.into_inner();
+    let mut ids: Vec<Uuid> = req.consultant_ids.iter().map(|u| u.0).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > 10 {
+        return Err(ApiError::Invalid("consultant_ids: name 1 to 10 consultants".into()));
+    }
+    if ids.contains(&caller.0) {
+        return Err(ApiError::Invalid("consultant_ids: you cannot consult yourself".into()));
+    }
+    let urgency = req.urgency.unwrap_or(Priority::Routine);
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let loaded = cases::load_visible(conn, case_id, caller, true).await?;
+            if !matches!(loaded.access, CaseAccess::Team(_)) {
+                return Err(ApiError::Forbidden("only the case's team may request a consult".into()));
+            }
+            if loaded.case.status == "closed" {
+                return Err(ApiError::Conflict("the case is closed".into()));
+            }
+            let active: i64 = users::table
+                .filter(users::id.eq_any(&ids))
+                .filter(users::active.eq(true))
+                .count()
+                .get_result(conn)
+                .await?;
+            if active != ids.len() as i64 {
+                return Err(ApiError::Invalid("consultant_ids: every consultant must be an active user".into()));
+            }
+            let conversation_id = Uuid::now_v7();
+            diesel::insert_into(conversations::table)
+                .values(NewConversation {
+                    id: conversation_id,
+                    kind: "consult",
+                    title: &loaded.case.title,
+                    team_id: Some(loaded.case.team_id),
+                    direct_key: None,
+                })
+                .execute(conn)
+                .await?;
+            let consult: Consult = diesel::insert_into(consults::table)
+                .values((
+                    consults::id.eq(Uuid::now_v7()),
+                    consults::case_id.eq(case_id.0),
+                    consults::requested_by.eq(caller.0),
+                    consults::question.eq(&question),
+                    consults::urgency.eq(urgency.as_db()),
+                    consults::status.eq("requested"),
+                    consults::conversation_id.eq(conversation_id),
+                ))
+                .returning(Consult::as_returning())
+                .get_result(conn)
+                .await?;
+            let rows: Vec<_> = ids
+                .iter()
+                .map(|u| (consult_consultants::consult_id.eq(consult.id), consult_consultants::user_id.eq(*u)))
+                .collect();
+            diesel::insert_into(consult_consultants::table).values(rows).execute(conn).await?;
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), "consult_requested", "consult", consult.id)
+                    .detail(json!({ "case_id": case_id, "consultant_ids": ids, "urgency": urgency }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok(LoadedConsult { consult, consultants: ids })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// A consult transition.
+#[derive(Debug, Clone)]
+pub enum ConsultTransition {
+    /// A consultant takes it.
+    Accept,
+    /// A consultant refuses it.
+    Decline(String),
+    /// A consultant answers.
+    Complete(ConsultOpinion),
+    /// The requester withdraws it.
+    Cancel,
+}
+
+impl ConsultTransition {
+    fn target(&self) -> ConsultStatus {
+        match self {
+            Self::Accept => ConsultStatus::Accepted,
+            Self::Decline(_) => ConsultStatus::Declined,
+            Self::Complete(_) => ConsultStatus::Completed,
+            Self::Cancel => ConsultStatus::Cancelled,
+        }
+    }
+}
+
+/// The state machine: which statuses each transition may leave from.
+fn allowed_from(t: &ConsultTransition) -> &'static [ConsultStatus] {
+    match t {
+        ConsultTransition::Accept => &[ConsultStatus::Requested],
+        ConsultTransition::Complete(_) => &[ConsultStatus::Accepted],
+        ConsultTransition::Decline(_) | ConsultTransition::Cancel => &[ConsultStatus::Requested, ConsultStatus::Accepted],
+    }
+}
+
+/// Applies a transition; 403 for the wrong person, 409 naming the current
+/// status for a transition the state machine forbids.
+pub async fn transition(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    id: ConsultId,
+    t: ConsultTransition,
+    ip: Option<&str>,
+) -> Result<(LoadedConsult, Vec<UserId>), ApiError> {
+    let reason = match &t {
+        ConsultTransition::Decline(r) => Some(BoundedText::parse(r, "reason", 1, 2000)?.into_inner()),
+        _ => None,
+    };
+    if let ConsultTransition::Complete(o) = &t {
+        BoundedText::parse(&o.assessment, "opinion.assessment", 1, 8000)?;
+        BoundedText::parse(&o.recommendation, "opinion.recommendation", 1, 8000)?;
+    }
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let loaded = load_visible(conn, id, caller, true).await?;
+            // everyone involved before the change, so consultants who lose access still hear of it
+            let before = loaded.audience(conn).await?;
+            match &t {
+                ConsultTransition::Cancel if loaded.consult.requested_by != caller.0 => {
+                    return Err(ApiError::Forbidden("only the requester may cancel a consult".into()));
+                }
+                ConsultTransition::Cancel => {}
+                _ if !loaded.consultants.contains(&caller.0) => {
+                    return Err(ApiError::Forbidden("only a named consultant may answer a consult".into()));
+                }
+                _ => {}
+            }
+            let current = ConsultStatus::from_db(&loaded.consult.status)?;
+            if !allowed_from(&t).contains(&current) {
+                return Err(ApiError::Conflict(format!("the consult is {}", loaded.consult.status)));
+            }
+            let target = t.target();
+            let opinion = match &t {
+                ConsultTransition::Complete(o) => Some(serde_json::to_value(o).map_err(anyhow::Error::from)?),
+                _ => None,
+            };
+            let consult: Consult = diesel::update(consults::table.find(id.0))
+                .set((
+                    consults::status.eq(target.as_db()),
+                    opinion.clone().map(|o| consults::opinion.eq(o)),
+                    reason.clone().map(|r| consults::decline_reason.eq(r)),
+                ))
+                .returning(Consult::as_returning())
+                .get_result(conn)
+                .await?;
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), &format!("consult_{}", target.as_db()), "consult", id)
+                    .detail(json!({ "from": current, "to": target, "reason": reason, "opinion": opinion }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok((LoadedConsult { consult, consultants: loaded.consultants }, before))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// `GET /consults`: consults addressed to the caller (incoming) or requested by them (outgoing).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    box_kind: BoxKind,
+    status: Option<&str>,
+) -> Result<Vec<ConsultDto>, ApiError> {
+    if let Some(s) = status {
+        ConsultStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown consult status {s:?}")))?;
+    }
+    let mut query = consults::table.select(Consult::as_select()).order(consults::created_at.desc()).limit(200).into_boxed();
+    query = match box_kind {
+        BoxKind::Incoming => query.filter(
+            consults::id.eq_any(
+                consult_consultants::table
+                    .filter(consult_consultants::user_id.eq(caller.0))
+                    .select(consult_consultants::consult_id),
+            ),
+        ),
+        BoxKind::Outgoing => query.filter(consults::requested_by.eq(caller.0)),
+    };
+    if let Some(s) = status {
+        query = query.filter(consults::status.eq(s.to_owned()));
+    }
+    let rows: Vec<Consult> = query.load(conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for consult in rows {
+        let consultants = consultants_of(conn, consult.id).await?;
+        out.push(LoadedConsult { consult, consultants }.to_dto()?);
+    }
+    Ok(out)
+}
+
+/// The consults of a case the caller may see.
+pub async fn for_case(conn: &mut AsyncPgConnection, caller: UserId, case_id: CaseId) -> Result<Vec<ConsultDto>, ApiError> {
+    let loaded = cases::load_visible(conn, case_id, caller, false).await?;
+    if loaded.access == CaseAccess::Submitter {
+        return Ok(vec![]);
+    }
+    let rows: Vec<Consult> = consults::table
+        .filter(consults::case_id.eq(case_id.0))
+        .select(Consult::as_select())
+        .order(consults::created_at.asc())
+        .load(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for consult in rows {
+        let consultants = consultants_of(conn, consult.id).await?;
+        out.push(LoadedConsult { consult, consultants }.to_dto()?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,377 @@
+//! Referrals (转诊): a case's team sends the patient up to an expert team or
+//! down to a grassroots team for follow-up.
+//!
+//! ```text
+//!   pending ──accept──► accepted ──complete(outcome)──► completed
+//!      ├──decline(reason)──► declined
+//!      └──cancel (referring side)──► cancelled   (also from accepted)
+//! ```
+//! Creating a referral puts a linked case (`source: referral`) in the receiving
+//! team's triage queue; both teams share the referral's thread, and the
+//! referring team can follow the linked case. The outcome is posted back into
+//! the referring case's discussion.
+
+use chrono::Utc;
+use consilium_shared::{
+    CaseId, ConversationId, ReferralId, TeamId, UserId,
+    cases::{
+        AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus,
+    },
+    teams::TeamRole,
+};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::cases::{self, CaseAccess};
+use crate::db::enums::DbEnum;
+use crate::db::models::{Case, NewConversation, Referral, Team};
+use crate::db::schema::{cases as cases_t, conversations, referrals, team_members, teams};
+use crate::domain::BoundedText;
+use crate::error::ApiError;
+use crate::teams::member_role;
+
+/// The wire view.
+pub fn to_dto(r: &Referral) -> Result<ReferralDto, ApiError> {
+    Ok(ReferralDto {
+        id: ReferralId(r.id),
+        case_id: CaseId(r.case_id),
+        from_team_id: TeamId(r.from_team_id),
+        to_team_id: TeamId(r.to_team_id),
+        direction: ReferralDirection::from_db(&r.direction)?,
+        reason: r.reason.clone(),
+        status: ReferralStatus::from_db(&r.status)?,
+        target_case_id: CaseId(r.target_case_id),
+        appointment_at: r.appointment_at,
+        outcome: r.outcome.clone(),
+        decline_reason: r.decline_reason.clone(),
+        conversation_id: ConversationId(r.conversation_id),
+        created_by: UserId(r.created_by),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+/// Which side of a referral the caller is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// A member of the referring team.
+    Referring,
+    /// A member of the receiving team, with their role.
+    Receiving(TeamRole),
+}
+
+/// Loads a referral the caller is a party to; 404 otherwise.
+pub async fn load_visible(conn: &mut AsyncPgConnection, id: ReferralId, caller: UserId, lock: bool) -> Result<(Referral, Side), ApiError> {
+    let query = referrals::table.find(id.0).select(Referral::as_select());
+    let referral: Referral = if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? }
+        .ok_or_else(|| ApiError::not_found("referral"))?;
+    if let Some(role) = member_role(conn, TeamId(referral.to_team_id), caller).await? {
+        return Ok((referral, Side::Receiving(role)));
+    }
+    if member_role(conn, TeamId(referral.from_team_id), caller).await?.is_some() {
+        return Ok((referral, Side::Referring));
+    }
+    Err(ApiError::not_found("referral"))
+}
+
+/// Members of both teams: everyone who hears about a referral.
+pub async fn audience(conn: &mut AsyncPgConnection, r: &Referral) -> Result<Vec<UserId>, ApiError> {
+    let mut ids: Vec<Uuid> = team_members::table
+        .filter(team_members::team_id.eq_any([r.from_team_id, r.to_team_id]))
+        .select(team_members::user_id)
+        .load(conn)
+        .await?;
+    ids.sort();
+    ids.dedup();
+    Ok(ids.into_iter().map(UserId).collect())
+}
+
+/// What creating a referral produced.
+#[derive(Debug)]
+pub struct Created {
+    /// The referral.
+    pub referral: Referral,
+    /// The linked case in the receiving team's queue.
+    pub target_case: Case,
+}
+
+/// `POST /cases/{id}/referrals`.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    case_id: CaseId,
+    to_team: TeamId,
+    direction: ReferralDirection,
+    reason: &str,
+    ip: Option<&str>,
+) -> Result<Created, ApiError> {
+    let reason = BoundedText::parse(reason, "reason", 1, 4000)?.into_inner();
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let loaded = cases::load_visible(conn, case_id, caller, true).await?;
+            if !matches!(loaded.access, CaseAccess::Team(_)) {
+                return Err(ApiError::Forbidden("only the case's team may refer it".into()));
+            }
+            if loaded.case.status == "closed" {
+                return Err(ApiError::Conflict("the case is closed".into()));
+            }
+            if to_team.0 == loaded.case.team_id {
+                return Err(ApiError::Invalid("to_team_id: the case is already with this team".into()));
+            }
+            let target_team: Option<Team> = teams::table.find(to_team.0).select(Team::as_select()).first(conn).await.optional()?;
+            match target_team {
+                None => return Err(ApiError::Invalid("to_team_id: no such team".into())),
+                Some(t) if t.archived_at.is_some() => return Err(ApiError::Conflict("the receiving team is archived".into())),
+                Some(_) => {}
+            }
+            let open_referral: bool = diesel::select(diesel::dsl::exists(
+                referrals::table
+                    .filter(referrals::case_id.eq(case_id.0))
+                    .filter(referrals::to_team_id.eq(to_team.0))
+                    .filter(referrals::status.eq_any(["pending", "accepted"])),
+            ))
+            .get_result(conn)
+            .await?;
+            if open_referral {
+                return Err(ApiError::Conflict("the case already has an open referral to that team".into()));
+            }
+            let target_conversation = Uuid::now_v7();
+            diesel::insert_into(conversations::table)
+                .values(NewConversation { id: target_conversation, kind: "case", title: &loaded.case.title, team_id: Some(to_team.0), direct_key: None })
+                .execute(conn)
+                .await?;
+            let summary = if loaded.case.summary.is_empty() {
+                reason.clone()
+            } else {
+                format!("{}\n\n---\n{}", loaded.case.summary, reason)
+            };
+            let target_case: Case = diesel::insert_into(cases_t::table)
+                .values((
+                    cases_t::id.eq(Uuid::now_v7()),
+                    cases_t::team_id.eq(to_team.0),
+                    cases_t::patient_id.eq(loaded.case.patient_id),
+                    cases_t::title.eq(&loaded.case.title),
+                    cases_t::summary.eq(&summary),
+                    cases_t::status.eq(CaseStatus::Triage.as_db()),
+                    cases_t::priority.eq(&loaded.case.priority),
+                    cases_t::source.eq(CaseSource::Referral.as_db()),
+                    cases_t::created_by.eq(caller.0),
+                    cases_t::conversation_id.eq(target_conversation),
+                ))
+                .returning(Case::as_returning())
+                .get_result(conn)
+                .await?;
+            let thread = Uuid::now_v7();
+            diesel::insert_into(conversations::table)
+                .values(NewConversation { id: thread, kind: "referral", title: &loaded.case.title, team_id: Some(to_team.0), direct_key: None })
+                .execute(conn)
+                .await?;
+            let referral: Referral = diesel::insert_into(referrals::table)
+                .values((
+                    referrals::id.eq(Uuid::now_v7()),
+                    referrals::case_id.eq(case_id.0),
+                    referrals::from_team_id.eq(loaded.case.team_id),
+                    referrals::to_team_id.eq(to_team.0),
+                    referrals::direction.eq(direction.as_db()),
+                    referrals::reason.eq(&reason),
+                    referrals::status.eq(ReferralStatus::Pending.as_db()),
+                    referrals::target_case_id.eq(target_case.id),
+                    referrals::created_by.eq(caller.0),
+                    referrals::conversation_id.eq(thread),
+                ))
+                .returning(Referral::as_returning())
+                .get_result(conn)
+                .await?;
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), "referral_created", "referral", referral.id)
+                    .detail(json!({ "case_id": case_id, "to_team_id": to_team, "direction": direction, "target_case_id": target_case.id }))
+                    .ip(ip),
+            )
+            .await?;
+            Ok(Created { referral, target_case })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// A referral transition.
+#[derive(Debug, Clone)]
+pub enum ReferralTransition {
+    /// The receiving team takes the patient.
+    Accept(AcceptReferralRequest),
+    /// The receiving team refuses.
+    Decline(String),
+    /// The receiving team reports the outcome.
+    Complete(String),
+    /// The referring side withdraws it.
+    Cancel,
+}
+
+fn allowed_from(t: &ReferralTransition) -> &'static [ReferralStatus] {
+    match t {
+        ReferralTransition::Accept(_) | ReferralTransition::Decline(_) => &[ReferralStatus::Pending],
+        ReferralTransition::Complete(_) => &[ReferralStatus::Accepted],
+        ReferralTransition::Cancel => &[ReferralStatus::Pending, ReferralStatus::Accepted],
+    }
+}
+
+/// What a transition did.
+#[derive(Debug)]
+pub struct Transitioned {
+    /// The referral after it.
+    pub referral: Referral,
+    /// The linked case after it.
+    pub target_case: Case,
+    /// The outcome to post into the referring case's discussion (completion).
+    pub outcome_post: Option<(ConversationId, String)>,
+}
+
+/// Applies a transition: 403 for the wrong side, 409 naming the current status
+/// for one the state machine forbids. The linked case moves with it.
+pub async fn transition(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    id: ReferralId,
+    t: ReferralTransition,
+    ip: Option<&str>,
+) -> Result<Transitioned, ApiError> {
+    let text = match &t {
+        ReferralTransition::Decline(r) => Some(BoundedText::parse(r, "reason", 1, 4000)?.into_inner()),
+        ReferralTransition::Complete(o) => Some(BoundedText::parse(o, "outcome", 1, 8000)?.into_inner()),
+        _ => None,
+    };
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let (referral, side) = load_visible(conn, id, caller, true).await?;
+            let target: Case = cases_t::table.find(referral.target_case_id).select(Case::as_select()).for_update().first(conn).await?;
+            let receiving_triage = matches!(side, Side::Receiving(TeamRole::Assistant | TeamRole::Lead));
+            let permitted = match &t {
+                ReferralTransition::Accept(_) | ReferralTransition::Decline(_) => receiving_triage,
+                ReferralTransition::Complete(_) => receiving_triage || target.assignee_id == Some(caller.0),
+                ReferralTransition::Cancel => side == Side::Referring,
+            };
+            if !permitted {
+                return Err(ApiError::Forbidden(match &t {
+                    ReferralTransition::Cancel => "only the referring team may cancel a referral".into(),
+                    _ => "only the receiving team's assistants and lead (or the assignee, to complete) may do this".into(),
+                }));
+            }
+            let current = ReferralStatus::from_db(&referral.status)?;
+            if !allowed_from(&t).contains(&current) {
+                return Err(ApiError::Conflict(format!("the referral is {}", referral.status)));
+            }
+            let (status, detail) = match &t {
+                ReferralTransition::Accept(req) => {
+                    if let Some(assignee) = req.assignee_id
+                        && member_role(conn, TeamId(referral.to_team_id), assignee).await?.is_none()
+                    {
+                        return Err(ApiError::Invalid("assignee_id: not a member of the receiving team".into()));
+                    }
+                    diesel::update(referrals::table.find(id.0))
+                        .set(referrals::appointment_at.eq(req.appointment_at))
+                        .execute(conn)
+                        .await?;
+                    if let Some(assignee) = req.assignee_id
+                        && target.status == "triage"
+                    {
+                        diesel::update(cases_t::table.find(target.id))
+                            .set((cases_t::status.eq("open"), cases_t::assignee_id.eq(assignee.0)))
+                            .execute(conn)
+                            .await?;
+                    }
+                    (ReferralStatus::Accepted, json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at }))
+                }
+                ReferralTransition::Decline(_) => {
+                    diesel::update(referrals::table.find(id.0)).set(referrals::decline_reason.eq(&text)).execute(conn).await?;
+                    if target.status != "closed" {
+                        diesel::update(cases_t::table.find(target.id))
+                            .set((cases_t::status.eq("closed"), cases_t::decline_reason.eq(&text)))
+                            .execute(conn)
+                            .await?;
+                    }
+                    (ReferralStatus::Declined, json!({ "reason": text }))
+                }
+                ReferralTransition::Complete(_) => {
+                    diesel::update(referrals::table.find(id.0)).set(referrals::outcome.eq(&text)).execute(conn).await?;
+                    (ReferralStatus::Completed, json!({ "outcome": text }))
+                }
+                ReferralTransition::Cancel => {
+                    if target.status == "triage" {
+                        diesel::update(cases_t::table.find(target.id))
+                            .set((cases_t::status.eq("closed"), cases_t::decline_reason.eq("referral cancelled")))
+                            .execute(conn)
+                            .await?;
+                    }
+                    (ReferralStatus::Cancelled, json!({}))
+                }
+            };
+            let referral: Referral = diesel::update(referrals::table.find(id.0))
+                .set((referrals::status.eq(status.as_db()), referrals::updated_at.eq(Utc::now())))
+                .returning(Referral::as_returning())
+                .get_result(conn)
+                .await?;
+            let target_case: Case = cases_t::table.find(target.id).select(Case::as_select()).first(conn).await?;
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), &format!("referral_{}", status.as_db()), "referral", id)
+                    .detail(json!({ "from": current, "to": status, "detail": detail }))
+                    .ip(ip),
+            )
+            .await?;
+            let outcome_post = match (&t, &text) {
+                (ReferralTransition::Complete(_), Some(outcome)) => {
+                    let source: Case = cases_t::table.find(referral.case_id).select(Case::as_select()).first(conn).await?;
+                    Some((ConversationId(source.conversation_id), format!("**转诊结果 / Referral outcome**\n\n{outcome}")))
+                }
+                _ => None,
+            };
+            Ok(Transitioned { referral, target_case, outcome_post })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// `GET /referrals`: incoming (to one of the caller's teams) or outgoing (from one).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    box_kind: BoxKind,
+    status: Option<&str>,
+) -> Result<Vec<ReferralDto>, ApiError> {
+    if let Some(s) = status {
+        ReferralStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown referral status {s:?}")))?;
+    }
+    let my_teams = team_members::table.filter(team_members::user_id.eq(caller.0)).select(team_members::team_id);
+    let mut query = referrals::table.select(Referral::as_select()).order(referrals::created_at.desc()).limit(200).into_boxed();
+    query = match box_kind {
+        BoxKind::Incoming => query.filter(referrals::to_team_id.eq_any(my_teams)),
+        BoxKind::Outgoing => query.filter(referrals::from_team_id.eq_any(my_teams)),
+    };
+    if let Some(s) = status {
+        query = query.filter(referrals::status.eq(s.to_owned()));
+    }
+    let rows: Vec<Referral> = query.load(conn).await?;
+    rows.iter().map(to_dto).collect()
+}
+
+/// Referrals from or to a case the caller may see (its full history on both sides).
+pub async fn for_case(conn: &mut AsyncPgConnection, caller: UserId, case_id: CaseId) -> Result<Vec<ReferralDto>, ApiError> {
+    let loaded = cases::load_visible(conn, case_id, caller, false).await?;
+    if loaded.access == CaseAccess::Submitter {
+        return Ok(vec![]);
+    }
+    let rows: Vec<Referral> = referrals::table
+        .filter(referrals::case_id.eq(case_id.0).or(referrals::target_case_id.eq(case_id.0)))
+        .select(Referral::as_select())
+        .order(referrals::created_at.asc())
+        .load(conn)
+        .await?;
+    rows.iter().map(to_dto).collect()
+}

@@ -1,0 +1,430 @@
+//! `/teams/{id}/cases|intakes|triage`, `/cases`, `/consults`, `/referrals`.
+
+use actix_web::{HttpResponse, web};
+use consilium_shared::{
+    CaseId, ConsultId, ErrorBody, ReferralId, TeamId, UserId,
+    cases::{
+        AcceptReferralRequest, AssigneeSuggestion, BoxKind, BoxQuery, CaseDto, CaseListQuery, CaseStatus,
+        CompleteConsultRequest, CompleteReferralRequest, ConsultDto, CreateCaseRequest, CreateConsultRequest,
+        CreateReferralRequest, DeclineRequest, IntakeRequest, ReferralDto, TriageAction, UpdateCaseRequest,
+    },
+    ws::ServerEvent,
+};
+use diesel_async::AsyncPgConnection;
+
+use crate::auth::{AuthUser, ClientMeta};
+use crate::cases::{self, CaseChange};
+use crate::chat::{self, NewMessage};
+use crate::consults::{self, ConsultTransition};
+use crate::db::models::{Case, Patient};
+use crate::error::ApiError;
+use crate::referrals::{self, ReferralTransition};
+use crate::state::AppState;
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/teams/{id}/cases", web::post().to(create_case))
+        .route("/teams/{id}/cases", web::get().to(list_cases))
+        .route("/teams/{id}/intakes", web::post().to(submit_intake))
+        .route("/teams/{id}/triage", web::get().to(triage_queue))
+        .route("/cases/{id}", web::get().to(get_case))
+        .route("/cases/{id}", web::patch().to(update_case))
+        .route("/cases/{id}/triage", web::post().to(triage))
+        .route("/cases/{id}/suggestions", web::get().to(suggestions))
+        .route("/cases/{id}/consults", web::post().to(request_consult))
+        .route("/cases/{id}/consults", web::get().to(case_consults))
+        .route("/cases/{id}/referrals", web::post().to(create_referral))
+        .route("/cases/{id}/referrals", web::get().to(case_referrals))
+        .route("/consults", web::get().to(list_consults))
+        .route("/consults/{id}", web::get().to(get_consult))
+        .route("/consults/{id}/{transition}", web::post().to(consult_transition))
+        .route("/referrals", web::get().to(list_referrals))
+        .route("/referrals/{id}", web::get().to(get_referral))
+        .route("/referrals/{id}/{transition}", web::post().to(referral_transition));
+}
+
+/// Tells everyone involved that a case changed: `case_updated` to its
+/// audience, `triage_changed` to the team(s) whose queue moved, and new
+/// conversation membership to whoever gained or lost the case's thread.
+async fn announce_case(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    case: &Case,
+    patient: &Patient,
+    queue_changed: bool,
+    membership: &[uuid::Uuid],
+) -> Result<CaseDto, ApiError> {
+    let dto = cases::to_dto(case, patient)?;
+    let mut refresh = Vec::new();
+    for team in membership {
+        refresh.extend(cases::team_member_ids(conn, *team).await?);
+    }
+    state.realtime.membership_changed(&refresh).await;
+    let audience = cases::audience(conn, case).await?;
+    state.realtime.publish_to_users(&audience, &ServerEvent::CaseUpdated { case: dto.clone() }).await;
+    if queue_changed {
+        let mut teams = vec![case.team_id];
+        teams.extend(membership.iter().filter(|t| **t != case.team_id));
+        for team in teams {
+            let members = cases::team_member_ids(conn, team).await?;
+            let event = ServerEvent::TriageChanged { team_id: TeamId(team), case: dto.clone() };
+            state.realtime.publish_to_users(&members, &event).await;
+        }
+    }
+    Ok(dto)
+}
+
+/// A member opens a case discussion in their team (status `open`).
+#[utoipa::path(post, path = "/api/v1/teams/{id}/cases", tag = "cases", security(("bearer" = [])), request_body = CreateCaseRequest,
+    responses((status = 201, body = CaseDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_case(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    team: web::Path<TeamId>,
+    body: web::Json<CreateCaseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    let (case, patient) = cases::create(&mut conn, caller.id(), *team, body.into_inner()).await?;
+    let dto = announce_case(&state, &mut conn, &case, &patient, false, &[case.team_id]).await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// Anyone submits a new patient to any team's triage queue.
+#[utoipa::path(post, path = "/api/v1/teams/{id}/intakes", tag = "cases", security(("bearer" = [])), request_body = IntakeRequest,
+    responses((status = 201, body = CaseDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn submit_intake(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    team: web::Path<TeamId>,
+    body: web::Json<IntakeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    let (case, patient) = cases::submit_intake(&mut conn, caller.id(), *team, body.into_inner()).await?;
+    let dto = announce_case(&state, &mut conn, &case, &patient, true, &[case.team_id]).await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// The triage queue: cases waiting, most urgent first, then oldest (members).
+#[utoipa::path(get, path = "/api/v1/teams/{id}/triage", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CaseDto>), (status = 404, body = ErrorBody)))]
+pub async fn triage_queue(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    team: web::Path<TeamId>,
+) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(cases::list_for_team(&mut conn, caller.id(), *team, Some(CaseStatus::Triage), None).await?))
+}
+
+/// A team's cases, by status and assignee (members).
+#[utoipa::path(get, path = "/api/v1/teams/{id}/cases", tag = "cases", security(("bearer" = [])), params(CaseListQuery),
+    responses((status = 200, body = Vec<CaseDto>), (status = 404, body = ErrorBody)))]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    team: web::Path<TeamId>,
+    query: web::Query<CaseListQuery>,
+) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(cases::list_for_team(&mut conn, caller.id(), *team, query.status, query.assignee).await?))
+}
+
+/// A case (audited). Its submitter sees its status but not its discussion.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = CaseDto), (status = 404, body = ErrorBody)))]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<CaseId>,
+) -> Result<web::Json<CaseDto>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(cases::read(&mut conn, caller.id(), *id, meta.ip.as_deref()).await?))
+}
+
+/// Edits, closes (`status: closed`) or reopens (`status: open`) a case (its team).
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), request_body = UpdateCaseRequest,
+    responses((status = 200, body = CaseDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_case(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<CaseId>,
+    body: web::Json<UpdateCaseRequest>,
+) -> Result<web::Json<CaseDto>, ApiError> {
+    let mut conn = state.db.get().await?;
+    let change = cases::update(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
+    Ok(web::Json(announce_change(&state, &mut conn, change).await?))
+}
+
+async fn announce_change(state: &AppState, conn: &mut AsyncPgConnection, change: CaseChange) -> Result<CaseDto, ApiError> {
+    let membership: Vec<uuid::Uuid> = change.left_team.into_iter().chain(change.left_team.map(|_| change.case.team_id)).collect();
+    announce_case(state, conn, &change.case, &change.patient, change.queue_changed, &membership).await
+}
+
+/// Triage: `assign`, `prioritize`, `transfer` or `decline` (the team's assistants and lead).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/triage", tag = "cases", security(("bearer" = [])), request_body = TriageAction,
+    responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn triage(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<CaseId>,
+    body: web::Json<TriageAction>,
+) -> Result<web::Json<CaseDto>, ApiError> {
+    let mut conn = state.db.get().await?;
+    let change = cases::triage(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
+    if change.case.source == "referral" {
+        announce_referral_of_case(&state, &mut conn, change.case.id).await?;
+    }
+    Ok(web::Json(announce_change(&state, &mut conn, change).await?))
+}
+
+/// Members ranked as assignees for a case: matching specialties, then load.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/suggestions", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AssigneeSuggestion>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn suggestions(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<CaseId>,
+) -> Result<web::Json<Vec<AssigneeSuggestion>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(cases::suggest_assignees(&mut conn, caller.id(), *id).await?))
+}
+
+async fn announce_consult(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    consult: &consults::LoadedConsult,
+    extra: &[UserId],
+) -> Result<ConsultDto, ApiError> {
+    let dto = consult.to_dto()?;
+    let mut audience = consult.audience(conn).await?;
+    for u in extra {
+        if !audience.contains(u) {
+            audience.push(*u);
+        }
+    }
+    state.realtime.membership_changed(&audience).await;
+    state.realtime.publish_to_users(&audience, &ServerEvent::ConsultUpdated { consult: dto.clone() }).await;
+    Ok(dto)
+}
+
+/// Asks colleagues of any team for a consult on a case (the case's team).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/consults", tag = "consults", security(("bearer" = [])), request_body = CreateConsultRequest,
+    responses((status = 201, body = ConsultDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn request_consult(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<CaseId>,
+    body: web::Json<CreateConsultRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    let consult = consults::request(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
+    let dto = announce_consult(&state, &mut conn, &consult, &[]).await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// The consults of a case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/consults", tag = "consults", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ConsultDto>), (status = 404, body = ErrorBody)))]
+pub async fn case_consults(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<CaseId>,
+) -> Result<web::Json<Vec<ConsultDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(consults::for_case(&mut conn, caller.id(), *id).await?))
+}
+
+/// Consults addressed to me (`box=incoming`, default) or requested by me (`outgoing`).
+#[utoipa::path(get, path = "/api/v1/consults", tag = "consults", security(("bearer" = [])), params(BoxQuery),
+    responses((status = 200, body = Vec<ConsultDto>)))]
+pub async fn list_consults(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<BoxQuery>,
+) -> Result<web::Json<Vec<ConsultDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    let box_kind = query.box_kind.unwrap_or(BoxKind::Incoming);
+    Ok(web::Json(consults::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?))
+}
+
+/// One consult (everyone involved).
+#[utoipa::path(get, path = "/api/v1/consults/{id}", tag = "consults", security(("bearer" = [])),
+    responses((status = 200, body = ConsultDto), (status = 404, body = ErrorBody)))]
+pub async fn get_consult(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ConsultId>,
+) -> Result<web::Json<ConsultDto>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(consults::load_visible(&mut conn, *id, caller.id(), false).await?.to_dto()?))
+}
+
+/// `accept`, `decline {reason}`, `complete {opinion}` (consultants) or `cancel` (requester).
+#[utoipa::path(post, path = "/api/v1/consults/{id}/{transition}", tag = "consults", security(("bearer" = [])),
+    params(("transition" = String, Path, description = "accept | decline | complete | cancel")),
+    responses((status = 200, body = ConsultDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn consult_transition(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(ConsultId, String)>,
+    body: Option<web::Json<serde_json::Value>>,
+) -> Result<web::Json<ConsultDto>, ApiError> {
+    let (id, name) = path.into_inner();
+    let body = body.map(web::Json::into_inner).unwrap_or(serde_json::Value::Null);
+    let parse = |v: serde_json::Value| -> Result<_, ApiError> { Ok(v) };
+    let t = match name.as_str() {
+        "accept" => ConsultTransition::Accept,
+        "cancel" => ConsultTransition::Cancel,
+        "decline" => ConsultTransition::Decline(
+            serde_json::from_value::<DeclineRequest>(parse(body)?)
+                .map_err(|e| ApiError::Invalid(format!("invalid body: {e}")))?
+                .reason,
+        ),
+        "complete" => ConsultTransition::Complete(
+            serde_json::from_value::<CompleteConsultRequest>(body)
+                .map_err(|e| ApiError::Invalid(format!("invalid body: {e}")))?
+                .opinion,
+        ),
+        _ => return Err(ApiError::NotFound("no such endpoint".into())),
+    };
+    let mut conn = state.db.get().await?;
+    let (consult, before) = consults::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
+    Ok(web::Json(announce_consult(&state, &mut conn, &consult, &before).await?))
+}
+
+async fn announce_referral(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    referral: &crate::db::models::Referral,
+) -> Result<ReferralDto, ApiError> {
+    let dto = referrals::to_dto(referral)?;
+    let audience = referrals::audience(conn, referral).await?;
+    state.realtime.publish_to_users(&audience, &ServerEvent::ReferralUpdated { referral: dto.clone() }).await;
+    Ok(dto)
+}
+
+async fn announce_referral_of_case(state: &AppState, conn: &mut AsyncPgConnection, target_case: uuid::Uuid) -> Result<(), ApiError> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let referral: Option<crate::db::models::Referral> = crate::db::schema::referrals::table
+        .filter(crate::db::schema::referrals::target_case_id.eq(target_case))
+        .select(crate::db::models::Referral::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(r) = referral {
+        announce_referral(state, conn, &r).await?;
+    }
+    Ok(())
+}
+
+/// Refers a case up or down to another team; a linked case enters that team's triage queue.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/referrals", tag = "referrals", security(("bearer" = [])), request_body = CreateReferralRequest,
+    responses((status = 201, body = ReferralDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_referral(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<CaseId>,
+    body: web::Json<CreateReferralRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    let mut conn = state.db.get().await?;
+    let created =
+        referrals::create(&mut conn, caller.id(), *id, req.to_team_id, req.direction, &req.reason, meta.ip.as_deref()).await?;
+    let patient = patient_of(&mut conn, &created.target_case).await?;
+    let teams = [created.referral.from_team_id, created.referral.to_team_id];
+    announce_case(&state, &mut conn, &created.target_case, &patient, true, &teams).await?;
+    let dto = announce_referral(&state, &mut conn, &created.referral).await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient, ApiError> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    Ok(crate::db::schema::patients::table.find(case.patient_id).select(Patient::as_select()).first(conn).await?)
+}
+
+/// The referrals from or to a case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", tag = "referrals", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ReferralDto>), (status = 404, body = ErrorBody)))]
+pub async fn case_referrals(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<CaseId>,
+) -> Result<web::Json<Vec<ReferralDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(referrals::for_case(&mut conn, caller.id(), *id).await?))
+}
+
+/// Referrals to my teams (`box=incoming`, default) or from them (`outgoing`).
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", security(("bearer" = [])), params(BoxQuery),
+    responses((status = 200, body = Vec<ReferralDto>)))]
+pub async fn list_referrals(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<BoxQuery>,
+) -> Result<web::Json<Vec<ReferralDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    let box_kind = query.box_kind.unwrap_or(BoxKind::Incoming);
+    Ok(web::Json(referrals::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?))
+}
+
+/// One referral (both teams).
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", security(("bearer" = [])),
+    responses((status = 200, body = ReferralDto), (status = 404, body = ErrorBody)))]
+pub async fn get_referral(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ReferralId>,
+) -> Result<web::Json<ReferralDto>, ApiError> {
+    let mut conn = state.db.get().await?;
+    let (referral, _) = referrals::load_visible(&mut conn, *id, caller.id(), false).await?;
+    Ok(web::Json(referrals::to_dto(&referral)?))
+}
+
+/// `accept {assignee_id?, appointment_at?}`, `decline {reason}`, `complete {outcome}`
+/// (receiving team's assistants and lead; the assignee may complete) or `cancel` (referring team).
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/{transition}", tag = "referrals", security(("bearer" = [])),
+    params(("transition" = String, Path, description = "accept | decline | complete | cancel")),
+    responses((status = 200, body = ReferralDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn referral_transition(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(ReferralId, String)>,
+    body: Option<web::Json<serde_json::Value>>,
+) -> Result<web::Json<ReferralDto>, ApiError> {
+    let (id, name) = path.into_inner();
+    let body = body.map(web::Json::into_inner).unwrap_or(serde_json::Value::Null);
+    let invalid = |e: serde_json::Error| ApiError::Invalid(format!("invalid body: {e}"));
+    let t = match name.as_str() {
+        "accept" => ReferralTransition::Accept(if body.is_null() {
+            AcceptReferralRequest::default()
+        } else {
+            serde_json::from_value(body).map_err(invalid)?
+        }),
+        "decline" => ReferralTransition::Decline(serde_json::from_value::<DeclineRequest>(body).map_err(invalid)?.reason),
+        "complete" => {
+            ReferralTransition::Complete(serde_json::from_value::<CompleteReferralRequest>(body).map_err(invalid)?.outcome)
+        }
+        "cancel" => ReferralTransition::Cancel,
+        _ => return Err(ApiError::NotFound("no such endpoint".into())),
+    };
+    let mut conn = state.db.get().await?;
+    let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
+    if let Some((conversation, body)) = done.outcome_post {
+        let msg = NewMessage::parse(format!("referral-outcome-{}", done.referral.id), body, None)?;
+        let posted = chat::post_on_behalf(&mut conn, caller.id(), conversation, msg).await?;
+        if posted.created {
+            state.realtime.message_created(&posted.message).await;
+        }
+    }
+    let patient = patient_of(&mut conn, &done.target_case).await?;
+    announce_case(&state, &mut conn, &done.target_case, &patient, true, &[]).await?;
+    Ok(web::Json(announce_referral(&state, &mut conn, &done.referral).await?))
+}

@@ -1,0 +1,498 @@
+//! Patients, cases and the triage queue, consults (会诊) and referrals (转诊).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{CaseId, ConsultId, ConversationId, PatientId, ReferralId, TeamId, UserId, users::UserDto};
+
+/// Administrative sex of a patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Sex {
+    /// Male.
+    Male,
+    /// Female.
+    Female,
+    /// Other.
+    Other,
+    /// Not known or not stated.
+    Unknown,
+}
+
+/// A patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct PatientDto {
+    /// Stable id.
+    pub id: PatientId,
+    /// Full name.
+    pub name: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Date of birth, when known.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
+    /// The hospital's record number, when known.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+/// A patient to record with a new case.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewPatient {
+    /// Full name.
+    pub name: String,
+    /// Sex; `unknown` when absent.
+    #[serde(default)]
+    #[ts(optional)]
+    pub sex: Option<Sex>,
+    /// Date of birth (YYYY-MM-DD).
+    #[serde(default)]
+    #[ts(optional)]
+    pub birth_date: Option<NaiveDate>,
+    /// The hospital's record number.
+    #[serde(default)]
+    #[ts(optional)]
+    pub external_id: Option<String>,
+}
+
+/// Where a case is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CaseStatus {
+    /// Waiting in the team's triage queue.
+    Triage,
+    /// Assigned and being handled.
+    Open,
+    /// Finished, or declined at triage.
+    Closed,
+}
+
+/// How urgent a case, consult or referral is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Priority {
+    /// Within days.
+    Routine,
+    /// Within hours.
+    Urgent,
+    /// Now.
+    Emergency,
+}
+
+/// How a case came to the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CaseSource {
+    /// Opened by a team member for discussion.
+    Direct,
+    /// Submitted by anyone as a new patient.
+    Intake,
+    /// Created by a referral from another team.
+    Referral,
+}
+
+/// A case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct CaseDto {
+    /// Stable id.
+    pub id: CaseId,
+    /// The team handling it.
+    pub team_id: TeamId,
+    /// The patient.
+    pub patient: PatientDto,
+    /// Short title.
+    pub title: String,
+    /// Clinical summary (Markdown).
+    pub summary: String,
+    /// Life-cycle status.
+    pub status: CaseStatus,
+    /// Priority.
+    pub priority: Priority,
+    /// The member handling it.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<UserId>,
+    /// How it arrived.
+    pub source: CaseSource,
+    /// Who opened or submitted it.
+    pub created_by: UserId,
+    /// Its discussion thread.
+    pub conversation_id: ConversationId,
+    /// Why triage declined it.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /teams/{id}/cases`: a member opens a case discussion (status `open`).
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateCaseRequest {
+    /// A new patient (or give `patient_id`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub patient: Option<NewPatient>,
+    /// An existing patient (or give `patient`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub patient_id: Option<PatientId>,
+    /// Short title.
+    pub title: String,
+    /// Clinical summary.
+    #[serde(default)]
+    #[ts(optional)]
+    pub summary: Option<String>,
+    /// Priority; `routine` when absent.
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
+}
+
+/// `POST /teams/{id}/intakes`: anyone submits a new patient to a team (status `triage`).
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct IntakeRequest {
+    /// The patient.
+    pub patient: NewPatient,
+    /// Short title.
+    pub title: String,
+    /// Clinical summary.
+    #[serde(default)]
+    #[ts(optional)]
+    pub summary: Option<String>,
+    /// Priority; `routine` when absent.
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
+}
+
+/// `PATCH /cases/{id}`: absent fields stay. `status` closes (`closed`) or reopens (`open`) a case.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct UpdateCaseRequest {
+    /// New title.
+    #[serde(default)]
+    #[ts(optional)]
+    pub title: Option<String>,
+    /// New summary.
+    #[serde(default)]
+    #[ts(optional)]
+    pub summary: Option<String>,
+    /// New priority.
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
+    /// `open` or `closed`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<CaseStatus>,
+}
+
+/// `POST /cases/{id}/triage`: what the assistant (or lead) decides.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[ts(export)]
+pub enum TriageAction {
+    /// Hand the case to a member; it becomes `open`.
+    Assign {
+        /// The member.
+        assignee_id: UserId,
+        /// A new priority at the same time.
+        #[serde(default)]
+        #[ts(optional)]
+        priority: Option<Priority>,
+    },
+    /// Change the priority while it waits.
+    Prioritize {
+        /// The new priority.
+        priority: Priority,
+    },
+    /// Move it to another team's queue.
+    Transfer {
+        /// The receiving team.
+        team_id: TeamId,
+        /// Why (kept in the audit trail).
+        #[serde(default)]
+        #[ts(optional)]
+        note: Option<String>,
+    },
+    /// Refuse it; it becomes `closed` with the reason.
+    Decline {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// `GET /teams/{id}/cases` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::IntoParams)]
+#[ts(export)]
+pub struct CaseListQuery {
+    /// Only this status.
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<CaseStatus>,
+    /// Only cases assigned to this member.
+    #[serde(default)]
+    #[ts(optional)]
+    pub assignee: Option<UserId>,
+}
+
+/// A member suggested for a case, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct AssigneeSuggestion {
+    /// The member.
+    pub user: UserDto,
+    /// Their specialties that match the case's text or the team's specialty.
+    pub matching_specialties: Vec<String>,
+    /// Cases they are handling now.
+    #[ts(type = "number")]
+    pub open_cases: i64,
+    /// Higher is a better fit.
+    pub score: f64,
+}
+
+/// Where a consult is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConsultStatus {
+    /// Waiting for a consultant.
+    Requested,
+    /// A consultant took it.
+    Accepted,
+    /// Answered with an opinion.
+    Completed,
+    /// Refused by a consultant.
+    Declined,
+    /// Withdrawn by the requester.
+    Cancelled,
+}
+
+/// A consultant's structured answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ConsultOpinion {
+    /// Assessment (诊断意见).
+    pub assessment: String,
+    /// Recommendation (处理建议).
+    pub recommendation: String,
+}
+
+/// A consult request (会诊).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct ConsultDto {
+    /// Stable id.
+    pub id: ConsultId,
+    /// The case it is about.
+    pub case_id: CaseId,
+    /// Who asked.
+    pub requested_by: UserId,
+    /// Who is asked (any team).
+    pub consultant_ids: Vec<UserId>,
+    /// The question.
+    pub question: String,
+    /// How urgent.
+    pub urgency: Priority,
+    /// Life-cycle status.
+    pub status: ConsultStatus,
+    /// The answer, once completed.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opinion: Option<ConsultOpinion>,
+    /// Why it was declined.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    /// Its thread.
+    pub conversation_id: ConversationId,
+    /// When it was requested.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /cases/{id}/consults`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateConsultRequest {
+    /// Who to ask (one or more; any team).
+    pub consultant_ids: Vec<UserId>,
+    /// The question.
+    pub question: String,
+    /// How urgent; `routine` when absent.
+    #[serde(default)]
+    #[ts(optional)]
+    pub urgency: Option<Priority>,
+}
+
+/// Which side of consults or referrals to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum BoxKind {
+    /// Addressed to me (or my team).
+    Incoming,
+    /// Sent by me (or my team).
+    Outgoing,
+}
+
+/// `GET /consults` and `GET /referrals` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::IntoParams)]
+#[ts(export)]
+pub struct BoxQuery {
+    /// `incoming` (default) or `outgoing`.
+    #[serde(rename = "box", default)]
+    #[ts(optional, rename = "box")]
+    pub box_kind: Option<BoxKind>,
+    /// Only this status (`requested`, `pending`, …).
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<String>,
+}
+
+/// `POST /consults/{id}/complete`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CompleteConsultRequest {
+    /// The consultant's answer.
+    pub opinion: ConsultOpinion,
+}
+
+/// `POST /consults/{id}/decline` and `POST /referrals/{id}/decline`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct DeclineRequest {
+    /// Why.
+    pub reason: String,
+}
+
+/// Up to a higher-level team, or down for follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReferralDirection {
+    /// To a higher-level (expert) team.
+    Up,
+    /// Back to a grassroots team for follow-up.
+    Down,
+}
+
+/// Where a referral is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReferralStatus {
+    /// Waiting for the receiving team.
+    Pending,
+    /// Taken by the receiving team.
+    Accepted,
+    /// Refused by the receiving team.
+    Declined,
+    /// Finished, with an outcome.
+    Completed,
+    /// Withdrawn by the referring side.
+    Cancelled,
+}
+
+/// A referral (转诊).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct ReferralDto {
+    /// Stable id.
+    pub id: ReferralId,
+    /// The referring case.
+    pub case_id: CaseId,
+    /// The referring team.
+    pub from_team_id: TeamId,
+    /// The receiving team.
+    pub to_team_id: TeamId,
+    /// Up or down.
+    pub direction: ReferralDirection,
+    /// Why.
+    pub reason: String,
+    /// Life-cycle status.
+    pub status: ReferralStatus,
+    /// The case created in the receiving team's triage queue.
+    pub target_case_id: CaseId,
+    /// Appointment set on acceptance.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_at: Option<DateTime<Utc>>,
+    /// Outcome given on completion.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Why it was declined.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    /// Its thread (both teams).
+    pub conversation_id: ConversationId,
+    /// Who referred.
+    pub created_by: UserId,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /cases/{id}/referrals`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateReferralRequest {
+    /// The receiving team.
+    pub to_team_id: TeamId,
+    /// Up or down.
+    pub direction: ReferralDirection,
+    /// Why.
+    pub reason: String,
+}
+
+/// `POST /referrals/{id}/accept`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct AcceptReferralRequest {
+    /// A member of the receiving team to handle the case.
+    #[serde(default)]
+    #[ts(optional)]
+    pub assignee_id: Option<UserId>,
+    /// Appointment time for the patient.
+    #[serde(default)]
+    #[ts(optional)]
+    pub appointment_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /referrals/{id}/complete`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CompleteReferralRequest {
+    /// What happened; posted back to the referring case.
+    pub outcome: String,
+}
