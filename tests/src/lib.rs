@@ -7,7 +7,10 @@
 //! Redis keys and channels get a per-test prefix, because pub/sub ignores
 //! database numbers.
 
+pub mod fixtures;
 pub mod http;
+pub mod node;
+pub mod ws;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
