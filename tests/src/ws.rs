@@ -139,13 +139,27 @@ fn header_value(value: &str) -> Result<HeaderValue, ConnectError> {
     HeaderValue::from_str(value).map_err(|e| ConnectError::Other(format!("bad header value {value:?}: {e}")))
 }
 
-/// A short, one-line rendering of an event (long bodies cut).
+/// A short, one-line rendering of an event: long strings (bodies) cut.
 fn summarize(v: &Value) -> String {
-    let mut s = v.to_string();
-    if s.chars().count() > 300 {
-        s = s.chars().take(300).collect::<String>() + "…";
+    fn shorten(v: &mut Value) {
+        match v {
+            Value::String(s) if s.chars().count() > 60 => {
+                let n = s.chars().count();
+                *s = format!("{}…({n} chars)", s.chars().take(40).collect::<String>());
+            }
+            Value::Array(items) => items.iter_mut().for_each(shorten),
+            Value::Object(map) => map.values_mut().for_each(shorten),
+            _ => {}
+        }
     }
-    s
+    let mut v = v.clone();
+    shorten(&mut v);
+    let s = v.to_string();
+    if s.chars().count() > 600 {
+        s.chars().take(600).collect::<String>() + "…"
+    } else {
+        s
+    }
 }
 
 /// Panics unless `v` is one of the `ServerEvent`s of the shared contract.
@@ -374,6 +388,8 @@ impl WsClient {
                     let code = frame.as_ref().map(|f| u16::from(f.code));
                     let reason = frame.as_ref().map(|f| f.reason.to_string()).unwrap_or_default();
                     self.history.push(format!("<close {code:?} {reason:?}>"));
+                    // complete the closing handshake: send the reply tungstenite queued
+                    let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.flush()).await;
                     code
                 }
                 Some(Err(e)) => {

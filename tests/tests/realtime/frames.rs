@@ -179,7 +179,13 @@ async fn sends_over_the_rate_limit_are_refused_and_the_socket_stays_open() {
 /// overflows, while everyone else keeps getting everything; it reconnects and
 /// `sync` gives it exactly what it missed.
 async fn a_slow_consumer_is_closed_with_1013_and_recovers_by_sync(bus: Bus) {
-    let w = world_with(bus, &[("WS_OUTBOUND_QUEUE", "16")]).await;
+    // sends are not what is limited here
+    let env = [
+        ("WS_OUTBOUND_QUEUE", "16"),
+        ("WS_SEND_RATE_PER_SEC", "10000"),
+        ("WS_SEND_BURST", "10000"),
+    ];
+    let w = world_with(bus, &env).await;
     let token = w.li.token.clone().expect("token");
     let mut slow = WsClient::connect_with(
         w.d.node(0),
