@@ -6,8 +6,15 @@
 //! running migrations per test would not), and dropped when the test ends.
 //! Redis keys and channels get a per-test prefix, because pub/sub ignores
 //! database numbers.
+//!
+//! [`ws::WsClient`] speaks the realtime protocol; [`node`] runs real server
+//! processes (several nodes on one Redis) and a private Redis a test may stop;
+//! [`fixtures`] builds users and teams through any node's API.
 
+pub mod fixtures;
 pub mod http;
+pub mod node;
+pub mod ws;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

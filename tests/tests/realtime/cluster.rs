@@ -1,0 +1,200 @@
+//! Two real server processes sharing Postgres and Redis: concurrent senders on
+//! different nodes, and a Redis outage that must lose no acked message.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use consilium_tests::node::{Cluster, ClusterOptions, RedisServer};
+use consilium_tests::ws::{WsClient, any_message, message_in, message_with_client_id, seqs};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::support::{Bus, Deployment, QUIET, numbered, one_to, world_on, world_with};
+
+/// Ack seqs by client_msg_id, asserting every answer is an ack.
+fn acked_seqs(batch: &[(String, String)], answers: &[Value]) -> BTreeMap<String, i64> {
+    batch
+        .iter()
+        .zip(answers)
+        .map(|((id, _), a)| {
+            assert_eq!(a["type"], "ack", "{id}: {a}");
+            (id.clone(), a["seq"].as_i64().expect("seq"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_on_two_nodes_arrive_gapless_and_in_order_everywhere() {
+    let w = world_with(
+        Bus::TwoNodes,
+        &[("WS_SEND_RATE_PER_SEC", "1000"), ("WS_SEND_BURST", "1000")],
+    )
+    .await;
+    let mut a = w.d.ws(&w.lead, 0).await;
+    let mut b = w.d.ws(&w.li, 1).await;
+    let mut watcher_1 = w.d.ws(&w.liu, 1).await;
+    let mut watcher_0 = w.d.ws(&w.liu, 0).await;
+
+    let batch_a = numbered("node0", 50);
+    let batch_b = numbered("node1", 50);
+    let (answers_a, answers_b) = tokio::join!(
+        a.send_pipelined(&w.channel, &batch_a),
+        b.send_pipelined(&w.channel, &batch_b)
+    );
+    let mut by_client_id = acked_seqs(&batch_a, &answers_a);
+    by_client_id.extend(acked_seqs(&batch_b, &answers_b));
+    let all_seqs: BTreeSet<i64> = by_client_id.values().copied().collect();
+    assert_eq!(all_seqs.len(), 100, "two senders never share a seq");
+    assert_eq!(all_seqs.into_iter().collect::<Vec<_>>(), one_to(100));
+
+    for ws in [&mut watcher_1, &mut watcher_0, &mut a, &mut b] {
+        let got = ws.expect_messages(&w.channel, 100, Duration::from_secs(30)).await;
+        assert_eq!(seqs(&got), one_to(100), "gapless and in seq order");
+        for m in &got {
+            let id = m["client_msg_id"].as_str().expect("client_msg_id");
+            assert_eq!(m["seq"], by_client_id[id], "event and ack agree for {id}");
+        }
+    }
+    futures_util::future::join_all(
+        [&mut watcher_1, &mut watcher_0, &mut a, &mut b]
+            .into_iter()
+            .map(|ws| ws.expect_no_event(any_message, QUIET)),
+    )
+    .await;
+    let stored = crate::support::history(&w.lead, &w.channel, "after_seq=0&limit=200").await;
+    assert_eq!(seqs(&stored), one_to(100));
+}
+
+/// GET /readyz with a short timeout: status and body, or `None` if it did not answer.
+async fn readyz(address: &str) -> Option<(u16, Value)> {
+    let r = reqwest::Client::new()
+        .get(format!("{address}/readyz"))
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await
+        .ok()?;
+    let status = r.status().as_u16();
+    Some((status, r.json().await.unwrap_or(Value::Null)))
+}
+
+/// Polls `/readyz` of `address` until it answers `status`; returns the body.
+async fn wait_readyz(address: &str, status: u16, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    let mut last = None;
+    while Instant::now() < deadline {
+        last = readyz(address).await;
+        if let Some((s, body)) = &last
+            && *s == status
+        {
+            return body.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{address}/readyz never answered {status} within {within:?}; last: {last:?}");
+}
+
+#[tokio::test]
+async fn a_redis_outage_loses_no_acked_message_and_cross_node_delivery_resumes() {
+    let mut redis = RedisServer::spawn().await;
+    let cluster = Cluster::start(ClusterOptions {
+        nodes: 2,
+        redis_url: Some(redis.url.clone()),
+        env: Vec::new(),
+    })
+    .await;
+    let w = world_on(Deployment::from_cluster(cluster)).await;
+    let mut a = w.d.ws(&w.lead, 0).await;
+    let mut b = w.d.ws(&w.li, 1).await;
+    let mut acks: Vec<Value> = Vec::new();
+    // seqs of every channel message b took off its socket, to prove none came twice
+    let mut b_live: Vec<i64> = Vec::new();
+
+    // a normal conversation across the nodes
+    for (id, body) in numbered("before", 3) {
+        acks.push(a.send_message(&w.channel, &id, &body).await);
+    }
+    let before = b.expect_messages(&w.channel, 3, Duration::from_secs(5)).await;
+    assert_eq!(seqs(&before), one_to(3));
+    b_live.extend(seqs(&before));
+    acks.push(b.send_message(&w.channel, "before-b", "收到").await);
+    assert_eq!(a.expect_message(&w.channel).await["seq"], 4);
+    let seen_by_b_before = 4;
+
+    // Redis goes away: Postgres is the truth, so sends still commit and ack
+    redis.stop().await;
+    for (id, body) in numbered("during", 5) {
+        acks.push(a.send_message(&w.channel, &id, &body).await);
+    }
+    for (id, body) in numbered("during-b", 2) {
+        acks.push(b.send_message(&w.channel, &id, &body).await);
+    }
+    for node in 0..2 {
+        let body = wait_readyz(w.d.node(node), 503, Duration::from_secs(10)).await;
+        assert_eq!(body["redis"], false, "{body}");
+        assert_eq!(body["postgres"], true, "{body}");
+    }
+
+    // Redis comes back on the same port; the nodes reconnect by themselves
+    redis.start().await;
+    for node in 0..2 {
+        let body = wait_readyz(w.d.node(node), 200, Duration::from_secs(15)).await;
+        assert_eq!(body["redis"], true, "{body}");
+    }
+
+    // live cross-node delivery resumes (re-subscribing may lag readiness a little)
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut probe = 0;
+    loop {
+        probe += 1;
+        let id = format!("probe-{probe}");
+        acks.push(a.send_message(&w.channel, &id, "重连探测").await);
+        if let Ok(event) = b.wait_for(message_with_client_id(&id), Duration::from_secs(1)).await {
+            b_live.push(event["message"]["seq"].as_i64().expect("seq"));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live delivery from node 0 to node 1 within 15 s of Redis coming back"
+        );
+    }
+    for (id, body) in numbered("after", 3) {
+        acks.push(a.send_message(&w.channel, &id, &body).await);
+        let event = b.expect(message_with_client_id(&id)).await;
+        assert_eq!(event["message"]["body"], body.as_str());
+        b_live.push(event["message"]["seq"].as_i64().expect("seq"));
+    }
+    acks.push(b.send_message(&w.channel, "after-b", "恢复正常").await);
+    a.expect(message_with_client_id("after-b")).await;
+
+    // every acked message is stored exactly once, gapless, and `sync` returns it in order
+    let total = acks.len() as i64;
+    let mut acked: Vec<i64> = acks.iter().map(|a| a["seq"].as_i64().expect("seq")).collect();
+    acked.sort_unstable();
+    assert_eq!(acked, one_to(total), "acks: {acks:?}");
+    // the receiving user syncs from what b had seen before the outage (on a
+    // new socket, so b's own unread live events cannot be mistaken for sync output)
+    let mut b_again = WsClient::connect_to(w.d.node(1), &w.li).await;
+    let synced = b_again.sync(&[(w.channel.as_str(), seen_by_b_before)]).await;
+    assert_eq!(seqs(&synced), (seen_by_b_before + 1..=total).collect::<Vec<_>>());
+    for m in &synced {
+        let ack = acks
+            .iter()
+            .find(|a| a["seq"] == m["seq"])
+            .expect("an ack for every seq");
+        assert_eq!(m["id"], ack["message_id"]);
+    }
+    // a fresh client on the other node agrees
+    let mut fresh = WsClient::connect_to(w.d.node(0), &w.liu).await;
+    assert_eq!(seqs(&fresh.sync(&[(w.channel.as_str(), 0)]).await), one_to(total));
+
+    // whatever b got live, it never got a message twice
+    b.expect_no_event(|_| false, QUIET).await;
+    let live: Vec<Value> = b
+        .take_matching(message_in(&w.channel))
+        .into_iter()
+        .map(|e| e["message"].clone())
+        .collect();
+    b_live.extend(seqs(&live));
+    let distinct: BTreeSet<i64> = b_live.iter().copied().collect();
+    assert_eq!(distinct.len(), b_live.len(), "duplicates in live delivery: {b_live:?}");
+}
