@@ -387,6 +387,20 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Whether `session` of `user` is still live and the user active (for
+/// long-lived sockets re-checking after they may have missed a revocation).
+pub async fn is_live(conn: &mut AsyncPgConnection, user: UserId, session: SessionId) -> Result<bool, ApiError> {
+    let row: Option<(Option<chrono::DateTime<Utc>>, bool)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session.0))
+        .filter(sessions::user_id.eq(user.0))
+        .select((sessions::revoked_at, users::active))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(matches!(row, Some((None, true))))
+}
+
 /// Checks an access token and loads its live session and active user.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let claims = state.jwt.verify(token).map_err(|e| match e {

@@ -16,8 +16,8 @@ use chrono::Utc;
 use consilium_shared::{
     CaseId, ConversationId, PatientId, TeamId, UserId,
     cases::{
-        AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, CreateCaseRequest, IntakeRequest, NewPatient,
-        PatientDto, Priority, Sex, TriageAction, UpdateCaseRequest,
+        AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, CreateCaseRequest, IntakeRequest, NewPatient, PatientDto,
+        Priority, Sex, TriageAction, UpdateCaseRequest,
     },
     teams::TeamRole,
 };
@@ -103,7 +103,11 @@ pub fn to_dto(case: &Case, patient: &Patient) -> Result<CaseDto, ApiError> {
 }
 
 /// How `user` relates to `case`, if at all.
-pub async fn access_of(conn: &mut AsyncPgConnection, case: &Case, user: UserId) -> Result<Option<CaseAccess>, ApiError> {
+pub async fn access_of(
+    conn: &mut AsyncPgConnection,
+    case: &Case,
+    user: UserId,
+) -> Result<Option<CaseAccess>, ApiError> {
     if let Some(role) = member_role(conn, TeamId(case.team_id), user).await? {
         return Ok(Some(CaseAccess::Team(role)));
     }
@@ -137,15 +141,31 @@ pub async fn access_of(conn: &mut AsyncPgConnection, case: &Case, user: UserId) 
 }
 
 async fn load_row(conn: &mut AsyncPgConnection, id: CaseId, lock: bool) -> Result<Option<(Case, Patient)>, ApiError> {
-    let query = cases::table.inner_join(patients::table).filter(cases::id.eq(id.0)).select((Case::as_select(), Patient::as_select()));
-    Ok(if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? })
+    let query = cases::table
+        .inner_join(patients::table)
+        .filter(cases::id.eq(id.0))
+        .select((Case::as_select(), Patient::as_select()));
+    Ok(if lock {
+        query.for_update().first(conn).await.optional()?
+    } else {
+        query.first(conn).await.optional()?
+    })
 }
 
 /// Loads a case the caller may see; 404 otherwise. `lock` takes a row lock
 /// (inside a transaction) so concurrent transitions serialise.
-pub async fn load_visible(conn: &mut AsyncPgConnection, id: CaseId, user: UserId, lock: bool) -> Result<LoadedCase, ApiError> {
-    let (case, patient) = load_row(conn, id, lock).await?.ok_or_else(|| ApiError::not_found("case"))?;
-    let access = access_of(conn, &case, user).await?.ok_or_else(|| ApiError::not_found("case"))?;
+pub async fn load_visible(
+    conn: &mut AsyncPgConnection,
+    id: CaseId,
+    user: UserId,
+    lock: bool,
+) -> Result<LoadedCase, ApiError> {
+    let (case, patient) = load_row(conn, id, lock)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    let access = access_of(conn, &case, user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
     Ok(LoadedCase { case, patient, access })
 }
 
@@ -188,7 +208,9 @@ fn valid_patient(p: &NewPatient) -> Result<(String, Sex, Option<String>), ApiErr
     if let Some(birth) = p.birth_date
         && birth > Utc::now().date_naive()
     {
-        return Err(ApiError::Invalid("patient.birth_date: must not be in the future".into()));
+        return Err(ApiError::Invalid(
+            "patient.birth_date: must not be in the future".into(),
+        ));
     }
     Ok((name, p.sex.unwrap_or(Sex::Unknown), external))
 }
@@ -232,22 +254,30 @@ async fn insert_case(
 ) -> Result<(Case, Patient), ApiError> {
     let patient_id = match fields.patient {
         PatientChoice::Existing(id) => id.0,
-        PatientChoice::New(name, sex, birth, external) => diesel::insert_into(patients::table)
-            .values((
-                patients::id.eq(Uuid::now_v7()),
-                patients::name.eq(name),
-                patients::sex.eq(sex.as_db()),
-                patients::birth_date.eq(birth),
-                patients::external_id.eq(external),
-                patients::created_by.eq(actor.0),
-            ))
-            .returning(patients::id)
-            .get_result(conn)
-            .await?,
+        PatientChoice::New(name, sex, birth, external) => {
+            diesel::insert_into(patients::table)
+                .values((
+                    patients::id.eq(Uuid::now_v7()),
+                    patients::name.eq(name),
+                    patients::sex.eq(sex.as_db()),
+                    patients::birth_date.eq(birth),
+                    patients::external_id.eq(external),
+                    patients::created_by.eq(actor.0),
+                ))
+                .returning(patients::id)
+                .get_result(conn)
+                .await?
+        }
     };
     let conversation_id = Uuid::now_v7();
     diesel::insert_into(conversations::table)
-        .values(NewConversation { id: conversation_id, kind: "case", title: &fields.title, team_id: Some(team.0), direct_key: None })
+        .values(NewConversation {
+            id: conversation_id,
+            kind: "case",
+            title: &fields.title,
+            team_id: Some(team.0),
+            direct_key: None,
+        })
         .execute(conn)
         .await?;
     let case: Case = diesel::insert_into(cases::table)
@@ -266,11 +296,16 @@ async fn insert_case(
         .returning(Case::as_returning())
         .get_result(conn)
         .await?;
-    let patient: Patient = patients::table.find(patient_id).select(Patient::as_select()).first(conn).await?;
+    let patient: Patient = patients::table
+        .find(patient_id)
+        .select(Patient::as_select())
+        .first(conn)
+        .await?;
     audit::record(
         conn,
-        AuditEntry::new(Some(actor), action, "case", case.id)
-            .detail(json!({ "team_id": team, "status": case.status, "priority": case.priority, "source": case.source })),
+        AuditEntry::new(Some(actor), action, "case", case.id).detail(
+            json!({ "team_id": team, "status": case.status, "priority": case.priority, "source": case.source }),
+        ),
     )
     .await?;
     Ok((case, patient))
@@ -293,8 +328,9 @@ pub async fn create(
             PatientChoice::New(name, sex, p.birth_date, external)
         }
         (None, Some(id)) => {
-            let exists: bool =
-                diesel::select(diesel::dsl::exists(patients::table.find(id.0))).get_result(conn).await?;
+            let exists: bool = diesel::select(diesel::dsl::exists(patients::table.find(id.0)))
+                .get_result(conn)
+                .await?;
             if !exists {
                 return Err(ApiError::Invalid("patient_id: no such patient".into()));
             }
@@ -309,8 +345,19 @@ pub async fn create(
         priority: req.priority.unwrap_or(Priority::Routine),
     };
     conn.transaction::<_, ApiError, _>(|conn| {
-        async move { insert_case(conn, caller, team, fields, CaseStatus::Open, CaseSource::Direct, "case_created").await }
-            .scope_boxed()
+        async move {
+            insert_case(
+                conn,
+                caller,
+                team,
+                fields,
+                CaseStatus::Open,
+                CaseSource::Direct,
+                "case_created",
+            )
+            .await
+        }
+        .scope_boxed()
     })
     .await
 }
@@ -332,7 +379,16 @@ pub async fn submit_intake(
     };
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            insert_case(conn, caller, team, fields, CaseStatus::Triage, CaseSource::Intake, "intake_submitted").await
+            insert_case(
+                conn,
+                caller,
+                team,
+                fields,
+                CaseStatus::Triage,
+                CaseSource::Intake,
+                "intake_submitted",
+            )
+            .await
         }
         .scope_boxed()
     })
@@ -340,11 +396,18 @@ pub async fn submit_intake(
 }
 
 /// `GET /cases/{id}`: the case, with the read audited.
-pub async fn read(conn: &mut AsyncPgConnection, caller: UserId, id: CaseId, ip: Option<&str>) -> Result<CaseDto, ApiError> {
+pub async fn read(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    id: CaseId,
+    ip: Option<&str>,
+) -> Result<CaseDto, ApiError> {
     let loaded = load_visible(conn, id, caller, false).await?;
     audit::record(
         conn,
-        AuditEntry::new(Some(caller), "case_read", "case", id).detail(json!({ "as": format!("{:?}", loaded.access) })).ip(ip),
+        AuditEntry::new(Some(caller), "case_read", "case", id)
+            .detail(json!({ "as": format!("{:?}", loaded.access) }))
+            .ip(ip),
     )
     .await?;
     loaded.to_dto()
@@ -403,9 +466,14 @@ pub async fn update(
     req: UpdateCaseRequest,
     ip: Option<&str>,
 ) -> Result<CaseChange, ApiError> {
-    let title = req.title.map(|t| BoundedText::parse(&t, "title", 1, 200).map(BoundedText::into_inner)).transpose()?;
-    let summary =
-        req.summary.map(|t| BoundedText::parse(&t, "summary", 0, 16_000).map(BoundedText::into_inner)).transpose()?;
+    let title = req
+        .title
+        .map(|t| BoundedText::parse(&t, "title", 1, 200).map(BoundedText::into_inner))
+        .transpose()?;
+    let summary = req
+        .summary
+        .map(|t| BoundedText::parse(&t, "summary", 0, 16_000).map(BoundedText::into_inner))
+        .transpose()?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let loaded = load_visible(conn, id, caller, true).await?;
@@ -503,7 +571,11 @@ pub async fn triage(
                             .execute(conn)
                             .await?;
                     }
-                    (case, None, json!({ "action": "assign", "assignee_id": assignee_id, "priority": priority }))
+                    (
+                        case,
+                        None,
+                        json!({ "action": "assign", "assignee_id": assignee_id, "priority": priority }),
+                    )
                 }
                 TriageAction::Prioritize { priority } => {
                     let case: Case = diesel::update(cases::table.find(id.0))
@@ -535,7 +607,11 @@ pub async fn triage(
                         .set(conversations::team_id.eq(team_id.0))
                         .execute(conn)
                         .await?;
-                    (case, Some(team.0), json!({ "action": "transfer", "from": team, "to": team_id, "note": note }))
+                    (
+                        case,
+                        Some(team.0),
+                        json!({ "action": "transfer", "from": team, "to": team_id, "note": note }),
+                    )
                 }
                 TriageAction::Decline { reason } => {
                     let reason = BoundedText::parse(&reason, "reason", 1, 2000)?.into_inner();
@@ -553,8 +629,19 @@ pub async fn triage(
                     (case, None, json!({ "action": "decline", "reason": reason }))
                 }
             };
-            audit::record(conn, AuditEntry::new(Some(caller), "case_triaged", "case", id).detail(detail).ip(ip)).await?;
-            Ok(CaseChange { case, patient: loaded.patient, left_team, queue_changed: true })
+            audit::record(
+                conn,
+                AuditEntry::new(Some(caller), "case_triaged", "case", id)
+                    .detail(detail)
+                    .ip(ip),
+            )
+            .await?;
+            Ok(CaseChange {
+                case,
+                patient: loaded.patient,
+                left_team,
+                queue_changed: true,
+            })
         }
         .scope_boxed()
     })
@@ -562,12 +649,22 @@ pub async fn triage(
 }
 
 /// Members ranked for a case: matching specialties first, lighter load next.
-pub async fn suggest_assignees(conn: &mut AsyncPgConnection, caller: UserId, id: CaseId) -> Result<Vec<AssigneeSuggestion>, ApiError> {
+pub async fn suggest_assignees(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    id: CaseId,
+) -> Result<Vec<AssigneeSuggestion>, ApiError> {
     let loaded = load_visible(conn, id, caller, false).await?;
     if !matches!(loaded.access, CaseAccess::Team(_)) {
-        return Err(ApiError::Forbidden("only the case's team sees assignment suggestions".into()));
+        return Err(ApiError::Forbidden(
+            "only the case's team sees assignment suggestions".into(),
+        ));
     }
-    let team: Team = teams::table.find(loaded.case.team_id).select(Team::as_select()).first(conn).await?;
+    let team: Team = teams::table
+        .find(loaded.case.team_id)
+        .select(Team::as_select())
+        .first(conn)
+        .await?;
     let members: Vec<(User, String)> = users::table
         .inner_join(team_members::table)
         .filter(team_members::team_id.eq(loaded.case.team_id))
@@ -596,9 +693,18 @@ pub async fn suggest_assignees(conn: &mut AsyncPgConnection, caller: UserId, id:
             let open = loads.iter().find(|(a, _)| *a == Some(user.id)).map_or(0, |(_, n)| *n);
             // specialty fit dominates; each open case costs a little; the lead is kept for hard cases
             let score = matching.len() as f64 * 10.0 - open as f64 - if role == "lead" { 2.0 } else { 0.0 };
-            Ok(AssigneeSuggestion { user: user.to_dto()?, matching_specialties: matching, open_cases: open, score })
+            Ok(AssigneeSuggestion {
+                user: user.to_dto()?,
+                matching_specialties: matching,
+                open_cases: open,
+                score,
+            })
         })
         .collect::<Result<_, anyhow::Error>>()?;
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.user.username.cmp(&b.user.username)));
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.user.username.cmp(&b.user.username))
+    });
     Ok(out)
 }

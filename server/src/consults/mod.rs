@@ -49,7 +49,12 @@ impl LoadedConsult {
             question: c.question.clone(),
             urgency: Priority::from_db(&c.urgency)?,
             status: ConsultStatus::from_db(&c.status)?,
-            opinion: c.opinion.clone().map(serde_json::from_value).transpose().map_err(anyhow::Error::from)?,
+            opinion: c
+                .opinion
+                .clone()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(anyhow::Error::from)?,
             decline_reason: c.decline_reason.clone(),
             conversation_id: ConversationId(c.conversation_id),
             created_at: c.created_at,
@@ -81,10 +86,19 @@ async fn consultants_of(conn: &mut AsyncPgConnection, consult: Uuid) -> Result<V
 
 /// Loads a consult the caller is involved in (requester, consultant or a
 /// member of the case's team); 404 otherwise.
-pub async fn load_visible(conn: &mut AsyncPgConnection, id: ConsultId, caller: UserId, lock: bool) -> Result<LoadedConsult, ApiError> {
+pub async fn load_visible(
+    conn: &mut AsyncPgConnection,
+    id: ConsultId,
+    caller: UserId,
+    lock: bool,
+) -> Result<LoadedConsult, ApiError> {
     let query = consults::table.find(id.0).select(Consult::as_select());
-    let consult: Consult = if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? }
-        .ok_or_else(|| ApiError::not_found("consult"))?;
+    let consult: Consult = if lock {
+        query.for_update().first(conn).await.optional()?
+    } else {
+        query.first(conn).await.optional()?
+    }
+    .ok_or_else(|| ApiError::not_found("consult"))?;
     if !crate::chat::is_member(conn, ConversationId(consult.conversation_id), caller).await? {
         return Err(ApiError::not_found("consult"));
     }
@@ -127,7 +141,9 @@ pub async fn request(
                 .get_result(conn)
                 .await?;
             if active != ids.len() as i64 {
-                return Err(ApiError::Invalid("consultant_ids: every consultant must be an active user".into()));
+                return Err(ApiError::Invalid(
+                    "consultant_ids: every consultant must be an active user".into(),
+                ));
             }
             let conversation_id = Uuid::now_v7();
             diesel::insert_into(conversations::table)
@@ -155,9 +171,17 @@ pub async fn request(
                 .await?;
             let rows: Vec<_> = ids
                 .iter()
-                .map(|u| (consult_consultants::consult_id.eq(consult.id), consult_consultants::user_id.eq(*u)))
+                .map(|u| {
+                    (
+                        consult_consultants::consult_id.eq(consult.id),
+                        consult_consultants::user_id.eq(*u),
+                    )
+                })
                 .collect();
-            diesel::insert_into(consult_consultants::table).values(rows).execute(conn).await?;
+            diesel::insert_into(consult_consultants::table)
+                .values(rows)
+                .execute(conn)
+                .await?;
             audit::record(
                 conn,
                 AuditEntry::new(Some(caller), "consult_requested", "consult", consult.id)
@@ -165,7 +189,10 @@ pub async fn request(
                     .ip(ip),
             )
             .await?;
-            Ok(LoadedConsult { consult, consultants: ids })
+            Ok(LoadedConsult {
+                consult,
+                consultants: ids,
+            })
         }
         .scope_boxed()
     })
@@ -201,7 +228,9 @@ fn allowed_from(t: &ConsultTransition) -> &'static [ConsultStatus] {
     match t {
         ConsultTransition::Accept => &[ConsultStatus::Requested],
         ConsultTransition::Complete(_) => &[ConsultStatus::Accepted],
-        ConsultTransition::Decline(_) | ConsultTransition::Cancel => &[ConsultStatus::Requested, ConsultStatus::Accepted],
+        ConsultTransition::Decline(_) | ConsultTransition::Cancel => {
+            &[ConsultStatus::Requested, ConsultStatus::Accepted]
+        }
     }
 }
 
@@ -233,7 +262,9 @@ pub async fn transition(
                 }
                 ConsultTransition::Cancel => {}
                 _ if !loaded.consultants.contains(&caller.0) => {
-                    return Err(ApiError::Forbidden("only a named consultant may answer a consult".into()));
+                    return Err(ApiError::Forbidden(
+                        "only a named consultant may answer a consult".into(),
+                    ));
                 }
                 _ => {}
             }
@@ -262,7 +293,13 @@ pub async fn transition(
                     .ip(ip),
             )
             .await?;
-            Ok((LoadedConsult { consult, consultants: loaded.consultants }, before))
+            Ok((
+                LoadedConsult {
+                    consult,
+                    consultants: loaded.consultants,
+                },
+                before,
+            ))
         }
         .scope_boxed()
     })
@@ -279,7 +316,11 @@ pub async fn list(
     if let Some(s) = status {
         ConsultStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown consult status {s:?}")))?;
     }
-    let mut query = consults::table.select(Consult::as_select()).order(consults::created_at.desc()).limit(200).into_boxed();
+    let mut query = consults::table
+        .select(Consult::as_select())
+        .order(consults::created_at.desc())
+        .limit(200)
+        .into_boxed();
     query = match box_kind {
         BoxKind::Incoming => query.filter(
             consults::id.eq_any(
@@ -303,7 +344,11 @@ pub async fn list(
 }
 
 /// The consults of a case the caller may see.
-pub async fn for_case(conn: &mut AsyncPgConnection, caller: UserId, case_id: CaseId) -> Result<Vec<ConsultDto>, ApiError> {
+pub async fn for_case(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    case_id: CaseId,
+) -> Result<Vec<ConsultDto>, ApiError> {
     let loaded = cases::load_visible(conn, case_id, caller, false).await?;
     if loaded.access == CaseAccess::Submitter {
         return Ok(vec![]);

@@ -40,17 +40,28 @@ pub async fn run_local(mut commands: mpsc::UnboundedReceiver<SubscriptionCommand
     }
 }
 
-/// Publishes envelopes to other nodes.
+/// Envelopes waiting to be published; past this many, new ones are dropped
+/// (and counted): sockets recover them from Postgres.
+const PUBLISH_QUEUE: usize = 65_536;
+/// Most envelopes sent in one pipelined round trip.
+const PUBLISH_BATCH: usize = 256;
+/// How long Redis may take to answer before the node treats it as down.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Publishes envelopes to other nodes. Publishing never waits for Redis: a
+/// background task drains a queue in pipelined batches, so a slow or absent
+/// Redis never delays an ack.
 #[derive(Clone)]
 pub struct RedisPublisher {
+    queue: mpsc::Sender<(String, String)>,
     conn: ConnectionManager,
     prefix: String,
     metrics: Metrics,
 }
 
 impl RedisPublisher {
-    /// Sends `envelope` to every node listening to its topic.
-    pub async fn publish(&self, envelope: &Envelope) {
+    /// Queues `envelope` for every node listening to its topic.
+    pub fn publish(&self, envelope: &Envelope) {
         let payload = match envelope.encode() {
             Ok(p) => p,
             Err(e) => {
@@ -58,22 +69,51 @@ impl RedisPublisher {
                 return;
             }
         };
-        let mut conn = self.conn.clone();
-        let result: redis::RedisResult<i64> = redis::cmd("SPUBLISH")
-            .arg(envelope.topic.channel(&self.prefix))
-            .arg(payload)
-            .query_async(&mut conn)
-            .await;
-        if let Err(e) = result {
+        if self
+            .queue
+            .try_send((envelope.topic.channel(&self.prefix), payload))
+            .is_err()
+        {
             self.metrics.bus_publish_errors.inc();
-            tracing::warn!(error = %e, "redis publish failed; remote sockets will catch up from Postgres");
         }
     }
 
-    /// Whether Redis answers a PING.
+    /// Whether Redis answers a PING promptly.
     pub async fn ping(&self) -> bool {
         let mut conn = self.conn.clone();
-        redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+        matches!(
+            tokio::time::timeout(
+                Duration::from_secs(1),
+                redis::cmd("PING").query_async::<String>(&mut conn)
+            )
+            .await,
+            Ok(Ok(_))
+        )
+    }
+}
+
+async fn run_publisher(mut conn: ConnectionManager, mut queue: mpsc::Receiver<(String, String)>, metrics: Metrics) {
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
+    while queue.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for (channel, payload) in &batch {
+            pipe.cmd("SPUBLISH").arg(channel).arg(payload).ignore();
+        }
+        match tokio::time::timeout(REDIS_TIMEOUT, pipe.query_async::<()>(&mut conn)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                metrics.bus_publish_errors.inc_by(batch.len() as u64);
+                tracing::warn!(error = %e, dropped = batch.len(), "redis publish failed; remote sockets catch up from Postgres");
+            }
+            Err(_) => {
+                metrics.bus_publish_errors.inc_by(batch.len() as u64);
+                tracing::warn!(
+                    dropped = batch.len(),
+                    "redis publish timed out; remote sockets catch up from Postgres"
+                );
+            }
+        }
+        batch.clear();
     }
 }
 
@@ -85,10 +125,12 @@ fn client(url: &str, resp3: bool) -> redis::RedisResult<redis::Client> {
     redis::Client::open(format!("{url}{sep}protocol=resp3"))
 }
 
-fn manager_config() -> ConnectionManagerConfig {
+/// Connection settings with short timeouts: Redis only speeds delivery up, so
+/// waiting long for it is never worth it.
+pub fn manager_config() -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
-        .set_connection_timeout(Duration::from_secs(2))
-        .set_response_timeout(Duration::from_secs(2))
+        .set_connection_timeout(REDIS_TIMEOUT)
+        .set_response_timeout(REDIS_TIMEOUT)
         .set_number_of_retries(1)
         .set_max_delay(1000)
 }
@@ -103,7 +145,10 @@ pub async fn connect(
     metrics: Metrics,
 ) -> anyhow::Result<RedisPublisher> {
     let conn = ConnectionManager::new_with_config(client(url, false)?, manager_config()).await?;
+    let (queue, queued) = mpsc::channel(PUBLISH_QUEUE);
+    tokio::spawn(run_publisher(conn.clone(), queued, metrics.clone()));
     let publisher = RedisPublisher {
+        queue,
         conn,
         prefix: prefix.clone(),
         metrics: metrics.clone(),

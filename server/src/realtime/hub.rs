@@ -50,9 +50,6 @@ enum Command {
     },
     Deliver(std::sync::Arc<Envelope>),
     BusReconnected,
-    Sessions {
-        reply: oneshot::Sender<Vec<(UserId, SessionId)>>,
-    },
 }
 
 struct Socket {
@@ -126,13 +123,6 @@ impl Hub {
     /// Tells every socket to catch up after a bus outage.
     pub fn bus_reconnected(&self) {
         self.send(Command::BusReconnected);
-    }
-
-    /// The live sessions on this node (for presence heartbeats).
-    pub async fn sessions(&self) -> Vec<(UserId, SessionId)> {
-        let (reply, wait) = oneshot::channel();
-        self.send(Command::Sessions { reply });
-        wait.await.unwrap_or_default()
     }
 }
 
@@ -245,15 +235,6 @@ async fn run(
                         socket.cancel.cancel();
                     }
                 }
-            }
-            Command::Sessions { reply } => {
-                let mut seen = HashSet::new();
-                let list = sockets
-                    .values()
-                    .map(|s| (s.user, s.session))
-                    .filter(|p| seen.insert(*p))
-                    .collect();
-                let _ = reply.send(list);
             }
         }
     }

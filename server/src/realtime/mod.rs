@@ -33,7 +33,7 @@ use self::metrics::Metrics;
 use self::presence::PresenceStore;
 use crate::config::{Config, WsConfig};
 use crate::db::DbPool;
-use crate::db::schema::conversations;
+use crate::db::schema::{conversations, team_members};
 use crate::teams::RosterChange;
 
 /// Handle to the realtime machinery of this node; cheap to clone.
@@ -72,7 +72,11 @@ impl Realtime {
                     metrics.clone(),
                 )
                 .await?;
-                let conn = redis::aio::ConnectionManager::new(redis::Client::open(url.as_str())?).await?;
+                let conn = redis::aio::ConnectionManager::new_with_config(
+                    redis::Client::open(url.as_str())?,
+                    bus::manager_config(),
+                )
+                .await?;
                 let presence = PresenceStore::Redis {
                     conn,
                     prefix: config.redis_prefix.clone(),
@@ -103,8 +107,7 @@ impl Realtime {
         Ok(realtime)
     }
 
-    /// Refreshes this node's sessions in the presence store and sweeps out
-    /// sessions of crashed nodes, announcing who went offline.
+    /// Sweeps out presence entries of crashed nodes' sockets, announcing who went offline.
     async fn presence_loop(self) {
         let period = (self.inner.ws.presence_ttl / 3).max(std::time::Duration::from_millis(200));
         let mut tick = tokio::time::interval(period);
@@ -112,10 +115,6 @@ impl Realtime {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = self.inner.shutdown.cancelled() => return,
-            }
-            let sessions = self.inner.hub.sessions().await;
-            if let Err(e) = self.inner.presence.heartbeat(&sessions).await {
-                tracing::warn!(error = %e, "presence heartbeat failed");
             }
             match self.inner.presence.sweep().await {
                 Ok(changed) => {
@@ -167,7 +166,7 @@ impl Realtime {
         });
         self.inner.hub.deliver(envelope.clone());
         if let Some(publisher) = &self.inner.publisher {
-            publisher.publish(&envelope).await;
+            publisher.publish(&envelope);
         }
     }
 
@@ -197,7 +196,8 @@ impl Realtime {
             }
         };
         for user in users {
-            self.publish(Topic::User(*user), None, None, Payload::Event(json.clone())).await;
+            self.publish(Topic::User(*user), None, None, Payload::Event(json.clone()))
+                .await;
         }
     }
 
@@ -277,9 +277,23 @@ impl Realtime {
     }
 
     /// Announces a roster change: the member's sessions pick up (or drop) the
-    /// team's conversations, and the team hears about it.
+    /// team's conversations, the team's sessions pick up (or drop) the member's
+    /// presence, and the team hears about it.
     pub async fn roster_changed(&self, change: RosterChange) {
-        self.membership_changed(&[change.user_id]).await;
+        let mut refresh = vec![change.user_id];
+        match self.inner.db.get().await {
+            Ok(mut conn) => match team_members::table
+                .filter(team_members::team_id.eq(change.team_id.0))
+                .select(team_members::user_id)
+                .load::<Uuid>(&mut conn)
+                .await
+            {
+                Ok(ids) => refresh.extend(ids.into_iter().map(UserId).filter(|u| *u != change.user_id)),
+                Err(e) => tracing::warn!(error = %e, "loading the roster for a roster event"),
+            },
+            Err(e) => tracing::warn!(error = %e, "no database connection for a roster event"),
+        }
+        self.membership_changed(&refresh).await;
         let event = ServerEvent::RosterChanged {
             team_id: change.team_id,
             user_id: change.user_id,

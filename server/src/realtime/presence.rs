@@ -1,27 +1,29 @@
 //! Presence: a user is online while any of their sessions is online, away
 //! while all of them are away, offline when none is left.
 //!
-//! With Redis, each user has a hash of session → status, and a shared sorted
-//! set holds every session's expiry. Nodes refresh their sessions' expiry on
-//! heartbeats; a sweeper on every node removes sessions that stopped
-//! heartbeating (their node crashed) and announces the users who went offline,
-//! so nobody stays online forever. Without Redis the same rules run in memory.
+//! Presence is kept per socket (two tabs of one login are two sockets). With
+//! Redis, each user has a hash of socket → status, and a shared sorted set holds
+//! every socket's expiry. Each socket refreshes its entry on its heartbeat; a
+//! sweeper on every node removes sockets that stopped refreshing (their node
+//! crashed) and announces the users who went offline, so nobody stays online
+//! forever. Without Redis the same rules run in memory.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use consilium_shared::{
-    SessionId, UserId,
+    UserId,
     ws::{OwnStatus, PresenceEntry, PresenceStatus},
 };
 use redis::aio::ConnectionManager;
+use uuid::Uuid;
 
 /// Where presence lives.
 #[derive(Clone)]
 pub enum PresenceStore {
     /// Single node: in memory.
-    Local(std::sync::Arc<Mutex<HashMap<UserId, HashMap<SessionId, OwnStatus>>>>),
+    Local(std::sync::Arc<Mutex<HashMap<UserId, HashMap<Uuid, OwnStatus>>>>),
     /// Shared by every node through Redis.
     Redis {
         /// Connection.
@@ -68,12 +70,12 @@ impl PresenceStore {
         format!("{prefix}:presence-expiry")
     }
 
-    /// Sets (or with `None`, removes) one session's status; returns the user's
-    /// aggregate before and after.
+    /// Sets or refreshes (or with `None`, removes) one socket's status; returns
+    /// the user's aggregate before and after.
     pub async fn set(
         &self,
         user: UserId,
-        session: SessionId,
+        socket: Uuid,
         status: Option<OwnStatus>,
     ) -> redis::RedisResult<(PresenceStatus, PresenceStatus)> {
         match self {
@@ -83,10 +85,10 @@ impl PresenceStore {
                 let before = aggregate(sessions.values().map(|s| own_str(*s)));
                 match status {
                     Some(s) => {
-                        sessions.insert(session, s);
+                        sessions.insert(socket, s);
                     }
                     None => {
-                        sessions.remove(&session);
+                        sessions.remove(&socket);
                     }
                 }
                 let after = aggregate(sessions.values().map(|s| own_str(*s)));
@@ -98,7 +100,7 @@ impl PresenceStore {
             Self::Redis { conn, prefix, ttl } => {
                 let mut conn = conn.clone();
                 let key = Self::user_key(prefix, user);
-                let member = format!("{user}/{session}");
+                let member = format!("{user}/{socket}");
                 let before: Vec<String> = redis::cmd("HVALS").arg(&key).query_async(&mut conn).await?;
                 let mut pipe = redis::pipe();
                 match status {
@@ -106,7 +108,7 @@ impl PresenceStore {
                         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
                         pipe.cmd("HSET")
                             .arg(&key)
-                            .arg(session.to_string())
+                            .arg(socket.to_string())
                             .arg(own_str(s))
                             .ignore();
                         pipe.cmd("PEXPIRE").arg(&key).arg(ttl_ms * 2).ignore();
@@ -117,7 +119,7 @@ impl PresenceStore {
                             .ignore();
                     }
                     None => {
-                        pipe.cmd("HDEL").arg(&key).arg(session.to_string()).ignore();
+                        pipe.cmd("HDEL").arg(&key).arg(socket.to_string()).ignore();
                         pipe.cmd("ZREM").arg(Self::expiry_key(prefix)).arg(&member).ignore();
                     }
                 }
@@ -129,33 +131,6 @@ impl PresenceStore {
                 ))
             }
         }
-    }
-
-    /// Pushes the expiry of live local sessions forward.
-    pub async fn heartbeat(&self, sessions: &[(UserId, SessionId)]) -> redis::RedisResult<()> {
-        let Self::Redis { conn, prefix, ttl } = self else {
-            return Ok(());
-        };
-        if sessions.is_empty() {
-            return Ok(());
-        }
-        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-        let mut pipe = redis::pipe();
-        for (user, session) in sessions {
-            // XX: a session the sweeper already removed stays removed; its socket re-announces itself
-            pipe.cmd("ZADD")
-                .arg(Self::expiry_key(prefix))
-                .arg("XX")
-                .arg(now_ms() + ttl_ms)
-                .arg(format!("{user}/{session}"))
-                .ignore();
-            pipe.cmd("PEXPIRE")
-                .arg(Self::user_key(prefix, *user))
-                .arg(ttl_ms * 2)
-                .ignore();
-        }
-        let mut conn = conn.clone();
-        pipe.query_async::<()>(&mut conn).await
     }
 
     /// The aggregate status of each of `users`.
@@ -195,7 +170,7 @@ impl PresenceStore {
         }
     }
 
-    /// Removes sessions whose node stopped heartbeating; returns the users whose
+    /// Removes sockets that stopped refreshing (their node crashed); returns the users whose
     /// status changed and their new status.
     pub async fn sweep(&self) -> redis::RedisResult<Vec<(UserId, PresenceStatus)>> {
         let Self::Redis { conn, prefix, .. } = self else {

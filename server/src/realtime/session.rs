@@ -59,6 +59,10 @@ struct Conn {
     contacts: HashSet<UserId>,
     limiter: DefaultDirectRateLimiter,
     cancel: CancellationToken,
+    /// This socket's entry in the presence store.
+    presence_id: uuid::Uuid,
+    /// The status the user last chose on this socket.
+    status: OwnStatus,
 }
 
 fn realtime(state: &AppState) -> &Realtime {
@@ -101,6 +105,8 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
             contacts: HashSet::new(),
             limiter,
             cancel: cancel.clone(),
+            presence_id: uuid::Uuid::now_v7(),
+            status: OwnStatus::Online,
         };
         let end = match conn.start().await {
             Ok(()) => {
@@ -242,8 +248,13 @@ impl Conn {
         Ok(())
     }
 
-    async fn set_presence(&self, status: Option<OwnStatus>) {
-        match self.rt().presence().set(self.user, self.session_id, status).await {
+    /// Sets (or refreshes, or with `None` removes) this socket's presence and
+    /// announces the user's new aggregate status when it changed.
+    async fn set_presence(&mut self, status: Option<OwnStatus>) {
+        if let Some(s) = status {
+            self.status = s;
+        }
+        match self.rt().presence().set(self.user, self.presence_id, status).await {
             Ok((before, after)) if before != after => self.rt().announce_presence(self.user, after).await,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "presence update failed"),
@@ -319,6 +330,7 @@ impl Conn {
                     if self.ws.ping(b"").await.is_err() {
                         return End::ClientClosed;
                     }
+                    self.set_presence(Some(self.status)).await;
                 }
                 _ = gap_timer => {
                     if let Err(e) = self.fill_gaps().await {
@@ -468,10 +480,14 @@ impl Conn {
     async fn on_outbound(&mut self, out: Outbound) -> Option<End> {
         let envelope = match out {
             Outbound::CatchUp => {
-                if let Err(e) = self.catch_up().await {
-                    tracing::warn!(error = %e, "catch-up failed");
-                }
-                return None;
+                return match self.catch_up().await {
+                    Ok(true) => None,
+                    Ok(false) => Some(End::Close(CloseCode::Policy, "session ended")),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "catch-up failed");
+                        None
+                    }
+                };
             }
             Outbound::Envelope(e) => e,
         };
@@ -536,15 +552,35 @@ impl Conn {
         Ok(())
     }
 
-    /// After a bus outage: fetch whatever was committed past each delivery position.
-    async fn catch_up(&mut self) -> Result<(), ApiError> {
+    /// After a bus outage: close if the session was ended meanwhile (the
+    /// instruction may have been lost), pick up membership changes, and fetch
+    /// whatever was committed past each delivery position. Returns false when
+    /// the session must end.
+    async fn catch_up(&mut self) -> Result<bool, ApiError> {
+        let mut db = self.state.db.get().await?;
+        if !sessions::is_live(&mut db, self.user, self.session_id).await? {
+            return Ok(false);
+        }
+        drop(db);
+        if !self.refresh_membership().await? {
+            return Ok(false);
+        }
         let conversations: Vec<(ConversationId, i64)> = self.cursors.iter().map(|(id, c)| (*id, c.delivered)).collect();
         let mut db = self.state.db.get().await?;
-        for (conversation, from) in conversations {
-            let missing = chat::messages_after(&mut db, conversation, from, None, SYNC_PAGE).await?;
-            self.deliver_fetched(conversation, missing).await;
+        for (conversation, mut from) in conversations {
+            loop {
+                let missing = chat::messages_after(&mut db, conversation, from, None, SYNC_PAGE).await?;
+                let done = (missing.len() as i64) < SYNC_PAGE;
+                if let Some(last) = missing.last() {
+                    from = last.seq;
+                }
+                self.deliver_fetched(conversation, missing).await;
+                if done {
+                    break;
+                }
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn deliver_fetched(
@@ -591,17 +627,20 @@ impl Conn {
     /// tells the client what it gained or lost. Returns false if the socket closed.
     async fn refresh_membership(&mut self) -> Result<bool, ApiError> {
         let mut db = self.state.db.get().await?;
-        let conversations: Vec<ConversationDto> = chat::list_for(&mut db, self.user, None).await?;
+        let ids: HashSet<ConversationId> = chat::conversation_ids_of(&mut db, self.user)
+            .await?
+            .into_iter()
+            .collect();
         let contacts: HashSet<UserId> = chat::contacts_of(&mut db, self.user).await?.into_iter().collect();
         drop(db);
-        let now: HashSet<ConversationId> = conversations.iter().map(|c| c.id).collect();
-        let removed: Vec<ConversationId> = self.cursors.keys().filter(|id| !now.contains(id)).copied().collect();
-        let added: Vec<ConversationDto> = conversations
-            .into_iter()
-            .filter(|c| !self.cursors.contains_key(&c.id))
+        let removed: Vec<ConversationId> = self.cursors.keys().filter(|id| !ids.contains(id)).copied().collect();
+        let added_ids: Vec<ConversationId> = ids
+            .iter()
+            .filter(|id| !self.cursors.contains_key(id))
+            .copied()
             .collect();
-
-        let mut subscribe: Vec<Topic> = added.iter().map(|c| Topic::Conversation(c.id)).collect();
+        let added_topics: Vec<Topic> = added_ids.iter().map(|c| Topic::Conversation(*c)).collect();
+        let mut subscribe: Vec<Topic> = added_topics;
         subscribe.extend(contacts.difference(&self.contacts).map(|u| Topic::Presence(*u)));
         let mut unsubscribe: Vec<Topic> = removed.iter().map(|c| Topic::Conversation(*c)).collect();
         unsubscribe.extend(self.contacts.difference(&contacts).map(|u| Topic::Presence(*u)));
@@ -611,6 +650,15 @@ impl Conn {
         if !subscribe.is_empty() {
             self.rt().hub().subscribe(self.key, subscribe).await;
         }
+        // snapshot the new conversations only now that their events are routed here
+        let added: Vec<ConversationDto> = if added_ids.is_empty() {
+            vec![]
+        } else {
+            let mut db = self.state.db.get().await?;
+            let all = chat::list_for(&mut db, self.user, None).await?;
+            all.into_iter().filter(|c| added_ids.contains(&c.id)).collect()
+        };
+        let new_contacts: Vec<UserId> = contacts.difference(&self.contacts).copied().collect();
         self.contacts = contacts;
         for id in removed {
             self.cursors.remove(&id);
@@ -629,6 +677,21 @@ impl Conn {
             );
             if !send_event(&mut self.ws, &ServerEvent::ConversationAdded { conversation }).await {
                 return Ok(false);
+            }
+        }
+        if !new_contacts.is_empty() {
+            let statuses = self.rt().presence().statuses(&new_contacts).await.unwrap_or_default();
+            for entry in statuses
+                .into_iter()
+                .filter(|e| e.status != consilium_shared::ws::PresenceStatus::Offline)
+            {
+                let event = ServerEvent::Presence {
+                    user_id: entry.user_id,
+                    status: entry.status,
+                };
+                if !send_event(&mut self.ws, &event).await {
+                    return Ok(false);
+                }
             }
         }
         Ok(true)

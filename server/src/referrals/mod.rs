@@ -14,9 +14,7 @@
 use chrono::Utc;
 use consilium_shared::{
     CaseId, ConversationId, ReferralId, TeamId, UserId,
-    cases::{
-        AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus,
-    },
+    cases::{AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus},
     teams::TeamRole,
 };
 use diesel::prelude::*;
@@ -65,14 +63,26 @@ pub enum Side {
 }
 
 /// Loads a referral the caller is a party to; 404 otherwise.
-pub async fn load_visible(conn: &mut AsyncPgConnection, id: ReferralId, caller: UserId, lock: bool) -> Result<(Referral, Side), ApiError> {
+pub async fn load_visible(
+    conn: &mut AsyncPgConnection,
+    id: ReferralId,
+    caller: UserId,
+    lock: bool,
+) -> Result<(Referral, Side), ApiError> {
     let query = referrals::table.find(id.0).select(Referral::as_select());
-    let referral: Referral = if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? }
-        .ok_or_else(|| ApiError::not_found("referral"))?;
+    let referral: Referral = if lock {
+        query.for_update().first(conn).await.optional()?
+    } else {
+        query.first(conn).await.optional()?
+    }
+    .ok_or_else(|| ApiError::not_found("referral"))?;
     if let Some(role) = member_role(conn, TeamId(referral.to_team_id), caller).await? {
         return Ok((referral, Side::Receiving(role)));
     }
-    if member_role(conn, TeamId(referral.from_team_id), caller).await?.is_some() {
+    if member_role(conn, TeamId(referral.from_team_id), caller)
+        .await?
+        .is_some()
+    {
         return Ok((referral, Side::Referring));
     }
     Err(ApiError::not_found("referral"))
@@ -249,7 +259,12 @@ pub async fn transition(
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let (referral, side) = load_visible(conn, id, caller, true).await?;
-            let target: Case = cases_t::table.find(referral.target_case_id).select(Case::as_select()).for_update().first(conn).await?;
+            let target: Case = cases_t::table
+                .find(referral.target_case_id)
+                .select(Case::as_select())
+                .for_update()
+                .first(conn)
+                .await?;
             let receiving_triage = matches!(side, Side::Receiving(TeamRole::Assistant | TeamRole::Lead));
             let permitted = match &t {
                 ReferralTransition::Accept(_) | ReferralTransition::Decline(_) => receiving_triage,
@@ -259,7 +274,8 @@ pub async fn transition(
             if !permitted {
                 return Err(ApiError::Forbidden(match &t {
                     ReferralTransition::Cancel => "only the referring team may cancel a referral".into(),
-                    _ => "only the receiving team's assistants and lead (or the assignee, to complete) may do this".into(),
+                    _ => "only the receiving team's assistants and lead (or the assignee, to complete) may do this"
+                        .into(),
                 }));
             }
             let current = ReferralStatus::from_db(&referral.status)?;
@@ -269,9 +285,13 @@ pub async fn transition(
             let (status, detail) = match &t {
                 ReferralTransition::Accept(req) => {
                     if let Some(assignee) = req.assignee_id
-                        && member_role(conn, TeamId(referral.to_team_id), assignee).await?.is_none()
+                        && member_role(conn, TeamId(referral.to_team_id), assignee)
+                            .await?
+                            .is_none()
                     {
-                        return Err(ApiError::Invalid("assignee_id: not a member of the receiving team".into()));
+                        return Err(ApiError::Invalid(
+                            "assignee_id: not a member of the receiving team".into(),
+                        ));
                     }
                     diesel::update(referrals::table.find(id.0))
                         .set(referrals::appointment_at.eq(req.appointment_at))
@@ -285,10 +305,16 @@ pub async fn transition(
                             .execute(conn)
                             .await?;
                     }
-                    (ReferralStatus::Accepted, json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at }))
+                    (
+                        ReferralStatus::Accepted,
+                        json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at }),
+                    )
                 }
                 ReferralTransition::Decline(_) => {
-                    diesel::update(referrals::table.find(id.0)).set(referrals::decline_reason.eq(&text)).execute(conn).await?;
+                    diesel::update(referrals::table.find(id.0))
+                        .set(referrals::decline_reason.eq(&text))
+                        .execute(conn)
+                        .await?;
                     if target.status != "closed" {
                         diesel::update(cases_t::table.find(target.id))
                             .set((cases_t::status.eq("closed"), cases_t::decline_reason.eq(&text)))
@@ -298,13 +324,19 @@ pub async fn transition(
                     (ReferralStatus::Declined, json!({ "reason": text }))
                 }
                 ReferralTransition::Complete(_) => {
-                    diesel::update(referrals::table.find(id.0)).set(referrals::outcome.eq(&text)).execute(conn).await?;
+                    diesel::update(referrals::table.find(id.0))
+                        .set(referrals::outcome.eq(&text))
+                        .execute(conn)
+                        .await?;
                     (ReferralStatus::Completed, json!({ "outcome": text }))
                 }
                 ReferralTransition::Cancel => {
                     if target.status == "triage" {
                         diesel::update(cases_t::table.find(target.id))
-                            .set((cases_t::status.eq("closed"), cases_t::decline_reason.eq("referral cancelled")))
+                            .set((
+                                cases_t::status.eq("closed"),
+                                cases_t::decline_reason.eq("referral cancelled"),
+                            ))
                             .execute(conn)
                             .await?;
                     }
@@ -312,11 +344,18 @@ pub async fn transition(
                 }
             };
             let referral: Referral = diesel::update(referrals::table.find(id.0))
-                .set((referrals::status.eq(status.as_db()), referrals::updated_at.eq(Utc::now())))
+                .set((
+                    referrals::status.eq(status.as_db()),
+                    referrals::updated_at.eq(Utc::now()),
+                ))
                 .returning(Referral::as_returning())
                 .get_result(conn)
                 .await?;
-            let target_case: Case = cases_t::table.find(target.id).select(Case::as_select()).first(conn).await?;
+            let target_case: Case = cases_t::table
+                .find(target.id)
+                .select(Case::as_select())
+                .first(conn)
+                .await?;
             audit::record(
                 conn,
                 AuditEntry::new(Some(caller), &format!("referral_{}", status.as_db()), "referral", id)
@@ -326,12 +365,23 @@ pub async fn transition(
             .await?;
             let outcome_post = match (&t, &text) {
                 (ReferralTransition::Complete(_), Some(outcome)) => {
-                    let source: Case = cases_t::table.find(referral.case_id).select(Case::as_select()).first(conn).await?;
-                    Some((ConversationId(source.conversation_id), format!("**转诊结果 / Referral outcome**\n\n{outcome}")))
+                    let source: Case = cases_t::table
+                        .find(referral.case_id)
+                        .select(Case::as_select())
+                        .first(conn)
+                        .await?;
+                    Some((
+                        ConversationId(source.conversation_id),
+                        format!("**转诊结果 / Referral outcome**\n\n{outcome}"),
+                    ))
                 }
                 _ => None,
             };
-            Ok(Transitioned { referral, target_case, outcome_post })
+            Ok(Transitioned {
+                referral,
+                target_case,
+                outcome_post,
+            })
         }
         .scope_boxed()
     })
@@ -348,8 +398,14 @@ pub async fn list(
     if let Some(s) = status {
         ReferralStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown referral status {s:?}")))?;
     }
-    let my_teams = team_members::table.filter(team_members::user_id.eq(caller.0)).select(team_members::team_id);
-    let mut query = referrals::table.select(Referral::as_select()).order(referrals::created_at.desc()).limit(200).into_boxed();
+    let my_teams = team_members::table
+        .filter(team_members::user_id.eq(caller.0))
+        .select(team_members::team_id);
+    let mut query = referrals::table
+        .select(Referral::as_select())
+        .order(referrals::created_at.desc())
+        .limit(200)
+        .into_boxed();
     query = match box_kind {
         BoxKind::Incoming => query.filter(referrals::to_team_id.eq_any(my_teams)),
         BoxKind::Outgoing => query.filter(referrals::from_team_id.eq_any(my_teams)),
@@ -362,13 +418,21 @@ pub async fn list(
 }
 
 /// Referrals from or to a case the caller may see (its full history on both sides).
-pub async fn for_case(conn: &mut AsyncPgConnection, caller: UserId, case_id: CaseId) -> Result<Vec<ReferralDto>, ApiError> {
+pub async fn for_case(
+    conn: &mut AsyncPgConnection,
+    caller: UserId,
+    case_id: CaseId,
+) -> Result<Vec<ReferralDto>, ApiError> {
     let loaded = cases::load_visible(conn, case_id, caller, false).await?;
     if loaded.access == CaseAccess::Submitter {
         return Ok(vec![]);
     }
     let rows: Vec<Referral> = referrals::table
-        .filter(referrals::case_id.eq(case_id.0).or(referrals::target_case_id.eq(case_id.0)))
+        .filter(
+            referrals::case_id
+                .eq(case_id.0)
+                .or(referrals::target_case_id.eq(case_id.0)),
+        )
         .select(Referral::as_select())
         .order(referrals::created_at.asc())
         .load(conn)

@@ -60,13 +60,19 @@ async fn announce_case(
     }
     state.realtime.membership_changed(&refresh).await;
     let audience = cases::audience(conn, case).await?;
-    state.realtime.publish_to_users(&audience, &ServerEvent::CaseUpdated { case: dto.clone() }).await;
+    state
+        .realtime
+        .publish_to_users(&audience, &ServerEvent::CaseUpdated { case: dto.clone() })
+        .await;
     if queue_changed {
         let mut teams = vec![case.team_id];
         teams.extend(membership.iter().filter(|t| **t != case.team_id));
         for team in teams {
             let members = cases::team_member_ids(conn, team).await?;
-            let event = ServerEvent::TriageChanged { team_id: TeamId(team), case: dto.clone() };
+            let event = ServerEvent::TriageChanged {
+                team_id: TeamId(team),
+                case: dto.clone(),
+            };
             state.realtime.publish_to_users(&members, &event).await;
         }
     }
@@ -112,7 +118,9 @@ pub async fn triage_queue(
     team: web::Path<TeamId>,
 ) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
     let mut conn = state.db.get().await?;
-    Ok(web::Json(cases::list_for_team(&mut conn, caller.id(), *team, Some(CaseStatus::Triage), None).await?))
+    Ok(web::Json(
+        cases::list_for_team(&mut conn, caller.id(), *team, Some(CaseStatus::Triage), None).await?,
+    ))
 }
 
 /// A team's cases, by status and assignee (members).
@@ -125,7 +133,9 @@ pub async fn list_cases(
     query: web::Query<CaseListQuery>,
 ) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
     let mut conn = state.db.get().await?;
-    Ok(web::Json(cases::list_for_team(&mut conn, caller.id(), *team, query.status, query.assignee).await?))
+    Ok(web::Json(
+        cases::list_for_team(&mut conn, caller.id(), *team, query.status, query.assignee).await?,
+    ))
 }
 
 /// A case (audited). Its submitter sees its status but not its discussion.
@@ -138,7 +148,9 @@ pub async fn get_case(
     id: web::Path<CaseId>,
 ) -> Result<web::Json<CaseDto>, ApiError> {
     let mut conn = state.db.get().await?;
-    Ok(web::Json(cases::read(&mut conn, caller.id(), *id, meta.ip.as_deref()).await?))
+    Ok(web::Json(
+        cases::read(&mut conn, caller.id(), *id, meta.ip.as_deref()).await?,
+    ))
 }
 
 /// Edits, closes (`status: closed`) or reopens (`status: open`) a case (its team).
@@ -156,9 +168,25 @@ pub async fn update_case(
     Ok(web::Json(announce_change(&state, &mut conn, change).await?))
 }
 
-async fn announce_change(state: &AppState, conn: &mut AsyncPgConnection, change: CaseChange) -> Result<CaseDto, ApiError> {
-    let membership: Vec<uuid::Uuid> = change.left_team.into_iter().chain(change.left_team.map(|_| change.case.team_id)).collect();
-    announce_case(state, conn, &change.case, &change.patient, change.queue_changed, &membership).await
+async fn announce_change(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    change: CaseChange,
+) -> Result<CaseDto, ApiError> {
+    let membership: Vec<uuid::Uuid> = change
+        .left_team
+        .into_iter()
+        .chain(change.left_team.map(|_| change.case.team_id))
+        .collect();
+    announce_case(
+        state,
+        conn,
+        &change.case,
+        &change.patient,
+        change.queue_changed,
+        &membership,
+    )
+    .await
 }
 
 /// Triage: `assign`, `prioritize`, `transfer` or `decline` (the team's assistants and lead).
@@ -205,7 +233,10 @@ async fn announce_consult(
         }
     }
     state.realtime.membership_changed(&audience).await;
-    state.realtime.publish_to_users(&audience, &ServerEvent::ConsultUpdated { consult: dto.clone() }).await;
+    state
+        .realtime
+        .publish_to_users(&audience, &ServerEvent::ConsultUpdated { consult: dto.clone() })
+        .await;
     Ok(dto)
 }
 
@@ -247,7 +278,9 @@ pub async fn list_consults(
 ) -> Result<web::Json<Vec<ConsultDto>>, ApiError> {
     let mut conn = state.db.get().await?;
     let box_kind = query.box_kind.unwrap_or(BoxKind::Incoming);
-    Ok(web::Json(consults::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?))
+    Ok(web::Json(
+        consults::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?,
+    ))
 }
 
 /// One consult (everyone involved).
@@ -259,7 +292,11 @@ pub async fn get_consult(
     id: web::Path<ConsultId>,
 ) -> Result<web::Json<ConsultDto>, ApiError> {
     let mut conn = state.db.get().await?;
-    Ok(web::Json(consults::load_visible(&mut conn, *id, caller.id(), false).await?.to_dto()?))
+    Ok(web::Json(
+        consults::load_visible(&mut conn, *id, caller.id(), false)
+            .await?
+            .to_dto()?,
+    ))
 }
 
 /// `accept`, `decline {reason}`, `complete {opinion}` (consultants) or `cancel` (requester).
@@ -303,11 +340,18 @@ async fn announce_referral(
 ) -> Result<ReferralDto, ApiError> {
     let dto = referrals::to_dto(referral)?;
     let audience = referrals::audience(conn, referral).await?;
-    state.realtime.publish_to_users(&audience, &ServerEvent::ReferralUpdated { referral: dto.clone() }).await;
+    state
+        .realtime
+        .publish_to_users(&audience, &ServerEvent::ReferralUpdated { referral: dto.clone() })
+        .await;
     Ok(dto)
 }
 
-async fn announce_referral_of_case(state: &AppState, conn: &mut AsyncPgConnection, target_case: uuid::Uuid) -> Result<(), ApiError> {
+async fn announce_referral_of_case(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    target_case: uuid::Uuid,
+) -> Result<(), ApiError> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     let referral: Option<crate::db::models::Referral> = crate::db::schema::referrals::table
@@ -334,8 +378,16 @@ pub async fn create_referral(
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created =
-        referrals::create(&mut conn, caller.id(), *id, req.to_team_id, req.direction, &req.reason, meta.ip.as_deref()).await?;
+    let created = referrals::create(
+        &mut conn,
+        caller.id(),
+        *id,
+        req.to_team_id,
+        req.direction,
+        &req.reason,
+        meta.ip.as_deref(),
+    )
+    .await?;
     let patient = patient_of(&mut conn, &created.target_case).await?;
     let teams = [created.referral.from_team_id, created.referral.to_team_id];
     announce_case(&state, &mut conn, &created.target_case, &patient, true, &teams).await?;
@@ -346,7 +398,11 @@ pub async fn create_referral(
 async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient, ApiError> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
-    Ok(crate::db::schema::patients::table.find(case.patient_id).select(Patient::as_select()).first(conn).await?)
+    Ok(crate::db::schema::patients::table
+        .find(case.patient_id)
+        .select(Patient::as_select())
+        .first(conn)
+        .await?)
 }
 
 /// The referrals from or to a case.
@@ -371,7 +427,9 @@ pub async fn list_referrals(
 ) -> Result<web::Json<Vec<ReferralDto>>, ApiError> {
     let mut conn = state.db.get().await?;
     let box_kind = query.box_kind.unwrap_or(BoxKind::Incoming);
-    Ok(web::Json(referrals::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?))
+    Ok(web::Json(
+        referrals::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?,
+    ))
 }
 
 /// One referral (both teams).
@@ -408,10 +466,14 @@ pub async fn referral_transition(
         } else {
             serde_json::from_value(body).map_err(invalid)?
         }),
-        "decline" => ReferralTransition::Decline(serde_json::from_value::<DeclineRequest>(body).map_err(invalid)?.reason),
-        "complete" => {
-            ReferralTransition::Complete(serde_json::from_value::<CompleteReferralRequest>(body).map_err(invalid)?.outcome)
+        "decline" => {
+            ReferralTransition::Decline(serde_json::from_value::<DeclineRequest>(body).map_err(invalid)?.reason)
         }
+        "complete" => ReferralTransition::Complete(
+            serde_json::from_value::<CompleteReferralRequest>(body)
+                .map_err(invalid)?
+                .outcome,
+        ),
         "cancel" => ReferralTransition::Cancel,
         _ => return Err(ApiError::NotFound("no such endpoint".into())),
     };

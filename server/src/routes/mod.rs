@@ -3,8 +3,8 @@
 
 pub mod audit;
 pub mod auth;
-pub mod conversations;
 pub mod cases;
+pub mod conversations;
 pub mod openapi;
 pub mod ops;
 pub mod teams;

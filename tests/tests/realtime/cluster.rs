@@ -115,6 +115,11 @@ async fn a_redis_outage_loses_no_acked_message_and_cross_node_delivery_resumes()
     }
     let before = b.expect_messages(&w.channel, 3, Duration::from_secs(5)).await;
     assert_eq!(seqs(&before), one_to(3));
+    // the sender gets its own copies too
+    assert_eq!(
+        seqs(&a.expect_messages(&w.channel, 3, Duration::from_secs(5)).await),
+        one_to(3)
+    );
     b_live.extend(seqs(&before));
     acks.push(b.send_message(&w.channel, "before-b", "收到").await);
     assert_eq!(a.expect_message(&w.channel).await["seq"], 4);

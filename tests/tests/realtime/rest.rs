@@ -355,6 +355,11 @@ async fn direct_conversations_are_get_or_create(bus: Bus) {
     assert!(crate::support::ready_conversation(&outsider.ready, &dm).is_some());
     let ack = outsider.send_message(&dm, "dm-1", "李医生，私下问一个病例").await;
     assert_eq!(ack["seq"], 1);
+    assert_eq!(
+        outsider.expect_message(&dm).await["client_msg_id"],
+        "dm-1",
+        "the sender's own copy"
+    );
     assert_eq!(li.expect_message(&dm).await["body"], "李医生，私下问一个病例");
     li.send_message(&dm, "dm-2", "请讲").await;
     assert_eq!(outsider.expect_message(&dm).await["client_msg_id"], "dm-2");

@@ -26,6 +26,7 @@ async fn adding_a_member_opens_the_channel_live(bus: Bus) {
     let w = world(bus).await;
     let mut lead = w.d.ws(&w.lead, 0).await;
     lead.send_message(&w.channel, "before-join", "新成员加入前的消息").await;
+    lead.expect_message(&w.channel).await; // the sender's own copy
     let newcomer = w.d.user("dr_sun").await;
     let mut sun = w.d.ws(&newcomer, 1).await;
     assert!(ready_conversation(&sun.ready, &w.channel).is_none(), "{}", sun.ready);
@@ -40,6 +41,7 @@ async fn adding_a_member_opens_the_channel_live(bus: Bus) {
 
     // no subscribe step: the next message reaches the newcomer's open socket
     lead.send_message(&w.channel, "welcome", "欢迎孙医生加入").await;
+    lead.expect_message(&w.channel).await;
     assert_eq!(sun.expect_message(&w.channel).await["client_msg_id"], "welcome");
     let ack = sun
         .send_message(&w.channel, "hello", "大家好，我是乡镇卫生院的孙医生")
@@ -64,6 +66,7 @@ async fn removing_a_member_stops_delivery_at_once(bus: Bus) {
     let mut liu = w.d.ws(&w.liu, 0).await;
     lead.send_message(&w.channel, "before", "移除之前").await;
     li.expect_message(&w.channel).await;
+    liu.expect_message(&w.channel).await;
 
     // the lead removes li through the other node
     fixtures::remove_member(&w.d.on(&w.lead, 1), &w.team, &w.li).await;
