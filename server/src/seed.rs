@@ -6,12 +6,23 @@
 //! demo account's password is [`DEMO_PASSWORD`]. Re-running is a no-op.
 
 use consilium_shared::{
-    SessionId, TeamId, UserId,
+    CaseId, ConsultId, ConversationId, ReferralId, SessionId, TeamId, UserId,
+    cases::{
+        AcceptReferralRequest, ConsultOpinion, CreateCaseRequest, CreateConsultRequest, IntakeRequest, NewPatient,
+        Priority, ReferralDirection, Sex, TriageAction,
+    },
     teams::{CreateTeamRequest, TeamRole},
     users::{CareLevel, CreateUserRequest, PlatformRole},
 };
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::cases;
+use crate::chat::{self, NewMessage};
+use crate::consults::{self, ConsultTransition};
+use crate::db::schema::{conversations, teams};
+use crate::referrals::{self, ReferralTransition};
 
 use crate::auth::AuthUser;
 use crate::db::{DbPool, models::User, schema::users};
@@ -285,9 +296,306 @@ pub async fn seed_demo(pool: &DbPool) -> anyhow::Result<String> {
                 .map_err(err)?;
         }
     }
+    let mut team_ids = Vec::new();
+    for t in TEAMS {
+        let id: Uuid = teams::table
+            .filter(teams::name.eq(t.name))
+            .select(teams::id)
+            .first(&mut conn)
+            .await?;
+        team_ids.push(TeamId(id));
+    }
+    seed_work(&mut conn, &id_of, team_ids[0], team_ids[1]).await?;
     Ok(format!(
-        "seeded {} users and {} teams; sign in as {DEMO_ADMIN} (or any demo doctor, e.g. wangjianguo) with password {DEMO_PASSWORD}",
+        "seeded {} users, {} teams and their cases, consults, referrals and conversations; \
+         sign in as {DEMO_ADMIN} (or any demo doctor, e.g. wangjianguo) with password {DEMO_PASSWORD}",
         PEOPLE.len() + 1,
         TEAMS.len()
     ))
+}
+
+async fn team_channel(conn: &mut AsyncPgConnection, team: TeamId) -> anyhow::Result<ConversationId> {
+    let id: Uuid = conversations::table
+        .filter(conversations::team_id.eq(team.0))
+        .filter(conversations::kind.eq("team"))
+        .select(conversations::id)
+        .first(conn)
+        .await?;
+    Ok(ConversationId(id))
+}
+
+/// Posts a message as `who` (seeding only).
+async fn say(
+    conn: &mut AsyncPgConnection,
+    who: UserId,
+    conversation: ConversationId,
+    key: &str,
+    body: &str,
+) -> anyhow::Result<()> {
+    let msg = NewMessage::parse(format!("seed-{key}"), body.to_owned(), None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    chat::send(conn, who, conversation, msg).await.map_err(err)?;
+    Ok(())
+}
+
+fn patient(name: &str, sex: Sex, birth: (i32, u32, u32)) -> NewPatient {
+    NewPatient {
+        name: name.to_owned(),
+        sex: Some(sex),
+        birth_date: chrono::NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2),
+        external_id: None,
+    }
+}
+
+/// A day of work in both teams: a case under discussion, a consult to the
+/// other team, a live triage queue, a referral up, team chatter and a direct chat.
+async fn seed_work(
+    conn: &mut AsyncPgConnection,
+    id_of: &dyn Fn(&str) -> anyhow::Result<UserId>,
+    cardio: TeamId,
+    endo: TeamId,
+) -> anyhow::Result<()> {
+    let cardio_channel = team_channel(conn, cardio).await?;
+    let endo_channel = team_channel(conn, endo).await?;
+    say(
+        conn,
+        id_of("wangjianguo")?,
+        cardio_channel,
+        "c1",
+        "各位，本周四下午两点科室疑难病例讨论，请基层医生提前把病例发到群里。",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("sunli")?,
+        cardio_channel,
+        "c2",
+        "收到。今天新进分诊 4 例，急诊 1 例已优先处理。",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("chenming")?,
+        cardio_channel,
+        "c3",
+        "@wangjianguo 王主任，县医院这边有一例胸痛患者想请您看一下心电图，已建病例。",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("liushufen")?,
+        endo_channel,
+        "e1",
+        "下周起门诊糖尿病足患者统一由何军主任随访，基层转诊请注明溃疡分级。",
+    )
+    .await?;
+
+    // a case under discussion, opened by the county doctor
+    let (chest, _) = cases::create(
+        conn,
+        id_of("chenming")?,
+        cardio,
+        CreateCaseRequest {
+            patient: Some(patient("赵建华", Sex::Male, (1962, 3, 15))),
+            patient_id: None,
+            title: "胸痛3天，心电图ST段抬高待查".into(),
+            summary: Some("患者男，62岁。胸骨后压榨样疼痛3天，加重6小时。既往高血压10年、2型糖尿病5年。心电图：II、III、aVF导联ST段抬高0.2mV。".into()),
+            priority: Some(Priority::Urgent),
+        },
+    )
+    .await
+    .map_err(err)?;
+    let chest_thread = ConversationId(chest.conversation_id);
+    say(
+        conn,
+        id_of("chenming")?,
+        chest_thread,
+        "k1",
+        "患者男，62岁，胸痛3天，心电图提示下壁导联ST段抬高，请王主任会诊。",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("wangjianguo")?,
+        chest_thread,
+        "k2",
+        "@chenming 考虑急性下壁心肌梗死可能大。立即查肌钙蛋白，阿司匹林300mg嚼服，尽快转我院行冠脉造影。",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("lixiaohong")?,
+        chest_thread,
+        "k3",
+        "同意王主任意见。转运途中注意心电监护，警惕房室传导阻滞。",
+    )
+    .await?;
+
+    // a consult to the endocrinology team about the same patient's diabetes
+    let consult = consults::request(
+        conn,
+        id_of("lixiaohong")?,
+        CaseId(chest.id),
+        CreateConsultRequest {
+            consultant_ids: vec![id_of("liushufen")?],
+            question: "患者2型糖尿病5年，围手术期血糖如何管理？二甲双胍是否需要停用？".into(),
+            urgency: Some(Priority::Urgent),
+        },
+        None,
+    )
+    .await
+    .map_err(err)?;
+    let consult_id = ConsultId(consult.consult.id);
+    consults::transition(conn, id_of("liushufen")?, consult_id, ConsultTransition::Accept, None)
+        .await
+        .map_err(err)?;
+    consults::transition(
+        conn,
+        id_of("liushufen")?,
+        consult_id,
+        ConsultTransition::Complete(ConsultOpinion {
+            assessment: "2型糖尿病，血糖控制欠佳（HbA1c 8.6%）。".into(),
+            recommendation:
+                "造影前48小时停用二甲双胍；围术期改用胰岛素泵，目标血糖7.8–10.0 mmol/L；术后复查肾功能后恢复口服药。"
+                    .into(),
+        }),
+        None,
+    )
+    .await
+    .map_err(err)?;
+
+    // the live triage queue: intakes from grassroots doctors outside the team
+    let intakes = [
+        (
+            "yangfan",
+            "晕厥1次，伴黑矇",
+            Priority::Emergency,
+            ("钱桂兰", Sex::Female, (1950, 7, 2)),
+        ),
+        (
+            "zhaolei",
+            "反复心悸2周",
+            Priority::Urgent,
+            ("周小军", Sex::Male, (1985, 11, 20)),
+        ),
+        (
+            "huangtao",
+            "高血压控制不佳，随访调药",
+            Priority::Routine,
+            ("吴秀珍", Sex::Female, (1959, 1, 8)),
+        ),
+        (
+            "yangfan",
+            "活动后气促1月，下肢水肿",
+            Priority::Routine,
+            ("郑国强", Sex::Male, (1948, 5, 30)),
+        ),
+    ];
+    let mut first_intake = None;
+    for (by, title, priority, (name, sex, birth)) in intakes {
+        let (case, _) = cases::submit_intake(
+            conn,
+            id_of(by)?,
+            cardio,
+            IntakeRequest {
+                patient: patient(name, sex, birth),
+                title: title.into(),
+                summary: Some(format!("{name}，由基层医生提交。{title}。")),
+                priority: Some(priority),
+            },
+        )
+        .await
+        .map_err(err)?;
+        first_intake.get_or_insert(case.id);
+    }
+    if let Some(id) = first_intake {
+        cases::triage(
+            conn,
+            id_of("sunli")?,
+            CaseId(id),
+            TriageAction::Assign {
+                assignee_id: id_of("lixiaohong")?,
+                priority: None,
+            },
+            None,
+        )
+        .await
+        .map_err(err)?;
+    }
+
+    // a diabetic-foot case in the endocrinology team, referred up to cardiology for chest tightness
+    let (foot, _) = cases::create(
+        conn,
+        id_of("huangtao")?,
+        endo,
+        CreateCaseRequest {
+            patient: Some(patient("冯德明", Sex::Male, (1955, 9, 12))),
+            patient_id: None,
+            title: "糖尿病足溃疡（Wagner 2级）".into(),
+            summary: Some("右足第一跖骨头处溃疡2周，足背动脉搏动减弱。近3天活动后胸闷。".into()),
+            priority: Some(Priority::Routine),
+        },
+    )
+    .await
+    .map_err(err)?;
+    say(
+        conn,
+        id_of("huangtao")?,
+        ConversationId(foot.conversation_id),
+        "f1",
+        "患者近3天活动后胸闷，是否需要先评估心脏情况再处理足部溃疡？",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("hejun")?,
+        ConversationId(foot.conversation_id),
+        "f2",
+        "建议转心内科评估冠脉情况，足部先换药控制感染。",
+    )
+    .await?;
+    let referral = referrals::create(
+        conn,
+        id_of("hejun")?,
+        CaseId(foot.id),
+        cardio,
+        ReferralDirection::Up,
+        "糖尿病足患者出现活动后胸闷，需心内科评估冠心病可能。",
+        None,
+    )
+    .await
+    .map_err(err)?;
+    referrals::transition(
+        conn,
+        id_of("zhoujing")?,
+        ReferralId(referral.referral.id),
+        ReferralTransition::Accept(AcceptReferralRequest {
+            assignee_id: Some(id_of("zhangwei")?),
+            appointment_at: Some(chrono::Utc::now() + chrono::Duration::days(2)),
+        }),
+        None,
+    )
+    .await
+    .map_err(err)?;
+
+    // a direct conversation
+    let (direct, _) = chat::get_or_create_direct(conn, id_of("chenming")?, id_of("wangjianguo")?)
+        .await
+        .map_err(err)?;
+    say(
+        conn,
+        id_of("chenming")?,
+        direct.id,
+        "d1",
+        "王主任，上次您讲的心电图判读课件能发我一份吗？",
+    )
+    .await?;
+    say(
+        conn,
+        id_of("wangjianguo")?,
+        direct.id,
+        "d2",
+        "好的，稍后发到团队群里，大家都可以看。",
+    )
+    .await?;
+    Ok(())
 }

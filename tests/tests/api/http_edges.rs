@@ -112,6 +112,27 @@ async fn openapi_lists_every_endpoint() {
         ("/api/v1/teams/{id}/members", &["get"]),
         ("/api/v1/teams/{id}/members/{user_id}", &["put", "delete"]),
         ("/api/v1/audit", &["get"]),
+        ("/api/v1/conversations", &["get"]),
+        ("/api/v1/conversations/{id}", &["get"]),
+        ("/api/v1/direct/{user_id}", &["post"]),
+        ("/api/v1/conversations/{id}/messages", &["get", "post"]),
+        ("/api/v1/conversations/{id}/messages/{seq}/recall", &["post"]),
+        ("/api/v1/conversations/{id}/read", &["put"]),
+        ("/api/v1/search", &["get"]),
+        ("/api/v1/teams/{id}/cases", &["get", "post"]),
+        ("/api/v1/teams/{id}/intakes", &["post"]),
+        ("/api/v1/teams/{id}/triage", &["get"]),
+        ("/api/v1/cases/{id}", &["get", "patch"]),
+        ("/api/v1/cases/{id}/triage", &["post"]),
+        ("/api/v1/cases/{id}/suggestions", &["get"]),
+        ("/api/v1/cases/{id}/consults", &["get", "post"]),
+        ("/api/v1/cases/{id}/referrals", &["get", "post"]),
+        ("/api/v1/consults", &["get"]),
+        ("/api/v1/consults/{id}", &["get"]),
+        ("/api/v1/consults/{id}/{transition}", &["post"]),
+        ("/api/v1/referrals", &["get"]),
+        ("/api/v1/referrals/{id}", &["get"]),
+        ("/api/v1/referrals/{id}/{transition}", &["post"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
     ];
@@ -124,5 +145,7 @@ async fn openapi_lists_every_endpoint() {
         }
     }
     assert!(r.body["components"]["schemas"]["UserDto"].is_object());
+    assert!(r.body["components"]["schemas"]["CaseDto"].is_object());
+    assert!(r.body["components"]["schemas"]["TriageAction"].is_object());
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
 }
