@@ -42,15 +42,16 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/referrals/{id}/{transition}", web::post().to(referral_transition));
 }
 
-/// Tells everyone involved that a case changed: `case_updated` to its
-/// audience, `triage_changed` to the team(s) whose queue moved, and new
-/// conversation membership to whoever gained or lost the case's thread.
+/// Tells everyone involved that a case changed: new conversation membership
+/// to the members of `membership` teams (who gained or lost the case's thread),
+/// `case_updated` to its audience, and `triage_changed` to the members of each
+/// team in `queues` (whose triage queue moved).
 async fn announce_case(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     case: &Case,
     patient: &Patient,
-    queue_changed: bool,
+    queues: &[uuid::Uuid],
     membership: &[uuid::Uuid],
 ) -> Result<CaseDto, ApiError> {
     let dto = cases::to_dto(case, patient)?;
@@ -90,7 +91,7 @@ pub async fn create_case(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     let (case, patient) = cases::create(&mut conn, caller.id(), *team, body.into_inner()).await?;
-    let dto = announce_case(&state, &mut conn, &case, &patient, false, &[case.team_id]).await?;
+    let dto = announce_case(&state, &mut conn, &case, &patient, &[], &[case.team_id]).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -105,7 +106,7 @@ pub async fn submit_intake(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     let (case, patient) = cases::submit_intake(&mut conn, caller.id(), *team, body.into_inner()).await?;
-    let dto = announce_case(&state, &mut conn, &case, &patient, true, &[case.team_id]).await?;
+    let dto = announce_case(&state, &mut conn, &case, &patient, &[case.team_id], &[case.team_id]).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -390,7 +391,15 @@ pub async fn create_referral(
     .await?;
     let patient = patient_of(&mut conn, &created.target_case).await?;
     let teams = [created.referral.from_team_id, created.referral.to_team_id];
-    announce_case(&state, &mut conn, &created.target_case, &patient, true, &teams).await?;
+    announce_case(
+        &state,
+        &mut conn,
+        &created.target_case,
+        &patient,
+        &[created.referral.to_team_id],
+        &teams,
+    )
+    .await?;
     let dto = announce_referral(&state, &mut conn, &created.referral).await?;
     Ok(HttpResponse::Created().json(dto))
 }
@@ -487,6 +496,14 @@ pub async fn referral_transition(
         }
     }
     let patient = patient_of(&mut conn, &done.target_case).await?;
-    announce_case(&state, &mut conn, &done.target_case, &patient, true, &[]).await?;
+    announce_case(
+        &state,
+        &mut conn,
+        &done.target_case,
+        &patient,
+        &[done.target_case.team_id],
+        &[],
+    )
+    .await?;
     Ok(web::Json(announce_referral(&state, &mut conn, &done.referral).await?))
 }
