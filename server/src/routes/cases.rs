@@ -65,17 +65,13 @@ async fn announce_case(
         .realtime
         .publish_to_users(&audience, &ServerEvent::CaseUpdated { case: dto.clone() })
         .await;
-    if queue_changed {
-        let mut teams = vec![case.team_id];
-        teams.extend(membership.iter().filter(|t| **t != case.team_id));
-        for team in teams {
-            let members = cases::team_member_ids(conn, team).await?;
-            let event = ServerEvent::TriageChanged {
-                team_id: TeamId(team),
-                case: dto.clone(),
-            };
-            state.realtime.publish_to_users(&members, &event).await;
-        }
+    for team in queues {
+        let members = cases::team_member_ids(conn, *team).await?;
+        let event = ServerEvent::TriageChanged {
+            team_id: TeamId(*team),
+            case: dto.clone(),
+        };
+        state.realtime.publish_to_users(&members, &event).await;
     }
     Ok(dto)
 }
@@ -174,20 +170,18 @@ async fn announce_change(
     conn: &mut AsyncPgConnection,
     change: CaseChange,
 ) -> Result<CaseDto, ApiError> {
-    let membership: Vec<uuid::Uuid> = change
+    // a transfer moves the case (and its thread) from one team's queue to another's
+    let moved: Vec<uuid::Uuid> = change
         .left_team
         .into_iter()
         .chain(change.left_team.map(|_| change.case.team_id))
         .collect();
-    announce_case(
-        state,
-        conn,
-        &change.case,
-        &change.patient,
-        change.queue_changed,
-        &membership,
-    )
-    .await
+    let queues: Vec<uuid::Uuid> = match (change.queue_changed, moved.is_empty()) {
+        (false, _) => vec![],
+        (true, true) => vec![change.case.team_id],
+        (true, false) => moved.clone(),
+    };
+    announce_case(state, conn, &change.case, &change.patient, &queues, &moved).await
 }
 
 /// Triage: `assign`, `prioritize`, `transfer` or `decline` (the team's assistants and lead).
