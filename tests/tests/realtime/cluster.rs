@@ -203,3 +203,40 @@ async fn a_redis_outage_loses_no_acked_message_and_cross_node_delivery_resumes()
     let distinct: BTreeSet<i64> = b_live.iter().copied().collect();
     assert_eq!(distinct.len(), b_live.len(), "duplicates in live delivery: {b_live:?}");
 }
+
+#[tokio::test]
+async fn a_crashed_nodes_users_go_offline_by_themselves() {
+    let cluster = Cluster::start(ClusterOptions {
+        nodes: 2,
+        redis_url: None,
+        env: vec![
+            ("PRESENCE_TTL_MS".into(), "1500".into()),
+            ("WS_HEARTBEAT_MS".into(), "400".into()),
+        ],
+    })
+    .await;
+    let mut w = world_on(Deployment::from_cluster(cluster)).await;
+    let li_id = w.li.user_id();
+    let mut watcher = w.d.ws(&w.lead, 0).await;
+    let _li_on_node_1 = w.d.ws(&w.li, 1).await;
+    let is_li = |status: &'static str| {
+        let li_id = li_id.clone();
+        move |v: &Value| v["type"] == "presence" && v["user_id"] == li_id.as_str() && v["status"] == status
+    };
+    watcher.expect(is_li("online")).await;
+
+    // node 1 dies without saying goodbye: nobody removes li's presence entry
+    w.d.cluster_mut().expect("a cluster").nodes[1].kill().await;
+    let offline = watcher.wait_for(is_li("offline"), Duration::from_secs(10)).await;
+    assert!(offline.is_ok(), "li stayed online after their node crashed");
+    // and a newcomer's snapshot agrees
+    let fresh = w.d.ws(&w.liu, 0).await;
+    let entry = fresh.ready["presence"]
+        .as_array()
+        .expect("presence")
+        .iter()
+        .find(|p| p["user_id"] == li_id.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(entry["status"], "offline", "{}", fresh.ready["presence"]);
+}

@@ -128,6 +128,11 @@ impl Deployment {
         }
     }
 
+    /// The processes, when this deployment runs several (to kill one).
+    pub fn cluster_mut(&mut self) -> Option<&mut Cluster> {
+        self.cluster.as_mut()
+    }
+
     /// The address of node `i` (wrapping: on one node every index is that node).
     pub fn node(&self, i: usize) -> &str {
         &self.nodes[i % self.nodes.len()]
