@@ -323,10 +323,33 @@ async fn both_teams_follow_a_referral(bus: Bus) {
     );
 }
 
+async fn a_referral_does_not_touch_the_referring_teams_queue(bus: Bus) {
+    let w = World::on(bus).await;
+    let source = hypertension_case(&w).await;
+    let mut ma = WsClient::connect_as(&w.ma).await;
+    let mut he = WsClient::connect_as(&w.he).await;
+    let mut sun = WsClient::connect_as(&w.sun).await;
+
+    let referral = refer(&w.ma, &s(&source, "id"), &w.expert, "up", REFER_UP).await;
+    let id = s(&referral, "id");
+    sun.expect(triage_changed(&w.expert, &s(&referral, "target_case_id")))
+        .await;
+    ma.expect(referral_updated(&id, "pending")).await;
+    he.expect(referral_updated(&id, "pending")).await;
+    // the township team's own queue is as empty as before: no `triage_changed` may claim otherwise
+    let r = w.he.get(&format!("/api/v1/teams/{}/triage", w.county)).await;
+    assert_eq!(r.body, json!([]), "{}", r.body);
+    tokio::join!(
+        ma.expect_no_event(any_queue_event_of(&w.county), QUIET),
+        he.expect_no_event(any_queue_event_of(&w.county), QUIET),
+    );
+}
+
 on_both_buses!(
     an_intake_reaches_the_team_and_its_assignment_follows,
     a_case_opened_by_a_member_reaches_the_team,
     a_transfer_moves_the_case_between_queues,
     consultants_hear_of_their_consults,
     both_teams_follow_a_referral,
+    a_referral_does_not_touch_the_referring_teams_queue,
 );
