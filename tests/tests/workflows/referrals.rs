@@ -6,8 +6,8 @@ use consilium_tests::{Api, fixtures};
 use serde_json::{Value, json};
 
 use crate::support::{
-    REFER_UP, World, assert_conflict_naming, assert_error, at, case_of, chest_pain_case, get_case, hypertension_case,
-    ids, message_items, messages, queue, refer, referral_action, s, triage, try_refer,
+    REFER_UP, World, assert_conflict_naming, assert_error, assign, at, case_of, chest_pain_case, get_case,
+    hypertension_case, ids, message_items, messages, queue, refer, referral_action, s, triage, try_refer,
 };
 
 /// The township case referred up to the expert team by 马超.
@@ -468,6 +468,38 @@ async fn triaging_a_referred_case_moves_its_referral() {
         "declining the linked case declines the referral"
     );
     assert_eq!(now.body["decline_reason"], "已由心内科收治，无需重复转诊");
+}
+
+#[tokio::test]
+async fn a_referral_moved_by_triage_is_audited_as_a_referral_transition() {
+    let (w, source, referral) = referred_world().await;
+    let id = s(&referral, "id");
+    assign(&w.sun, &s(&referral, "target_case_id"), &w.li).await;
+    assert_eq!(
+        w.ma.get(&format!("/api/v1/referrals/{id}")).await.body["status"],
+        "accepted"
+    );
+    let accepted = w.audited_once("referral", &id, "referral_accepted").await;
+    assert_eq!(accepted["actor_id"], w.sun.user_id());
+
+    let second = refer(
+        &w.ma,
+        &s(&source, "id"),
+        &w.resp,
+        "up",
+        "合并慢阻肺急性加重，请呼吸科评估。",
+    )
+    .await;
+    let second_id = s(&second, "id");
+    let r = triage(
+        &w.qian,
+        &s(&second, "target_case_id"),
+        json!({ "action": "decline", "reason": "无需转诊" }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let declined = w.audited_once("referral", &second_id, "referral_declined").await;
+    assert_eq!(declined["actor_id"], w.qian.user_id());
 }
 
 #[tokio::test]
