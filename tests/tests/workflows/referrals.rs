@@ -571,3 +571,60 @@ async fn two_assistants_racing_to_accept_a_referral_one_wins() {
         );
     }
 }
+
+/// Two doors into the same decision: assigning the linked case in triage
+/// accepts its referral, and accepting the referral takes the linked case.
+/// Done at the same moment, one may find the other's work (409) or both may
+/// succeed, but neither may fail with a server error.
+#[tokio::test]
+async fn triage_and_referral_acceptance_at_the_same_moment_do_not_fail() {
+    let w = World::new().await;
+    for round in 0..10 {
+        let source = hypertension_case(&w).await;
+        let referral = refer(&w.ma, &s(&source, "id"), &w.expert, "up", REFER_UP).await;
+        let id = s(&referral, "id");
+        let target_id = s(&referral, "target_case_id");
+        let (by_triage, by_accept) = tokio::join!(
+            triage(
+                &w.sun,
+                &target_id,
+                json!({ "action": "assign", "assignee_id": w.li.user_id() })
+            ),
+            referral_action(
+                &w.zhou,
+                &id,
+                "accept",
+                json!({ "appointment_at": "2026-12-02T00:30:00Z" })
+            ),
+        );
+        for (what, r) in [("assign", &by_triage), ("accept", &by_accept)] {
+            assert!(
+                r.status == 200 || r.status == 409,
+                "round {round}: {what} answered {} {} (the other answered {} {})",
+                r.status,
+                r.body,
+                if what == "assign" {
+                    by_accept.status
+                } else {
+                    by_triage.status
+                },
+                if what == "assign" {
+                    &by_accept.body
+                } else {
+                    &by_triage.body
+                },
+            );
+        }
+        assert!(
+            by_triage.status == 200 || by_accept.status == 200,
+            "round {round}: neither went through"
+        );
+        let now = w.ma.get(&format!("/api/v1/referrals/{id}")).await;
+        assert_eq!(now.body["status"], "accepted", "round {round}: {}", now.body);
+        let target = case_of(&w.sun, &target_id).await;
+        if by_triage.status == 200 {
+            assert_eq!(target["status"], "open", "round {round}");
+            assert_eq!(target["assignee_id"], w.li.user_id(), "round {round}");
+        }
+    }
+}
