@@ -34,6 +34,24 @@ pub async fn create_team(admin: &Api, name: &str, lead: &Api) -> String {
     r.body["id"].as_str().expect("team id").to_owned()
 }
 
+/// Creates a team of `specialty` led by `lead` and returns its id.
+pub async fn create_team_with(admin: &Api, name: &str, specialty: &str, lead: &Api) -> String {
+    let r = admin
+        .post(
+            "/api/v1/teams",
+            &json!({ "name": name, "specialty": specialty, "lead_id": lead.user_id() }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "create team {name}: {}", r.body);
+    r.body["id"].as_str().expect("team id").to_owned()
+}
+
+/// Archives `team` (as `admin`).
+pub async fn archive_team(admin: &Api, team: &str) {
+    let r = admin.post(&format!("/api/v1/teams/{team}/archive"), &json!({})).await;
+    assert_eq!(r.status, 200, "archive team {team}: {}", r.body);
+}
+
 /// Adds `member` to `team` with `role`, or changes their role.
 pub async fn add_member(admin: &Api, team: &str, member: &Api, role: &str) {
     let r = admin

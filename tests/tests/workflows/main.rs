@@ -1,0 +1,17 @@
+//! Clinical workflows against the real server: cases, the triage queue,
+//! consults (会诊) and referrals (转诊), who may see what (spec section 1),
+//! the audit trail, and the live events each step sends (section 4).
+//!
+//! Every test starts from the same three-team world (`support::World`).
+//! Live-event scenarios run on the in-process bus and on Redis
+//! (`support::on_both_buses!`); they wait for events with timeouts and pause
+//! only to prove that an outsider hears nothing.
+
+mod support;
+
+mod access;
+mod cases;
+mod consults;
+mod events;
+mod referrals;
+mod triage;
