@@ -537,6 +537,15 @@ pub async fn triage(
 ) -> Result<CaseChange, ApiError> {
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
+            // lock order everywhere: referral, then its linked case (as referrals::transition does)
+            let referral: Option<(uuid::Uuid, String)> = referrals::table
+                .filter(referrals::target_case_id.eq(id.0))
+                .select((referrals::id, referrals::status))
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let referral_status = referral.as_ref().map(|(_, s)| s.clone());
             let loaded = load_visible(conn, id, caller, true).await?;
             if !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden("only the team's assistants and lead triage".into()));
@@ -545,12 +554,6 @@ pub async fn triage(
                 return Err(conflict_status("the case", &loaded.case.status));
             }
             let team = TeamId(loaded.case.team_id);
-            let referral_status: Option<String> = referrals::table
-                .filter(referrals::target_case_id.eq(id.0))
-                .select(referrals::status)
-                .first(conn)
-                .await
-                .optional()?;
             let (case, left_team, detail) = match action {
                 TriageAction::Assign { assignee_id, priority } => {
                     if member_role(conn, team, assignee_id).await?.is_none() {
@@ -565,11 +568,20 @@ pub async fn triage(
                         .returning(Case::as_returning())
                         .get_result(conn)
                         .await?;
-                    if referral_status.as_deref() == Some("pending") {
-                        diesel::update(referrals::table.filter(referrals::target_case_id.eq(id.0)))
+                    if let Some((referral_id, status)) = &referral
+                        && status == "pending"
+                    {
+                        diesel::update(referrals::table.find(referral_id))
                             .set(referrals::status.eq("accepted"))
                             .execute(conn)
                             .await?;
+                        audit::record(
+                            conn,
+                            AuditEntry::new(Some(caller), "referral_accepted", "referral", referral_id)
+                                .detail(json!({ "from": "pending", "to": "accepted", "via": "triage", "assignee_id": assignee_id }))
+                                .ip(ip),
+                        )
+                        .await?;
                     }
                     (
                         case,
@@ -620,11 +632,20 @@ pub async fn triage(
                         .returning(Case::as_returning())
                         .get_result(conn)
                         .await?;
-                    if referral_status.as_deref() == Some("pending") {
-                        diesel::update(referrals::table.filter(referrals::target_case_id.eq(id.0)))
+                    if let Some((referral_id, status)) = &referral
+                        && status == "pending"
+                    {
+                        diesel::update(referrals::table.find(referral_id))
                             .set((referrals::status.eq("declined"), referrals::decline_reason.eq(&reason)))
                             .execute(conn)
                             .await?;
+                        audit::record(
+                            conn,
+                            AuditEntry::new(Some(caller), "referral_declined", "referral", referral_id)
+                                .detail(json!({ "from": "pending", "to": "declined", "via": "triage", "reason": reason }))
+                                .ip(ip),
+                        )
+                        .await?;
                     }
                     (case, None, json!({ "action": "decline", "reason": reason }))
                 }

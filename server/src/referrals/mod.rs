@@ -240,6 +240,8 @@ pub struct Transitioned {
     pub target_case: Case,
     /// The outcome to post into the referring case's discussion (completion).
     pub outcome_post: Option<(ConversationId, String)>,
+    /// Whether the linked case was in, or left, the receiving team's triage queue.
+    pub queue_changed: bool,
 }
 
 /// Applies a transition: 403 for the wrong side, 409 naming the current status
@@ -377,10 +379,12 @@ pub async fn transition(
                 }
                 _ => None,
             };
+            let queue_changed = target.status == "triage" || target_case.status == "triage";
             Ok(Transitioned {
                 referral,
                 target_case,
                 outcome_post,
+                queue_changed,
             })
         }
         .scope_boxed()

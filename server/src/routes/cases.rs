@@ -495,7 +495,11 @@ pub async fn referral_transition(
         &mut conn,
         &done.target_case,
         &patient,
-        &[done.target_case.team_id],
+        if done.queue_changed {
+            std::slice::from_ref(&done.target_case.team_id)
+        } else {
+            &[]
+        },
         &[],
     )
     .await?;
