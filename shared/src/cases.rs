@@ -208,7 +208,8 @@ pub struct UpdateCaseRequest {
 
 /// `POST /cases/{id}/triage`: what the assistant (or lead) decides.
 #[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub enum TriageAction {
     /// Hand the case to a member; it becomes `open`.

@@ -306,6 +306,27 @@ pub async fn transition(
     .await
 }
 
+/// Wire views of `rows`, loading all their consultants in one query.
+async fn with_consultants(conn: &mut AsyncPgConnection, rows: Vec<Consult>) -> Result<Vec<ConsultDto>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    let pairs: Vec<(Uuid, Uuid)> = consult_consultants::table
+        .filter(consult_consultants::consult_id.eq_any(&ids))
+        .select((consult_consultants::consult_id, consult_consultants::user_id))
+        .order((consult_consultants::consult_id, consult_consultants::user_id))
+        .load(conn)
+        .await?;
+    rows.into_iter()
+        .map(|consult| {
+            let consultants = pairs
+                .iter()
+                .filter(|(c, _)| *c == consult.id)
+                .map(|(_, u)| *u)
+                .collect();
+            LoadedConsult { consult, consultants }.to_dto()
+        })
+        .collect()
+}
+
 /// `GET /consults`: consults addressed to the caller (incoming) or requested by them (outgoing).
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -335,12 +356,7 @@ pub async fn list(
         query = query.filter(consults::status.eq(s.to_owned()));
     }
     let rows: Vec<Consult> = query.load(conn).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for consult in rows {
-        let consultants = consultants_of(conn, consult.id).await?;
-        out.push(LoadedConsult { consult, consultants }.to_dto()?);
-    }
-    Ok(out)
+    with_consultants(conn, rows).await
 }
 
 /// The consults of a case the caller may see.
@@ -359,10 +375,5 @@ pub async fn for_case(
         .order(consults::created_at.asc())
         .load(conn)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for consult in rows {
-        let consultants = consultants_of(conn, consult.id).await?;
-        out.push(LoadedConsult { consult, consultants }.to_dto()?);
-    }
-    Ok(out)
+    with_consultants(conn, rows).await
 }

@@ -6,7 +6,7 @@ import type { UserId } from "./UserId";
 /**
  * `POST /cases/{id}/triage`: what the assistant (or lead) decides.
  */
-export type TriageAction = { "Assign": { 
+export type TriageAction = { "action": "assign", 
 /**
  * The member.
  */
@@ -14,11 +14,11 @@ assignee_id: UserId,
 /**
  * A new priority at the same time.
  */
-priority?: Priority, } } | { "Prioritize": { 
+priority?: Priority, } | { "action": "prioritize", 
 /**
  * The new priority.
  */
-priority: Priority, } } | { "Transfer": { 
+priority: Priority, } | { "action": "transfer", 
 /**
  * The receiving team.
  */
@@ -26,8 +26,8 @@ team_id: TeamId,
 /**
  * Why (kept in the audit trail).
  */
-note?: string, } } | { "Decline": { 
+note?: string, } | { "action": "decline", 
 /**
  * Why.
  */
-reason: string, } };
+reason: string, };
