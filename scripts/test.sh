@@ -50,11 +50,13 @@ run_browser_tests() {
     echo "no \"e2e\" script in web-client/package.json; skipping browser tests"
     return 0
   fi
-  if [[ ! -x /usr/bin/chromium ]]; then
-    echo "installing Debian's chromium for the browser tests"
+  # Chinese screenshots need a CJK font; without one every character is a box.
+  if [[ ! -x /usr/bin/chromium ]] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+    echo "installing Debian's chromium and fonts for the browser tests"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     # Recommends pull in printing and desktop bits a headless run never uses.
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      chromium fonts-liberation fonts-noto-cjk
   fi
   export CHROME_BIN=/usr/bin/chromium
   export CONSILIUM_BIN="${target_dir}/debug/consilium"
