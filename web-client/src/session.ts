@@ -1,12 +1,15 @@
-// The one auth store and API client of this tab. Components import these;
-// tests build their own with createAuthStore()/new ApiClient().
+// The one auth store, API client and realtime connection of this tab.
+// Components import these; tests build their own with createAuthStore(),
+// new ApiClient() and new RealtimeStore().
 
 import { useSyncExternalStore } from 'react';
 import { ApiClient } from './api/client';
+import { endpoints } from './api/endpoints';
 import { createAuthStore, type AuthState } from './auth/store';
 
 export const authStore = createAuthStore();
 export const api = new ApiClient({ auth: authStore });
+export const rest = endpoints(api);
 
 export function useAuth(): AuthState {
   return useSyncExternalStore(authStore.subscribe, authStore.getState, authStore.getState);

@@ -93,6 +93,18 @@ export class ApiClient {
     return user;
   }
 
+  /**
+   * An access token for the websocket's auth frame, renewed first when `fresh`
+   * or when it expires within a minute. Null once the session has ended;
+   * rejects (ApiError `network`/`internal`) when the server can't be reached.
+   */
+  async accessToken(fresh = false): Promise<string | null> {
+    const session = this.auth.getState().session;
+    if (session === null) return null;
+    if (!fresh && !expiresWithin(session.accessToken, 60)) return session.accessToken;
+    return this.renewAccessToken(session.accessToken);
+  }
+
   async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
     const token = options.anonymous ? null : (this.auth.getState().session?.accessToken ?? null);
     let response = await this.send(method, path, options, token);
@@ -196,6 +208,19 @@ async function safeText(response: Response): Promise<string> {
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
     throw new ApiError('network', 'The connection dropped while reading the response.', response.status);
+  }
+}
+
+/** True when the JWT's `exp` is less than `seconds` away (or unreadable). */
+export function expiresWithin(jwt: string, seconds: number, now = Date.now()): boolean {
+  try {
+    const payload = jwt.split('.')[1];
+    if (payload === undefined) return true;
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp: unknown = (JSON.parse(json) as Record<string, unknown>).exp;
+    return typeof exp !== 'number' || exp * 1000 - now < seconds * 1000;
+  } catch {
+    return true;
   }
 }
 

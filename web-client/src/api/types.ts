@@ -3,15 +3,50 @@
 // `cargo test -p consilium-shared`). The app imports them from here, under the
 // generated names plus a few aliases for the shapes it talks about by role.
 //
-// Note: ts-rs renders Rust `i64` as `bigint`, but JSON.parse yields `number`.
-// Fields typed `bigint` here (e.g. `expires_in`, `member_count`) must not be fed
-// to BigInt arithmetic until the Rust side marks them `#[ts(type = "number")]`.
+// Every i64 that crosses the wire is marked `#[ts(type = "number")]` on the
+// Rust side, so no generated field is a `bigint`.
 
 import type { ErrorBody } from '../generated/ErrorBody';
 import type { ErrorCode } from '../generated/ErrorCode';
 import type { PlatformRole } from '../generated/PlatformRole';
 import type { TokenResponse } from '../generated/TokenResponse';
+import type { TriageAction } from '../generated/TriageAction';
 
+export type { AcceptReferralRequest } from '../generated/AcceptReferralRequest';
+export type { AssigneeSuggestion } from '../generated/AssigneeSuggestion';
+export type { BoxKind } from '../generated/BoxKind';
+export type { CaseDto } from '../generated/CaseDto';
+export type { CaseHit } from '../generated/CaseHit';
+export type { CaseSource } from '../generated/CaseSource';
+export type { CaseStatus } from '../generated/CaseStatus';
+export type { CompleteConsultRequest } from '../generated/CompleteConsultRequest';
+export type { CompleteReferralRequest } from '../generated/CompleteReferralRequest';
+export type { ConsultDto } from '../generated/ConsultDto';
+export type { ConsultOpinion } from '../generated/ConsultOpinion';
+export type { ConsultStatus } from '../generated/ConsultStatus';
+export type { ConversationDetail } from '../generated/ConversationDetail';
+export type { ConversationDto } from '../generated/ConversationDto';
+export type { ConversationKind } from '../generated/ConversationKind';
+export type { ConversationMemberDto } from '../generated/ConversationMemberDto';
+export type { CreateCaseRequest } from '../generated/CreateCaseRequest';
+export type { CreateConsultRequest } from '../generated/CreateConsultRequest';
+export type { CreateReferralRequest } from '../generated/CreateReferralRequest';
+export type { DeclineRequest } from '../generated/DeclineRequest';
+export type { IntakeRequest } from '../generated/IntakeRequest';
+export type { MessageDto } from '../generated/MessageDto';
+export type { NewPatient } from '../generated/NewPatient';
+export type { PatientDto } from '../generated/PatientDto';
+export type { PresenceStatus } from '../generated/PresenceStatus';
+export type { Priority } from '../generated/Priority';
+export type { ReferralDirection } from '../generated/ReferralDirection';
+export type { ReferralDto } from '../generated/ReferralDto';
+export type { ReferralStatus } from '../generated/ReferralStatus';
+export type { SearchResults } from '../generated/SearchResults';
+export type { SendMessageRequest } from '../generated/SendMessageRequest';
+export type { SendMessageResponse } from '../generated/SendMessageResponse';
+export type { Sex } from '../generated/Sex';
+export type { UpdateCaseRequest } from '../generated/UpdateCaseRequest';
+export type { ReadRequest } from '../generated/ReadRequest';
 export type { AuditEventDto } from '../generated/AuditEventDto';
 export type { AuditQuery } from '../generated/AuditQuery';
 export type { CareLevel } from '../generated/CareLevel';
@@ -61,3 +96,6 @@ export type ApiErrorBody = ErrorBody;
 
 /** The error codes the server sends, one per HTTP status. */
 export type ServerErrorCode = ErrorCode;
+
+/** Body of `POST /cases/{id}/triage`: internally tagged by `action`. */
+export type TriageRequest = TriageAction;

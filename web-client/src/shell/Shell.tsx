@@ -1,20 +1,24 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { Session } from '../auth/store';
+import { AdminPage } from '../admin/AdminPage';
+import { CasePage } from '../cases/CasePage';
+import { NewCasePage } from '../cases/NewCasePage';
+import { ConversationView } from '../chat/ConversationView';
+import { People } from '../chat/People';
+import { Sidebar } from '../chat/Sidebar';
+import { ConsultsPage } from '../consults/ConsultsPage';
 import { LanguageSwitch } from '../i18n/LanguageSwitch';
 import { useI18n } from '../i18n/useI18n';
+import { RealtimeProvider, useRealtime, useRealtimeStore } from '../realtime/context';
+import { ReferralsPage } from '../referrals/ReferralsPage';
 import { api } from '../session';
+import { TriagePage } from '../triage/TriagePage';
+import { rememberUsers } from '../users/cache';
+import { href, useRoute, type Route } from './router';
+import { TeamsProvider, triageTeams, useTeams } from './teams';
 
-/** The signed-in frame: header with who and how to leave, and the main area. */
+/** The signed-in frame: one realtime connection, the header, the conversation sidebar and the page. */
 export function Shell({ session }: { session: Session }) {
-  const { t } = useI18n();
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const headingId = useId();
-  const { user } = session;
-
-  useEffect(() => {
-    headingRef.current?.focus();
-  }, []);
-
   useEffect(() => {
     // Validates the stored tokens (renewing or ending the session as needed) and refreshes the profile.
     const controller = new AbortController();
@@ -23,13 +27,52 @@ export function Shell({ session }: { session: Session }) {
     });
     return () => controller.abort();
   }, []);
+  rememberUsers([session.user]);
+  return (
+    <RealtimeProvider>
+      <TeamsProvider>
+        <Frame session={session} />
+      </TeamsProvider>
+    </RealtimeProvider>
+  );
+}
+
+function Frame({ session }: { session: Session }) {
+  const { t } = useI18n();
+  const route = useRoute();
+  const { teams } = useTeams();
+  const { user } = session;
+  const mainRef = useRef<HTMLElement>(null);
+  const routeKey = href(route);
+
+  useEffect(() => {
+    // Move focus to the new page's heading so screen readers announce it.
+    const heading = mainRef.current?.querySelector<HTMLElement>('h1');
+    heading?.focus({ preventScroll: true });
+  }, [routeKey]);
+
+  const nav: { route: Route; label: string; show: boolean }[] = [
+    { route: { name: 'home' }, label: t('nav.chat'), show: true },
+    { route: { name: 'triage' }, label: t('nav.triage'), show: triageTeams(teams).length > 0 },
+    { route: { name: 'consults' }, label: t('nav.consults'), show: true },
+    { route: { name: 'referrals' }, label: t('nav.referrals'), show: true },
+    { route: { name: 'intake' }, label: t('nav.intake'), show: true },
+    { route: { name: 'people' }, label: t('nav.people'), show: true },
+    { route: { name: 'admin', tab: 'users' }, label: t('nav.admin'), show: user.role === 'admin' },
+  ];
+  const current = (r: Route) => r.name === route.name || (r.name === 'home' && route.name === 'chat');
+  const showSidebar = route.name === 'home' || route.name === 'chat';
 
   return (
     <div className="shell">
+      <a className="skip-link" href="#main">
+        {t('shell.skipToContent')}
+      </a>
       <header className="shell__header">
         <span className="brand__name">{t('app.name')}</span>
+        <ConnectionStatus />
         <div className="shell__actions">
-          <span className="shell__user" title={t('shell.signedInAs', { name: user.username })}>
+          <span className="shell__user" title={t('shell.signedInAs', { name: user.username })} data-testid="current-user">
             {user.display_name}
           </span>
           <LanguageSwitch />
@@ -37,16 +80,126 @@ export function Shell({ session }: { session: Session }) {
             {t('shell.signOut')}
           </button>
         </div>
+        <nav className="shell__nav" aria-label={t('nav.label')}>
+          <ul>
+            {nav
+              .filter((n) => n.show)
+              .map((n) => (
+                <li key={n.route.name}>
+                  <a href={href(n.route)} aria-current={current(n.route) ? 'page' : undefined}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+          </ul>
+        </nav>
       </header>
-      <main className="shell__main" aria-labelledby={headingId}>
-        <h1 id={headingId} ref={headingRef} tabIndex={-1}>
-          {t('shell.connectedAs', { name: user.display_name })}
-        </h1>
-        {(user.title !== '' || user.institution !== '') && (
-          <p className="shell__profile">{[user.title, user.institution].filter((part) => part !== '').join(' · ')}</p>
-        )}
-        <p className="shell__placeholder">{t('shell.placeholder')}</p>
-      </main>
+      <div className={`layout${showSidebar ? ' layout--with-sidebar' : ''} layout--${route.name === 'home' ? 'list' : 'detail'}`}>
+        {showSidebar && <Sidebar activeId={route.name === 'chat' ? route.conversationId : undefined} />}
+        <main id="main" ref={mainRef} className="layout__main" tabIndex={-1}>
+          <Page route={route} />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function Page({ route }: { route: Route }): ReactNode {
+  switch (route.name) {
+    case 'home':
+      return <Home />;
+    case 'chat':
+      return (
+        <>
+          <a className="back-link" href={href({ name: 'home' })}>
+            ← <BackLabel />
+          </a>
+          <ConversationView key={route.conversationId} conversationId={route.conversationId} />
+        </>
+      );
+    case 'case':
+      return <CasePage key={route.caseId} caseId={route.caseId} />;
+    case 'triage':
+      return <TriagePage teamId={route.teamId} />;
+    case 'consults':
+      return <ConsultsPage />;
+    case 'referrals':
+      return <ReferralsPage />;
+    case 'intake':
+      return <NewCasePage mode="intake" />;
+    case 'newCase':
+      return <NewCasePage mode="case" />;
+    case 'people':
+      return <People />;
+    case 'admin':
+      return <AdminPage tab={route.tab} teamId={route.teamId} />;
+  }
+}
+
+function BackLabel() {
+  const { t } = useI18n();
+  return <>{t('chat.conversations')}</>;
+}
+
+function Home() {
+  const { t } = useI18n();
+  const { teams } = useTeams();
+  return (
+    <section className="page home">
+      <h1 tabIndex={-1}>{t('home.title')}</h1>
+      <p className="muted">{t('home.pick')}</p>
+      {teams.length > 0 && (
+        <>
+          <h2>{t('home.myTeams')}</h2>
+          <ul className="card-list">
+            {teams.map((team) => (
+              <li key={team.id} className="card">
+                <a href={href({ name: 'chat', conversationId: team.conversation_id })}>
+                  <strong>{team.name}</strong>
+                </a>
+                <div className="muted">
+                  {team.specialty} · {team.institution}
+                  {team.my_role !== undefined && <> · {t(`role.${team.my_role}`)}</>}
+                </div>
+                <div className="card__actions">
+                  {(team.my_role === 'lead' || team.my_role === 'assistant') && (
+                    <a className="button button--small" href={href({ name: 'triage', teamId: team.id })}>
+                      {t('nav.triage')}
+                    </a>
+                  )}
+                  <a className="button button--small" href={`${href({ name: 'newCase' })}?team=${team.id}`}>
+                    {t('cases.new')}
+                  </a>
+                  {team.my_role === 'lead' && (
+                    <a className="button button--small" href={href({ name: 'admin', tab: 'teams', teamId: team.id })}>
+                      {t('admin.roster')}
+                    </a>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function ConnectionStatus() {
+  const { t } = useI18n();
+  const status = useRealtime((s) => s.status);
+  const store = useRealtimeStore();
+  const label =
+    status === 'connected' ? t('connection.connected') : status === 'reconnecting' ? t('connection.reconnecting') : t('connection.connecting');
+  return (
+    <div className={`connection connection--${status}`} role="status" data-status={status}>
+      <span className="connection__dot" aria-hidden="true" />
+      <span className="connection__label">{label}</span>
+      {status === 'reconnecting' && (
+        <button type="button" className="link-button" onClick={() => store.reconnectNow()}>
+          {t('connection.retryNow')}
+        </button>
+      )}
     </div>
   );
 }

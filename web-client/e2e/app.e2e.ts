@@ -1,0 +1,387 @@
+// End-to-end: real server (see server.ts), real Chromium, two or three
+// signed-in people at once. Every wait is on visible state, never a sleep.
+// Screenshots of the main screens go to docs/screenshots/.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { en } from '../src/i18n/en';
+import { zhCN } from '../src/i18n/zh-CN';
+
+const base = inject('baseUrl');
+const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+const zh = zhCN;
+const CARDIOLOGY = '王建国心血管专家团队';
+const WAIT = 15_000;
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+function fill(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k]));
+}
+
+async function visible(locator: Locator): Promise<Locator> {
+  await locator.first().waitFor({ state: 'visible', timeout: WAIT });
+  return locator;
+}
+
+interface Person {
+  context: BrowserContext;
+  page: Page;
+  /** Drops the page's websocket and refuses new ones until `restore()` (only with `cuttable`). */
+  cut: () => Promise<void>;
+  restore: () => void;
+}
+
+async function signIn(username: string, options: { locale?: string; width?: number; height?: number; cuttable?: boolean } = {}): Promise<Person> {
+  const context = await browser.newContext({
+    locale: options.locale ?? 'zh-CN',
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${username}: ${e.message}`));
+  let refused = false;
+  const sockets: WebSocketRoute[] = [];
+  if (options.cuttable === true) {
+    // The page's websocket goes through Playwright, so the test can drop it like a lost network.
+    await page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+      if (refused) {
+        void ws.close({ code: 1011, reason: 'test: network down' });
+        return;
+      }
+      const server = ws.connectToServer();
+      sockets.push(ws);
+      ws.onClose(() => void server.close());
+    });
+  }
+  const cut = async () => {
+    refused = true;
+    await Promise.all(sockets.splice(0).map((ws) => ws.close({ code: 1011, reason: 'test: network down' })));
+  };
+  const restore = () => {
+    refused = false;
+  };
+  await page.goto(`${base}/`);
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill('consilium-demo');
+  await page.locator('form button[type=submit]').click();
+  await visible(page.locator('.connection[data-status="connected"]'));
+  return { context, page, cut, restore };
+}
+
+async function go(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    location.hash = h;
+  }, hash);
+}
+
+async function selectOptionContaining(select: Locator, text: string): Promise<void> {
+  const option = select.locator('option', { hasText: text }).first();
+  await option.waitFor({ state: 'attached', timeout: WAIT });
+  const value = await option.getAttribute('value');
+  await select.selectOption(value ?? '');
+}
+
+function sidebarItem(page: Page, kind: string, text: string): Locator {
+  return page.locator(`section[aria-labelledby="sidebar-${kind}"] .sidebar__item`, { hasText: text });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+describe('Consilium in the browser', () => {
+  it('two doctors chat live: direct chat, presence, typing, Markdown, reply, mention, read by, recall, unread', async () => {
+    const wang = await signIn('wangjianguo');
+    const li = await signIn('lixiaohong');
+
+    // 王建国 finds 李晓红 in the directory and opens a direct chat.
+    await go(wang.page, '#/people');
+    await wang.page.getByLabel(zh['people.search']).fill('lixiaohong');
+    await (await visible(wang.page.getByRole('button', { name: fill(zh['people.messageUser'], { name: '李晓红' }) }))).click();
+    await visible(wang.page.locator('.conversation__title', { hasText: '李晓红' }));
+
+    // 李晓红 sees the new conversation appear, with 王建国 online, and opens it.
+    const item = await visible(sidebarItem(li.page, 'direct', '王建国'));
+    await visible(item.locator('.presence--online'));
+    await item.click();
+    await visible(li.page.locator('.conversation__title', { hasText: '王建国' }));
+
+    // Typing shows on the other side.
+    const composer = wang.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await composer.pressSequentially('李主任，');
+    await visible(li.page.locator('.typing', { hasText: fill(zh['chat.typingOne'], { names: '王建国' }) }));
+
+    // Enter sends (Shift+Enter is a new line); Markdown renders, a script stays inert.
+    await composer.press('Shift+Enter');
+    await composer.pressSequentially('请看**急诊**患者 <script>window.__pwned = 1</script>');
+    await composer.press('Enter');
+    const received = await visible(li.page.locator('.message', { hasText: '急诊' }));
+    await visible(received.locator('strong', { hasText: '急诊' }));
+    expect(await received.locator('.message__body').innerText()).toContain('<script>');
+    expect(await li.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    // The sender's copy is confirmed and then read by 李晓红, who has the chat open.
+    const mine = wang.page.locator('.message--mine[data-seq]', { hasText: '急诊' });
+    await visible(mine.locator('.read-by', { hasText: fill(zh['chat.readBy'], { count: 1 }) }));
+    expect(await mine.locator('.read-by').getAttribute('title')).toBe('李晓红');
+
+    // 李晓红 replies to it, mentioning 王建国 through the autocomplete.
+    await received.getByRole('button', { name: fill(zh['chat.replyTo'], { name: '王建国' }) }).click();
+    const liComposer = li.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await liComposer.pressSequentially('收到 @wang');
+    await visible(li.page.getByRole('option', { name: /王建国/ }));
+    await liComposer.press('Enter'); // picks the mention
+    expect(await liComposer.inputValue()).toBe('收到 @wangjianguo ');
+    await liComposer.pressSequentially('马上看。');
+    await liComposer.press('Enter');
+    const reply = await visible(wang.page.locator('.message', { hasText: '马上看' }));
+    await visible(reply.locator('.message__quote', { hasText: '急诊' }));
+    await visible(reply.locator('.mention', { hasText: '@wangjianguo' }));
+    await shot(wang.page, 'chat.zh-CN');
+
+    // 王建国 recalls his message: 李晓红 sees the tombstone.
+    await mine.getByRole('button', { name: zh['chat.recall'] }).click();
+    await visible(li.page.locator('.message__recalled', { hasText: fill(zh['chat.recalled'], { name: '王建国' }) }));
+
+    // While 李晓红 looks elsewhere, a new message shows as unread in her sidebar.
+    await go(li.page, '#/');
+    await composer.pressSequentially('有空回电话');
+    await composer.press('Enter');
+    await visible(sidebarItem(li.page, 'direct', '王建国').locator('.unread', { hasText: '1' }));
+  });
+
+  it('recovers from a dropped connection: shows reconnecting, syncs what it missed, sends what was written offline', async () => {
+    const wang = await signIn('wangjianguo');
+    const li = await signIn('lixiaohong', { cuttable: true });
+    for (const p of [wang, li]) {
+      await (await visible(sidebarItem(p.page, 'team', CARDIOLOGY))).click();
+      await visible(p.page.locator('.message').first());
+    }
+
+    await li.cut();
+    await visible(li.page.locator('.connection[data-status="reconnecting"]'));
+
+    const wangComposer = wang.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await wangComposer.pressSequentially('E2E 断线期间的消息');
+    await wangComposer.press('Enter');
+    await visible(wang.page.locator('.message[data-seq]', { hasText: 'E2E 断线期间的消息' }));
+
+    const liComposer = li.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await liComposer.pressSequentially('E2E 离线时写的');
+    await liComposer.press('Enter');
+    await visible(li.page.locator('.message--sending', { hasText: 'E2E 离线时写的' }));
+
+    li.restore();
+    await li.page.getByRole('button', { name: zh['connection.retryNow'] }).click();
+    await visible(li.page.locator('.connection[data-status="connected"]'));
+    await visible(li.page.locator('.message[data-seq]', { hasText: 'E2E 断线期间的消息' }));
+    await visible(li.page.locator('.message[data-seq]', { hasText: 'E2E 离线时写的' }));
+    await visible(wang.page.locator('.message[data-seq]', { hasText: 'E2E 离线时写的' }));
+    // Each message exactly once on both sides, in the same order.
+    for (const p of [wang, li]) {
+      expect(await p.page.locator('.message', { hasText: 'E2E 离线时写的' }).count()).toBe(1);
+      expect(await p.page.locator('.message', { hasText: 'E2E 断线期间的消息' }).count()).toBe(1);
+      const seqs = await p.page.locator('.messages .message[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
+    }
+  });
+
+  it('an intake is submitted, triaged live by an assistant, and seen by the assigned doctor', async () => {
+    const liufang = await signIn('liufang');
+    const sunli = await signIn('sunli');
+    const doctor = await signIn('lixiaohong');
+    await go(sunli.page, '#/triage');
+    await visible(sunli.page.locator('.triage__queue'));
+
+    // A grassroots doctor sends a patient to the cardiology team.
+    await go(liufang.page, '#/intake');
+    await selectOptionContaining(liufang.page.locator('select[name=team]'), CARDIOLOGY);
+    await liufang.page.locator('input[name=patient_name]').fill('赵桂兰');
+    await liufang.page.locator('select[name=sex]').selectOption('female');
+    await liufang.page.locator('input[name=birth_date]').fill('1956-04-12');
+    await liufang.page.locator('input[name=title]').fill('E2E 活动后胸闷3天');
+    await liufang.page.locator('textarea[name=summary]').fill('活动后胸闷3天，休息可缓解。');
+    await liufang.page.locator('select[name=priority]').selectOption('urgent');
+    await liufang.page.getByRole('button', { name: zh['intake.submit'] }).click();
+    await visible(liufang.page.getByRole('heading', { name: zh['intake.done'] }));
+    await liufang.page.getByRole('link', { name: zh['intake.viewStatus'] }).click();
+    await visible(liufang.page.locator('.badge--status', { hasText: zh['status.triage'] }));
+
+    // It appears on the assistant's board without a reload, with a suggested assignee.
+    const card = await visible(sunli.page.locator('.triage-card', { hasText: 'E2E 活动后胸闷3天' }));
+    await visible(card.locator('[data-testid=suggestion]'));
+    await shot(sunli.page, 'triage-board.zh-CN');
+    await selectOptionContaining(card.locator('select').first(), '李晓红');
+    await card.getByRole('button', { name: zh['triage.assign'] }).click();
+    await card.waitFor({ state: 'detached', timeout: WAIT });
+
+    // The submitter sees the status change live; the assigned doctor finds it and sees herself as assignee.
+    await visible(liufang.page.locator('.badge--status', { hasText: zh['status.open'] }));
+    await (await visible(sidebarItem(doctor.page, 'case', 'E2E 活动后胸闷3天'))).click();
+    await doctor.page.getByRole('link', { name: zh['chat.openCase'] }).click();
+    await visible(doctor.page.locator('[data-testid=case-assignee]', { hasText: '李晓红' }));
+    await visible(doctor.page.locator('.patient__name', { hasText: '赵桂兰' }));
+  });
+
+  it('a consult is requested and answered with a structured opinion', async () => {
+    const wang = await signIn('wangjianguo');
+    const liu = await signIn('liushufen');
+    await go(liu.page, '#/consults');
+    await visible(liu.page.getByRole('tab', { name: zh['box.incoming'] }));
+
+    await (await visible(sidebarItem(wang.page, 'case', '晕厥1次'))).click();
+    await wang.page.getByRole('link', { name: zh['chat.openCase'] }).click();
+    await wang.page.getByRole('button', { name: zh['consult.request'] }).click();
+    await wang.page.getByLabel(zh['consult.consultants']).fill('liushufen');
+    await (await visible(wang.page.locator('.picker-results__item[data-username=liushufen]'))).click();
+    await wang.page.locator('textarea[name=question]').fill('E2E 患者血糖控制差，是否影响晕厥评估？');
+    await wang.page.getByRole('button', { name: zh['consult.send'] }).click();
+    const asked = await visible(wang.page.locator('.consult', { hasText: 'E2E 患者血糖控制差' }));
+    await visible(asked.locator('.badge--status', { hasText: zh['status.requested'] }));
+
+    const incoming = await visible(liu.page.locator('.consult', { hasText: 'E2E 患者血糖控制差' }));
+    await incoming.getByRole('button', { name: zh['consult.accept'] }).click();
+    await visible(incoming.locator('.badge--status', { hasText: zh['status.accepted'] }));
+    await incoming.getByRole('button', { name: zh['consult.complete'] }).click();
+    await incoming.locator('textarea[name=assessment]').fill('2型糖尿病，低血糖可能参与晕厥。');
+    await incoming.locator('textarea[name=recommendation]').fill('动态血糖监测3天，调整胰岛素剂量。');
+    await incoming.getByRole('button', { name: zh['consult.submitOpinion'] }).click();
+    await visible(incoming.locator('.badge--status', { hasText: zh['status.completed'] }));
+
+    // The requester's case view updates live with the opinion.
+    await visible(asked.locator('.badge--status', { hasText: zh['status.completed'] }));
+    await visible(asked.locator('.opinion', { hasText: '动态血糖监测3天' }));
+    await shot(wang.page, 'case-view.zh-CN');
+  });
+
+  it('a referral is sent up to another team and accepted with an appointment', async () => {
+    const liu = await signIn('liushufen');
+    const sunli = await signIn('sunli');
+    await go(sunli.page, '#/referrals');
+    await visible(sunli.page.getByRole('tab', { name: zh['box.incoming'] }));
+
+    // The endocrinology lead opens a case in her team, then refers it up to cardiology.
+    await go(liu.page, '#/new-case');
+    await selectOptionContaining(liu.page.locator('select[name=team]'), '刘淑芬内分泌专家团队');
+    await liu.page.locator('input[name=patient_name]').fill('钱建华');
+    await liu.page.locator('select[name=sex]').selectOption('male');
+    await liu.page.locator('input[name=title]').fill('E2E 糖尿病合并胸痛');
+    await liu.page.getByRole('button', { name: zh['cases.create'] }).click();
+    await visible(liu.page.getByRole('heading', { name: 'E2E 糖尿病合并胸痛' }));
+    await liu.page.getByRole('button', { name: zh['referral.refer'] }).click();
+    await selectOptionContaining(liu.page.locator('select[name=to_team]'), CARDIOLOGY);
+    await liu.page.getByRole('radio', { name: zh['referral.up'] }).check();
+    await liu.page.locator('textarea[name=reason]').fill('E2E 胸痛待排冠心病，请心内科评估。');
+    await liu.page.getByRole('button', { name: zh['referral.send'] }).click();
+    const sent = await visible(liu.page.locator('.referral', { hasText: 'E2E 胸痛待排冠心病' }));
+    await visible(sent.locator('.badge--status', { hasText: zh['status.pending'] }));
+
+    const incoming = await visible(sunli.page.locator('.referral', { hasText: 'E2E 胸痛待排冠心病' }));
+    await incoming.getByRole('button', { name: zh['referral.accept'] }).click();
+    await incoming.locator('input[name=appointment_at]').fill('2026-12-01T09:30');
+    await incoming.getByRole('button', { name: zh['referral.confirmAccept'] }).click();
+    await visible(incoming.locator('.badge--status', { hasText: zh['status.accepted'] }));
+
+    await visible(sent.locator('.badge--status', { hasText: zh['status.accepted'] }));
+    await visible(sent.getByText(zh['referral.appointment']));
+  });
+
+  it('an admin adds a member, who sees the team appear live', async () => {
+    const admin = await signIn('admin');
+    const yang = await signIn('yangfan');
+    expect(await sidebarItem(yang.page, 'team', CARDIOLOGY).count()).toBe(0);
+
+    await go(admin.page, '#/admin/teams');
+    const team = await visible(admin.page.locator('.card', { hasText: CARDIOLOGY }));
+    await team.getByRole('link', { name: zh['admin.roster'] }).click();
+    await visible(admin.page.getByRole('heading', { name: fill(zh['admin.rosterOf'], { team: CARDIOLOGY }) }));
+    await admin.page.getByLabel(zh['admin.person']).fill('yangfan');
+    await (await visible(admin.page.locator('.picker-results__item[data-username=yangfan]'))).click();
+    await admin.page.getByLabel(zh['admin.teamRole']).selectOption('grassroots');
+    await admin.page.getByRole('button', { name: zh['admin.add'], exact: true }).click();
+    await visible(admin.page.locator('tr[data-username=yangfan]'));
+
+    await visible(sidebarItem(yang.page, 'team', CARDIOLOGY));
+
+    // Accounts: create one, reset its password, deactivate it.
+    await go(admin.page, '#/admin/users');
+    await admin.page.getByRole('button', { name: zh['admin.newUser'] }).click();
+    const form = admin.page.getByRole('form', { name: zh['admin.newUser'] });
+    await form.locator('input[name=username]').fill('e2e.nurse');
+    await form.locator('input[name=display_name]').fill('测试护士');
+    await form.locator('input[name=password]').fill('nurse-password-1');
+    await form.locator('input[name=specialties]').fill('护理，随访');
+    await form.getByRole('button', { name: zh['admin.create'] }).click();
+    const row = await visible(admin.page.locator('tr[data-username="e2e.nurse"]'));
+    await row.getByRole('button', { name: zh['admin.resetPassword'] }).click();
+    await row.getByLabel(zh['admin.newPassword']).fill('nurse-password-2');
+    await row.getByRole('button', { name: zh['common.save'] }).click();
+    await visible(row.getByText(zh['admin.passwordReset']));
+    await row.getByRole('button', { name: zh['admin.deactivate'] }).click();
+    await visible(row.getByRole('cell', { name: zh['admin.inactive'], exact: true }));
+  });
+
+  it('switches language, keeps the choice, and captures the main screens in both languages', async () => {
+    const wang = await signIn('wangjianguo');
+    await visible(wang.page.getByRole('link', { name: zh['nav.chat'] }));
+    await wang.page.getByLabel(zh['language.label']).selectOption('en');
+    await visible(wang.page.getByRole('link', { name: en['nav.chat'] }));
+    expect(await wang.page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await wang.page.reload();
+    await visible(wang.page.getByRole('link', { name: en['nav.triage'] }));
+
+    await (await visible(sidebarItem(wang.page, 'team', CARDIOLOGY))).click();
+    await visible(wang.page.locator('.message').first());
+    await shot(wang.page, 'chat.en');
+
+    await (await visible(sidebarItem(wang.page, 'case', '胸痛3天'))).click();
+    await wang.page.getByRole('link', { name: en['chat.openCase'] }).click();
+    await visible(wang.page.locator('.patient__name'));
+    await visible(wang.page.locator('.consult').first());
+    await shot(wang.page, 'case-view.en');
+
+    await go(wang.page, '#/triage');
+    await visible(wang.page.locator('.triage-card').first());
+    await shot(wang.page, 'triage-board.en');
+
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const dict = locale === 'en' ? en : zh;
+      const admin = await signIn('admin', { locale });
+      await go(admin.page, '#/admin/teams');
+      await (await visible(admin.page.locator('.card', { hasText: CARDIOLOGY }))).getByRole('link', { name: dict['admin.roster'] }).click();
+      await visible(admin.page.locator('tr[data-username=sunli]'));
+      await shot(admin.page, `admin-roster.${locale}`);
+    }
+
+    // A phone: the conversation list is the home screen, a chat replaces it.
+    const phone = await signIn('lixiaohong', { width: 360, height: 740 });
+    await shot(phone.page, 'mobile-conversations.zh-CN');
+    await (await visible(sidebarItem(phone.page, 'team', CARDIOLOGY))).click();
+    await visible(phone.page.locator('.message').first());
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(phone.page, 'mobile-chat.zh-CN');
+  });
+});

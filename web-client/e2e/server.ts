@@ -1,0 +1,126 @@
+// Global set-up of the browser tests: a throwaway database seeded with the
+// demo world, and a `consilium serve` of our own on a free port serving the
+// built client (dist/). Everything is removed again at teardown.
+//
+// Environment (scripts/test.sh sets these):
+//   CONSILIUM_BIN      the server binary (default ../target/debug/consilium)
+//   TEST_DATABASE_URL  a Postgres server where we may create databases
+//                      (default postgres://postgres@127.0.0.1:5432/postgres)
+//   TEST_REDIS_URL     optional Redis; a unique REDIS_PREFIX keeps runs apart
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const clientDir = path.resolve(here, '..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, server: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`consilium serve exited with ${server.exitCode}:\n${log()}`);
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`consilium serve did not become ready:\n${log()}`);
+}
+
+/** Screenshots of Chinese screens show boxes without a CJK font; say so instead of failing. */
+function warnWithoutCjkFont(): void {
+  const fonts = spawnSync('fc-list', [':lang=zh'], { encoding: 'utf8' });
+  if (fonts.status === 0 && fonts.stdout.trim() === '') {
+    console.warn('e2e: no Chinese font found; screenshots will show boxes (apt-get install fonts-noto-cjk)');
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  warnWithoutCjkFont();
+  const bin = path.resolve(clientDir, process.env.CONSILIUM_BIN ?? '../target/debug/consilium');
+  if (!existsSync(bin)) throw new Error(`server binary not found at ${bin}; build it or set CONSILIUM_BIN`);
+  const dist = path.join(clientDir, 'dist');
+  if (!existsSync(path.join(dist, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
+
+  const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = `consilium_e2e_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: dbUrl.toString(),
+    BIND_ADDR: `127.0.0.1:${port}`,
+    STATIC_DIR: dist,
+    ALLOWED_ORIGINS: baseUrl,
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+  };
+  if (process.env.TEST_REDIS_URL !== undefined && process.env.TEST_REDIS_URL !== '') {
+    env.REDIS_URL = process.env.TEST_REDIS_URL;
+    env.REDIS_PREFIX = `e2e-${dbName}`;
+  } else {
+    delete env.REDIS_URL;
+  }
+
+  let server: ChildProcess | null = null;
+  const teardown = async () => {
+    if (server !== null && server.exitCode === null) {
+      const exited = new Promise((r) => server?.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    try {
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+    } finally {
+      await admin.end();
+    }
+  };
+
+  try {
+    const seeded = spawnSync(bin, ['seed-demo'], { env, encoding: 'utf8', timeout: 60_000 });
+    if (seeded.status !== 0) throw new Error(`seed-demo failed (${seeded.status}):\n${seeded.stdout}\n${seeded.stderr}`);
+
+    let output = '';
+    server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+    server.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+    await waitReady(baseUrl, server, () => output);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+
+  project.provide('baseUrl', baseUrl);
+  return teardown;
+}

@@ -1,0 +1,125 @@
+// Every REST endpoint the app calls (SPEC §3), typed with the generated DTOs.
+// One function per endpoint, so a change on the server shows up as a type
+// error in exactly one place.
+
+import type { ApiClient } from './client';
+import type {
+  AcceptReferralRequest,
+  AssigneeSuggestion,
+  BoxKind,
+  CaseDto,
+  CaseStatus,
+  CompleteConsultRequest,
+  CompleteReferralRequest,
+  ConsultDto,
+  ConversationDetail,
+  ConversationDto,
+  CreateCaseRequest,
+  CreateConsultRequest,
+  CreateReferralRequest,
+  CreateTeamRequest,
+  CreateUserRequest,
+  DeclineRequest,
+  IntakeRequest,
+  MessageDto,
+  Page,
+  ReferralDto,
+  SearchResults,
+  SetMemberRequest,
+  TeamDetail,
+  TeamDirectoryEntry,
+  TeamDto,
+  TeamMemberDto,
+  TeamRole,
+  TriageRequest,
+  UpdateCaseRequest,
+  UpdateTeamRequest,
+  UpdateUserRequest,
+  UserDto,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export type ConsultTransition =
+  | { kind: 'accept' }
+  | { kind: 'decline'; body: DeclineRequest }
+  | { kind: 'complete'; body: CompleteConsultRequest }
+  | { kind: 'cancel' };
+
+export type ReferralTransition =
+  | { kind: 'accept'; body: AcceptReferralRequest }
+  | { kind: 'decline'; body: DeclineRequest }
+  | { kind: 'complete'; body: CompleteReferralRequest }
+  | { kind: 'cancel' };
+
+export function endpoints(api: ApiClient) {
+  return {
+    // users
+    searchUsers: (q: string, options: { includeInactive?: boolean; limit?: number } = {}) =>
+      api.request<Page<UserDto>>('GET', '/users', {
+        query: { q: q === '' ? undefined : q, limit: options.limit ?? 50, include_inactive: options.includeInactive || undefined },
+      }),
+    user: (id: string) => api.request<UserDto>('GET', `/users/${enc(id)}`),
+    createUser: (body: CreateUserRequest) => api.request<UserDto>('POST', '/users', { body }),
+    updateUser: (id: string, body: UpdateUserRequest) => api.request<UserDto>('PATCH', `/users/${enc(id)}`, { body }),
+    deactivateUser: (id: string) => api.request<UserDto>('POST', `/users/${enc(id)}/deactivate`),
+    reactivateUser: (id: string) => api.request<UserDto>('POST', `/users/${enc(id)}/reactivate`),
+
+    // teams
+    myTeams: () => api.request<TeamDto[]>('GET', '/teams'),
+    directory: (q?: string) => api.request<TeamDirectoryEntry[]>('GET', '/teams/directory', { query: { q } }),
+    team: (id: string) => api.request<TeamDetail>('GET', `/teams/${enc(id)}`),
+    createTeam: (body: CreateTeamRequest) => api.request<TeamDetail>('POST', '/teams', { body }),
+    updateTeam: (id: string, body: UpdateTeamRequest) => api.request<TeamDetail>('PATCH', `/teams/${enc(id)}`, { body }),
+    archiveTeam: (id: string) => api.request<TeamDetail>('POST', `/teams/${enc(id)}/archive`),
+    members: (teamId: string) => api.request<TeamMemberDto[]>('GET', `/teams/${enc(teamId)}/members`),
+    setMember: (teamId: string, userId: string, role: TeamRole) =>
+      api.request<TeamMemberDto>('PUT', `/teams/${enc(teamId)}/members/${enc(userId)}`, {
+        body: { role } satisfies SetMemberRequest,
+      }),
+    removeMember: (teamId: string, userId: string) =>
+      api.request<void>('DELETE', `/teams/${enc(teamId)}/members/${enc(userId)}`),
+
+    // cases and triage
+    createCase: (teamId: string, body: CreateCaseRequest) =>
+      api.request<CaseDto>('POST', `/teams/${enc(teamId)}/cases`, { body }),
+    submitIntake: (teamId: string, body: IntakeRequest) =>
+      api.request<CaseDto>('POST', `/teams/${enc(teamId)}/intakes`, { body }),
+    triageQueue: (teamId: string) => api.request<CaseDto[]>('GET', `/teams/${enc(teamId)}/triage`),
+    teamCases: (teamId: string, filter: { status?: CaseStatus; assignee?: string } = {}) =>
+      api.request<CaseDto[]>('GET', `/teams/${enc(teamId)}/cases`, { query: filter }),
+    case: (id: string) => api.request<CaseDto>('GET', `/cases/${enc(id)}`),
+    updateCase: (id: string, body: UpdateCaseRequest) => api.request<CaseDto>('PATCH', `/cases/${enc(id)}`, { body }),
+    triage: (caseId: string, body: TriageRequest) => api.request<CaseDto>('POST', `/cases/${enc(caseId)}/triage`, { body }),
+    suggestions: (caseId: string) => api.request<AssigneeSuggestion[]>('GET', `/cases/${enc(caseId)}/suggestions`),
+    caseConsults: (caseId: string) => api.request<ConsultDto[]>('GET', `/cases/${enc(caseId)}/consults`),
+    caseReferrals: (caseId: string) => api.request<ReferralDto[]>('GET', `/cases/${enc(caseId)}/referrals`),
+
+    // consults
+    requestConsult: (caseId: string, body: CreateConsultRequest) =>
+      api.request<ConsultDto>('POST', `/cases/${enc(caseId)}/consults`, { body }),
+    consults: (box: BoxKind, status?: string) => api.request<ConsultDto[]>('GET', '/consults', { query: { box, status } }),
+    consult: (id: string) => api.request<ConsultDto>('GET', `/consults/${enc(id)}`),
+    consultTransition: (id: string, t: ConsultTransition) =>
+      api.request<ConsultDto>('POST', `/consults/${enc(id)}/${t.kind}`, 'body' in t ? { body: t.body } : {}),
+
+    // referrals
+    refer: (caseId: string, body: CreateReferralRequest) =>
+      api.request<ReferralDto>('POST', `/cases/${enc(caseId)}/referrals`, { body }),
+    referrals: (box: BoxKind, status?: string) => api.request<ReferralDto[]>('GET', '/referrals', { query: { box, status } }),
+    referral: (id: string) => api.request<ReferralDto>('GET', `/referrals/${enc(id)}`),
+    referralTransition: (id: string, t: ReferralTransition) =>
+      api.request<ReferralDto>('POST', `/referrals/${enc(id)}/${t.kind}`, 'body' in t ? { body: t.body } : {}),
+
+    // conversations
+    conversations: () => api.request<ConversationDto[]>('GET', '/conversations'),
+    conversation: (id: string) => api.request<ConversationDetail>('GET', `/conversations/${enc(id)}`),
+    history: (id: string, page: { before_seq?: number; after_seq?: number; limit?: number }) =>
+      api.request<Page<MessageDto>>('GET', `/conversations/${enc(id)}/messages`, { query: page }),
+    recall: (id: string, seq: number) => api.request<MessageDto>('POST', `/conversations/${enc(id)}/messages/${seq}/recall`),
+    openDirect: (userId: string) => api.request<ConversationDto>('POST', `/direct/${enc(userId)}`),
+    search: (q: string) => api.request<SearchResults>('GET', '/search', { query: { q } }),
+  };
+}
+
+export type Endpoints = ReturnType<typeof endpoints>;

@@ -1,0 +1,278 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { CaseDto, ConsultDto, Priority, ReferralDirection, ReferralDto, UserDto } from '../api/types';
+import { ConversationView } from '../chat/ConversationView';
+import { ConsultCard } from '../consults/ConsultCard';
+import { useI18n } from '../i18n/useI18n';
+import { useRealtime, useRealtimeEvent } from '../realtime/context';
+import { ReferralCard } from '../referrals/ReferralCard';
+import { useTeams } from '../shell/teams';
+import { rest } from '../session';
+import { ErrorText, Loading, PriorityBadge, StatusBadge } from '../ui/common';
+import { formatDateTime } from '../ui/format';
+import { Markdown } from '../ui/Markdown';
+import { TeamSelect, teamName, UserPicker, useDirectory } from '../ui/pickers';
+import { useAsync } from '../ui/useAsync';
+import { useUser } from '../users/cache';
+import { PatientHeader } from './PatientHeader';
+import { PRIORITIES } from './priorities';
+
+/** A case: patient header, summary, priority and status, its consults and referrals, and its discussion. */
+export function CasePage({ caseId }: { caseId: string }) {
+  const { t, locale } = useI18n();
+  const kase = useAsync(() => rest.case(caseId), [caseId]);
+  const consults = useAsync(() => rest.caseConsults(caseId), [caseId]);
+  const referrals = useAsync(() => rest.caseReferrals(caseId), [caseId]);
+  const { teams } = useTeams();
+  const directory = useDirectory();
+  const [panel, setPanel] = useState<'none' | 'consult' | 'refer'>('none');
+  const [error, setError] = useState<unknown>(undefined);
+
+  useRealtimeEvent((e) => {
+    if ((e.type === 'case_updated' || e.type === 'triage_changed') && e.case.id === caseId) kase.setData(e.case);
+    if (e.type === 'consult_updated' && e.consult.case_id === caseId) consults.reload();
+    if (e.type === 'referral_updated' && (e.referral.case_id === caseId || e.referral.target_case_id === caseId)) referrals.reload();
+  });
+
+  const c = kase.data;
+  const hasDiscussion = useRealtime((s) => (c === undefined ? false : s.conversations[c.conversation_id] !== undefined));
+  const assignee = useUser(c?.assignee_id);
+
+  if (kase.error !== undefined && c === undefined) return <ErrorText error={kase.error} />;
+  if (c === undefined) return <Loading />;
+
+  const member = teams.some((team) => team.id === c.team_id && team.my_role !== undefined);
+
+  async function setStatus(status: 'open' | 'closed') {
+    try {
+      kase.setData(await rest.updateCase(caseId, { status }));
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+
+  return (
+    <article className="page case" aria-labelledby="case-heading">
+      <header className="case__header">
+        <h1 id="case-heading" tabIndex={-1}>
+          {c.title}
+        </h1>
+        <div className="case__badges">
+          <PriorityBadge priority={c.priority} />
+          <StatusBadge status={c.status} />
+          <span className="badge">{t(`source.${c.source}`)}</span>
+        </div>
+      </header>
+      <PatientHeader patient={c.patient} />
+      <dl className="facts">
+        <div>
+          <dt>{t('case.team')}</dt>
+          <dd>{teamName(directory, c.team_id)}</dd>
+        </div>
+        <div>
+          <dt>{t('case.assignee')}</dt>
+          <dd data-testid="case-assignee">{c.assignee_id === undefined ? t('case.unassigned') : (assignee?.display_name ?? '…')}</dd>
+        </div>
+        <div>
+          <dt>{t('case.created')}</dt>
+          <dd>{formatDateTime(c.created_at, locale)}</dd>
+        </div>
+        {c.decline_reason !== undefined && (
+          <div>
+            <dt>{t('case.declineReason')}</dt>
+            <dd>{c.decline_reason}</dd>
+          </div>
+        )}
+      </dl>
+      {c.summary !== '' && (
+        <section aria-labelledby="case-summary">
+          <h2 id="case-summary">{t('case.summary')}</h2>
+          <Markdown source={c.summary} />
+        </section>
+      )}
+
+      {member && (
+        <div className="toolbar">
+          {c.status !== 'closed' && (
+            <>
+              <button type="button" className="button" aria-expanded={panel === 'consult'} onClick={() => setPanel(panel === 'consult' ? 'none' : 'consult')}>
+                {t('consult.request')}
+              </button>
+              <button type="button" className="button" aria-expanded={panel === 'refer'} onClick={() => setPanel(panel === 'refer' ? 'none' : 'refer')}>
+                {t('referral.refer')}
+              </button>
+              {c.status === 'open' && (
+                <button type="button" className="button" onClick={() => void setStatus('closed')}>
+                  {t('case.close')}
+                </button>
+              )}
+            </>
+          )}
+          {c.status === 'closed' && (
+            <button type="button" className="button" onClick={() => void setStatus('open')}>
+              {t('case.reopen')}
+            </button>
+          )}
+        </div>
+      )}
+      <ErrorText error={error} />
+      {panel === 'consult' && (
+        <RequestConsultForm
+          kase={c}
+          onDone={(created) => {
+            setPanel('none');
+            consults.setData((old) => [created, ...(old ?? []).filter((x) => x.id !== created.id)]);
+          }}
+        />
+      )}
+      {panel === 'refer' && (
+        <ReferForm
+          kase={c}
+          onDone={(created) => {
+            setPanel('none');
+            referrals.setData((old) => [created, ...(old ?? []).filter((x) => x.id !== created.id)]);
+          }}
+        />
+      )}
+
+      <section aria-labelledby="case-consults">
+        <h2 id="case-consults">{t('consult.title')}</h2>
+        {consults.data?.length === 0 && <p className="muted">{t('consult.none')}</p>}
+        <ul className="card-list">
+          {consults.data?.map((x) => (
+            <ConsultCard key={x.id} consult={x} onCasePage onChange={(next) => consults.setData((old) => (old ?? []).map((o) => (o.id === next.id ? next : o)))} />
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="case-referrals">
+        <h2 id="case-referrals">{t('referral.title')}</h2>
+        {referrals.data?.length === 0 && <p className="muted">{t('referral.none')}</p>}
+        <ul className="card-list">
+          {referrals.data?.map((x) => (
+            <ReferralCard key={x.id} referral={x} onCasePage onChange={(next) => referrals.setData((old) => (old ?? []).map((o) => (o.id === next.id ? next : o)))} />
+          ))}
+        </ul>
+      </section>
+
+      {hasDiscussion ? (
+        <ConversationView conversationId={c.conversation_id} embedded />
+      ) : (
+        <p className="notice">{t('case.noDiscussion')}</p>
+      )}
+    </article>
+  );
+}
+
+function RequestConsultForm({ kase, onDone }: { kase: CaseDto; onDone: (c: ConsultDto) => void }) {
+  const { t } = useI18n();
+  const [consultants, setConsultants] = useState<UserDto[]>([]);
+  const [question, setQuestion] = useState('');
+  const [urgency, setUrgency] = useState<Priority>(kase.priority);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const qId = useId();
+  const uId = useId();
+  const me = useRealtime((s) => s.userId);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (consultants.length === 0 || question.trim() === '') {
+      setError(new Error('missing'));
+      return;
+    }
+    setBusy(true);
+    try {
+      onDone(await rest.requestConsult(kase.id, { consultant_ids: consultants.map((u) => u.id), question: question.trim(), urgency }));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)} aria-label={t('consult.request')}>
+      <h2>{t('consult.request')}</h2>
+      <UserPicker label={t('consult.consultants')} selected={consultants} onChange={setConsultants} multiple excludeIds={me === null ? [] : [me]} name="consultants" />
+      <div className="field">
+        <label htmlFor={qId}>{t('consult.question')}</label>
+        <textarea id={qId} name="question" rows={3} value={question} onChange={(e) => setQuestion(e.target.value)} required />
+      </div>
+      <div className="field">
+        <label htmlFor={uId}>{t('consult.urgency')}</label>
+        <select id={uId} value={urgency} onChange={(e) => setUrgency(e.target.value as Priority)}>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {t(`priority.${p}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {error instanceof Error && error.message === 'missing' ? (
+        <div role="alert" className="form-error">
+          {t('consult.missing')}
+        </div>
+      ) : (
+        <ErrorText error={error} />
+      )}
+      <button type="submit" className="button button--primary" disabled={busy}>
+        {t('consult.send')}
+      </button>
+    </form>
+  );
+}
+
+function ReferForm({ kase, onDone }: { kase: CaseDto; onDone: (r: ReferralDto) => void }) {
+  const { t } = useI18n();
+  const [team, setTeam] = useState('');
+  const [direction, setDirection] = useState<ReferralDirection>('up');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const rId = useId();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (team === '' || reason.trim() === '') {
+      setError(new Error('missing'));
+      return;
+    }
+    setBusy(true);
+    try {
+      onDone(await rest.refer(kase.id, { to_team_id: team, direction, reason: reason.trim() }));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)} aria-label={t('referral.refer')}>
+      <h2>{t('referral.refer')}</h2>
+      <TeamSelect label={t('referral.toTeam')} value={team} onChange={setTeam} exclude={kase.team_id} required name="to_team" />
+      <fieldset className="field">
+        <legend>{t('referral.direction')}</legend>
+        {(['up', 'down'] as const).map((d) => (
+          <label key={d} className="radio">
+            <input type="radio" name="direction" value={d} checked={direction === d} onChange={() => setDirection(d)} /> {t(`referral.${d}`)}
+          </label>
+        ))}
+      </fieldset>
+      <div className="field">
+        <label htmlFor={rId}>{t('referral.reason')}</label>
+        <textarea id={rId} name="reason" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required />
+      </div>
+      {error instanceof Error && error.message === 'missing' ? (
+        <div role="alert" className="form-error">
+          {t('referral.missing')}
+        </div>
+      ) : (
+        <ErrorText error={error} />
+      )}
+      <button type="submit" className="button button--primary" disabled={busy}>
+        {t('referral.send')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,82 @@
+import { useId, useMemo, useState } from 'react';
+import type { ConversationKind } from '../api/types';
+import { useI18n } from '../i18n/useI18n';
+import { useRealtime } from '../realtime/context';
+import { lastActivity, type ConversationState } from '../realtime/store';
+import { href } from '../shell/router';
+import { PresenceDot } from '../ui/common';
+
+const SECTIONS: readonly ConversationKind[] = ['team', 'case', 'consult', 'referral', 'direct'];
+
+/** Every conversation of the user, grouped by kind, newest activity first, with unread badges and presence. */
+export function Sidebar({ activeId }: { activeId: string | undefined }) {
+  const { t } = useI18n();
+  const conversations = useRealtime((s) => s.conversations);
+  const [filter, setFilter] = useState('');
+  const filterId = useId();
+
+  const grouped = useMemo(() => {
+    const q = filter.trim().toLowerCase();
+    const list = Object.values(conversations)
+      .filter((c) => q === '' || c.info.title.toLowerCase().includes(q))
+      .sort((a, b) => lastActivity(b) - lastActivity(a) || a.info.title.localeCompare(b.info.title));
+    return SECTIONS.map((kind) => ({ kind, items: list.filter((c) => c.info.kind === kind) }));
+  }, [conversations, filter]);
+
+  return (
+    <nav className="sidebar" aria-label={t('chat.conversations')}>
+      <div className="sidebar__filter">
+        <label htmlFor={filterId} className="visually-hidden">
+          {t('chat.filter')}
+        </label>
+        <input
+          id={filterId}
+          type="search"
+          placeholder={t('chat.filter')}
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
+      </div>
+      {grouped.map(({ kind, items }) =>
+        items.length === 0 ? null : (
+          <section key={kind} className="sidebar__section" aria-labelledby={`sidebar-${kind}`}>
+            <h2 id={`sidebar-${kind}`} className="sidebar__heading">
+              {t(`kind.${kind}.plural`)}
+            </h2>
+            <ul className="sidebar__list">
+              {items.map((c) => (
+                <SidebarItem key={c.info.id} conversation={c} active={c.info.id === activeId} />
+              ))}
+            </ul>
+          </section>
+        ),
+      )}
+      {Object.keys(conversations).length === 0 && <p className="muted sidebar__empty">{t('chat.noConversations')}</p>}
+    </nav>
+  );
+}
+
+function SidebarItem({ conversation, active }: { conversation: ConversationState; active: boolean }) {
+  const { t } = useI18n();
+  const { info } = conversation;
+  const presence = useRealtime((s) => (info.peer_id === undefined ? undefined : s.presence[info.peer_id]));
+  const unread = info.unread;
+  return (
+    <li>
+      <a
+        className={`sidebar__item${active ? ' sidebar__item--active' : ''}${unread > 0 ? ' sidebar__item--unread' : ''}`}
+        href={href({ name: 'chat', conversationId: info.id })}
+        aria-current={active ? 'page' : undefined}
+        data-conversation={info.id}
+      >
+        {info.kind === 'direct' && <PresenceDot status={presence} />}
+        <span className="sidebar__title">{info.title}</span>
+        {unread > 0 && (
+          <span className="unread" aria-label={t('chat.unread', { count: unread })}>
+            {unread > 99 ? '99+' : unread}
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}

@@ -1,0 +1,36 @@
+import { useState } from 'react';
+import type { BoxKind } from '../api/types';
+import { useI18n } from '../i18n/useI18n';
+import { useRealtimeEvent } from '../realtime/context';
+import { rest } from '../session';
+import { ErrorText } from '../ui/common';
+import { BoxTabs } from '../ui/BoxTabs';
+import { useAsync } from '../ui/useAsync';
+import { ConsultCard } from './ConsultCard';
+
+/** Consults addressed to me (incoming) and those I asked for (outgoing), live. */
+export function ConsultsPage() {
+  const { t } = useI18n();
+  const [box, setBox] = useState<BoxKind>('incoming');
+  const list = useAsync(() => rest.consults(box), [box]);
+  useRealtimeEvent((e) => {
+    if (e.type === 'consult_updated') list.reload();
+  });
+  return (
+    <section className="page" aria-labelledby="consults-heading">
+      <h1 id="consults-heading" tabIndex={-1}>
+        {t('consult.title')}
+      </h1>
+      <BoxTabs box={box} onChange={setBox} label={t('consult.title')} panelId="consult-box" />
+      <div id="consult-box" role="tabpanel">
+        {list.error !== undefined && <ErrorText error={list.error} />}
+        {list.data?.length === 0 && <p className="muted">{t('consult.none')}</p>}
+        <ul className="card-list">
+          {list.data?.map((c) => (
+            <ConsultCard key={c.id} consult={c} onChange={(next) => list.setData((old) => (old ?? []).map((o) => (o.id === next.id ? next : o)))} />
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,421 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ClientFrame } from '../generated/ClientFrame';
+import type { ConversationDto } from '../generated/ConversationDto';
+import type { MessageDto } from '../generated/MessageDto';
+import type { ServerEvent } from '../generated/ServerEvent';
+import { hasOlder, RealtimeStore, typingUsers, type SocketLike } from './store';
+
+const ME = 'user-me';
+const PEER = 'user-peer';
+const C1 = 'conv-1';
+const C2 = 'conv-2';
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: ClientFrame[] = [];
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  closed = false;
+
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as ClientFrame);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 3;
+  }
+  /** The server drops the connection. */
+  drop(code = 1006, reason = ''): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  receive(event: ServerEvent): void {
+    this.onmessage?.({ data: JSON.stringify(event) });
+  }
+  framesOf<T extends ClientFrame['type']>(type: T): Extract<ClientFrame, { type: T }>[] {
+    return this.sent.filter((f): f is Extract<ClientFrame, { type: T }> => f.type === type);
+  }
+}
+
+function conversation(id: string, lastSeq: number, extra: Partial<ConversationDto> = {}): ConversationDto {
+  return { id, kind: 'team', title: id, last_seq: lastSeq, last_read_seq: lastSeq, unread: 0, ...extra };
+}
+
+function message(conversationId: string, seq: number, extra: Partial<MessageDto> = {}): MessageDto {
+  return {
+    id: `m-${conversationId}-${seq}`,
+    conversation_id: conversationId,
+    seq,
+    sender_id: PEER,
+    client_msg_id: `c-${conversationId}-${seq}`,
+    body: `message ${seq}`,
+    mentions: [],
+    created_at: new Date(Date.UTC(2026, 10, 23, 2, 0, seq)).toISOString(),
+    recalled: false,
+    ...extra,
+  };
+}
+
+function ready(conversations: ConversationDto[], presence: { user_id: string; status: 'online' | 'away' | 'offline' }[] = []): ServerEvent {
+  return { type: 'ready', user_id: ME, session_id: 's-1', conversations, presence };
+}
+
+function setup(options: { token?: (fresh: boolean) => Promise<string | null> } = {}) {
+  const sockets: FakeSocket[] = [];
+  const onSignedOut = vi.fn();
+  const token = vi.fn(options.token ?? (async () => 'token-1'));
+  const store = new RealtimeStore({
+    url: 'ws://test/api/v1/ws',
+    token,
+    onSignedOut,
+    random: () => 1,
+    ackTimeoutMs: 10_000,
+    createSocket: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+  });
+  const latest = () => {
+    const s = sockets[sockets.length - 1];
+    if (s === undefined) throw new Error('no socket yet');
+    return s;
+  };
+  /** Starts, opens the socket and delivers `ready`. */
+  const connect = async (conversations: ConversationDto[]) => {
+    store.start();
+    await vi.advanceTimersByTimeAsync(0);
+    latest().open();
+    latest().receive(ready(conversations));
+    return latest();
+  };
+  const seqs = (id: string) => store.getState().conversations[id]?.messages.map((m) => m.seq);
+  return { store, sockets, latest, connect, seqs, onSignedOut, token };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('connecting', () => {
+  it('sends the auth frame first, then becomes connected on ready', async () => {
+    const { store, latest } = setup();
+    store.start();
+    expect(store.getState().status).toBe('connecting');
+    await vi.advanceTimersByTimeAsync(0);
+    latest().open();
+    expect(latest().sent[0]).toEqual({ type: 'auth', token: 'token-1' });
+    latest().receive(ready([conversation(C1, 3)], [{ user_id: PEER, status: 'online' }]));
+    const state = store.getState();
+    expect(state.status).toBe('connected');
+    expect(state.userId).toBe(ME);
+    expect(state.presence[PEER]).toBe('online');
+    expect(state.conversations[C1]?.cursor).toBe(3);
+    // Own status announced after ready.
+    expect(latest().framesOf('presence')).toEqual([{ type: 'presence', status: 'online' }]);
+  });
+
+  it('signs out on 1008 session ended instead of reconnecting', async () => {
+    const { store, latest, onSignedOut, sockets } = setup();
+    store.start();
+    await vi.advanceTimersByTimeAsync(0);
+    latest().open();
+    latest().drop(1008, 'session ended');
+    expect(store.getState().status).toBe('signed_out');
+    expect(onSignedOut).toHaveBeenCalledOnce();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(sockets).toHaveLength(1);
+  });
+});
+
+describe('ordering and de-duplication by seq', () => {
+  it('appends live messages in seq order and drops duplicates', async () => {
+    const { connect, seqs, store } = setup();
+    const ws = await connect([conversation(C1, 2)]);
+    ws.receive({ type: 'message', message: message(C1, 3) });
+    ws.receive({ type: 'message', message: message(C1, 3) });
+    ws.receive({ type: 'message', message: message(C1, 4) });
+    ws.receive({ type: 'message', message: message(C1, 2) }); // at or below the cursor: not shown twice
+    expect(seqs(C1)).toEqual([3, 4]);
+    expect(store.getState().conversations[C1]?.cursor).toBe(4);
+  });
+
+  it('holds a message that skips ahead until the gap is filled', async () => {
+    const { connect, seqs, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    ws.receive({ type: 'message', message: message(C1, 2) });
+    ws.receive({ type: 'message', message: message(C1, 3) });
+    expect(seqs(C1)).toEqual([]);
+    expect(store.getState().conversations[C1]?.cursor).toBe(0);
+    ws.receive({ type: 'message', message: message(C1, 1) });
+    expect(seqs(C1)).toEqual([1, 2, 3]);
+    expect(store.getState().conversations[C1]?.cursor).toBe(3);
+  });
+
+  it('merges REST history pages below live messages without repeating any', async () => {
+    const { connect, seqs, store } = setup();
+    const ws = await connect([conversation(C1, 5)]);
+    ws.receive({ type: 'message', message: message(C1, 6) });
+    expect(hasOlder(store.getState().conversations[C1]!)).toBe(true);
+    store.mergeHistory(C1, [3, 4, 5, 6].map((s) => message(C1, s)));
+    store.mergeHistory(C1, [1, 2, 3].map((s) => message(C1, s)));
+    expect(seqs(C1)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(hasOlder(store.getState().conversations[C1]!)).toBe(false);
+  });
+
+  it('counts unread messages from others, not my own', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 1)]);
+    ws.receive({ type: 'message', message: message(C1, 2) });
+    ws.receive({ type: 'message', message: message(C1, 3) });
+    expect(store.getState().conversations[C1]?.info.unread).toBe(2);
+    ws.receive({ type: 'message', message: message(C1, 4, { sender_id: ME }) });
+    expect(store.getState().conversations[C1]?.info.unread).toBe(0);
+  });
+
+  it('applies a recall, even one that arrives before its message', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    ws.receive({ type: 'message', message: message(C1, 1) });
+    ws.receive({ type: 'message_recalled', conversation_id: C1, seq: 1 });
+    ws.receive({ type: 'message_recalled', conversation_id: C1, seq: 2 });
+    ws.receive({ type: 'message', message: message(C1, 2) });
+    const list = store.getState().conversations[C1]?.messages ?? [];
+    expect(list.map((m) => [m.seq, m.recalled, m.body])).toEqual([
+      [1, true, ''],
+      [2, true, ''],
+    ]);
+  });
+});
+
+describe('reconnect and sync', () => {
+  it('reconnects with backoff and syncs from each cursor', async () => {
+    const { connect, store, sockets, latest, seqs } = setup();
+    const first = await connect([conversation(C1, 2), conversation(C2, 7)]);
+    first.receive({ type: 'message', message: message(C1, 3) });
+
+    first.drop(1006);
+    expect(store.getState().status).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(499);
+    expect(sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(2);
+
+    const second = latest();
+    second.open();
+    // The server moved on while we were away: C1 to 5, C2 unchanged.
+    second.receive(ready([conversation(C1, 5), conversation(C2, 7)]));
+    expect(store.getState().status).toBe('connected');
+    expect(second.framesOf('sync')).toEqual([{ type: 'sync', id: expect.any(String), cursors: { [C1]: 3 } }]);
+
+    // A live message overtakes the sync: held until 4 and 5 arrive.
+    second.receive({ type: 'message', message: message(C1, 6) });
+    expect(seqs(C1)).toEqual([3]);
+    second.receive({ type: 'message', message: message(C1, 4) });
+    second.receive({ type: 'message', message: message(C1, 5) });
+    second.receive({ type: 'synced', id: 'x' });
+    expect(seqs(C1)).toEqual([3, 4, 5, 6]);
+    expect(store.getState().epoch).toBe(2);
+  });
+
+  it('backs off exponentially while the server is down, and resets after ready', async () => {
+    const { store, sockets, latest } = setup();
+    store.start();
+    await vi.advanceTimersByTimeAsync(0);
+    latest().drop(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    latest().drop(1006);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(3);
+    latest().open();
+    latest().receive(ready([]));
+    latest().drop(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sockets).toHaveLength(4);
+  });
+
+  it('drops conversations the user lost and resets one whose server copy is behind', async () => {
+    const { connect, store, latest, seqs } = setup();
+    const ws = await connect([conversation(C1, 0), conversation(C2, 0)]);
+    ws.receive({ type: 'message', message: message(C1, 1) });
+    ws.receive({ type: 'message', message: message(C1, 2) });
+    ws.drop(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    latest().open();
+    latest().receive(ready([conversation(C1, 1)])); // restored from a backup: behind our cursor
+    expect(store.getState().conversations[C2]).toBeUndefined();
+    expect(store.getState().conversations[C1]?.cursor).toBe(1);
+    expect(seqs(C1)).toEqual([]);
+  });
+
+  it('asks for a fresh token after a 1008 invalid token close', async () => {
+    const { store, latest, token } = setup();
+    store.start();
+    await vi.advanceTimersByTimeAsync(0);
+    latest().open();
+    latest().drop(1008, 'invalid token');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(token).toHaveBeenLastCalledWith(true);
+  });
+
+  it('closes a silent connection itself and reconnects', async () => {
+    const { connect, sockets, store } = setup();
+    const ws = await connect([]);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(ws.framesOf('ping')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(ws.closed).toBe(true);
+    expect(store.getState().status).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sockets).toHaveLength(2);
+  });
+});
+
+describe('optimistic sends', () => {
+  it('shows a pending message, confirms it by ack, then replaces it with the message', async () => {
+    const { connect, store, seqs } = setup();
+    const ws = await connect([conversation(C1, 4)]);
+    const id = store.send(C1, '请会诊', 4);
+    const frame = ws.framesOf('send')[0];
+    expect(frame).toEqual({ type: 'send', id, conversation_id: C1, client_msg_id: id, body: '请会诊', reply_to_seq: 4 });
+    expect(store.getState().conversations[C1]?.pending.map((p) => p.state)).toEqual(['sending']);
+
+    ws.receive({ type: 'ack', id, conversation_id: C1, seq: 5, message_id: 'm5', created_at: '2026-11-23T02:00:05Z' });
+    expect(store.getState().conversations[C1]?.pending.map((p) => [p.state, p.seq])).toEqual([['sent', 5]]);
+
+    ws.receive({ type: 'message', message: message(C1, 5, { sender_id: ME, client_msg_id: id, body: '请会诊' }) });
+    expect(store.getState().conversations[C1]?.pending).toEqual([]);
+    expect(seqs(C1)).toEqual([5]);
+  });
+
+  it('a message from another tab with my client_msg_id clears the pending entry', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    const id = store.send(C1, 'hello');
+    ws.receive({ type: 'message', message: message(C1, 1, { sender_id: ME, client_msg_id: id }) });
+    expect(store.getState().conversations[C1]?.pending).toEqual([]);
+  });
+
+  it('marks a refused send failed, and retries it with the same client_msg_id', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    const id = store.send(C1, 'hello');
+    ws.receive({ type: 'error', id, code: 'rate_limited', message: 'sending too fast; slow down' });
+    expect(store.getState().conversations[C1]?.pending[0]).toMatchObject({ state: 'failed', error: 'rate_limited' });
+
+    store.retry(id);
+    const sends = ws.framesOf('send');
+    expect(sends).toHaveLength(2);
+    expect(sends[1]?.client_msg_id).toBe(id);
+    expect(store.getState().conversations[C1]?.pending[0]?.state).toBe('sending');
+  });
+
+  it('marks a send failed when no ack comes in time', async () => {
+    const { connect, store } = setup();
+    await connect([conversation(C1, 0)]);
+    store.send(C1, 'hello');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(store.getState().conversations[C1]?.pending[0]?.state).toBe('failed');
+  });
+
+  it('queues sends while offline and replays them after ready with the same client_msg_id', async () => {
+    const { connect, store, latest } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    ws.drop(1006);
+    const id = store.send(C1, 'written offline');
+    expect(ws.framesOf('send')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(10_000); // no ack timer while offline
+    expect(store.getState().conversations[C1]?.pending[0]?.state).toBe('sending');
+
+    const second = latest();
+    second.open();
+    second.receive(ready([conversation(C1, 0)]));
+    expect(second.framesOf('send').map((f) => f.client_msg_id)).toEqual([id]);
+  });
+
+  it('resends an unacked message after a reconnect; the repeated ack and the sync leave one copy', async () => {
+    const { connect, store, latest, seqs } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    const id = store.send(C1, 'hello');
+    ws.drop(1006); // lost before the ack: was it stored?
+    await vi.advanceTimersByTimeAsync(500);
+    const second = latest();
+    second.open();
+    second.receive(ready([conversation(C1, 1)])); // it was: the server is at seq 1
+    expect(second.framesOf('send').map((f) => f.client_msg_id)).toEqual([id]);
+    expect(second.framesOf('sync')[0]?.cursors).toEqual({ [C1]: 0 });
+    second.receive({ type: 'message', message: message(C1, 1, { sender_id: ME, client_msg_id: id }) });
+    second.receive({ type: 'ack', id, conversation_id: C1, seq: 1, message_id: 'm1', created_at: '2026-11-23T02:00:01Z' });
+    expect(seqs(C1)).toEqual([1]);
+    expect(store.getState().conversations[C1]?.pending).toEqual([]);
+  });
+});
+
+describe('typing, read receipts and presence', () => {
+  it('shows typing for 5 s and clears it when that person posts', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    ws.receive({ type: 'typing', conversation_id: C1, user_id: PEER });
+    expect(typingUsers(store.getState().conversations[C1], Date.now())).toEqual([PEER]);
+    ws.receive({ type: 'message', message: message(C1, 1) });
+    expect(typingUsers(store.getState().conversations[C1], Date.now())).toEqual([]);
+
+    ws.receive({ type: 'typing', conversation_id: C1, user_id: PEER });
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(store.getState().conversations[C1]?.typing).toEqual({});
+  });
+
+  it('throttles my typing frames to one per 3 s per conversation', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    store.typing(C1);
+    store.typing(C1);
+    await vi.advanceTimersByTimeAsync(3_000);
+    store.typing(C1);
+    expect(ws.framesOf('typing')).toHaveLength(2);
+  });
+
+  it('tracks read positions and my unread count', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 3, { last_read_seq: 1, unread: 2 })]);
+    store.markRead(C1, 3);
+    expect(ws.framesOf('read')).toEqual([{ type: 'read', conversation_id: C1, seq: 3 }]);
+    expect(store.getState().conversations[C1]?.info.unread).toBe(0);
+    store.markRead(C1, 2); // never backwards
+    expect(ws.framesOf('read')).toHaveLength(1);
+
+    ws.receive({ type: 'read', conversation_id: C1, user_id: PEER, seq: 3 });
+    ws.receive({ type: 'read', conversation_id: C1, user_id: PEER, seq: 2 });
+    expect(store.getState().conversations[C1]?.readBy[PEER]).toBe(3);
+  });
+
+  it('follows presence events', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([]);
+    ws.receive({ type: 'presence', user_id: PEER, status: 'away' });
+    expect(store.getState().presence[PEER]).toBe('away');
+  });
+
+  it('adds and removes conversations live and passes workflow events on', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([]);
+    const seen: string[] = [];
+    store.onEvent((e) => seen.push(e.type));
+    ws.receive({ type: 'conversation_added', conversation: conversation(C2, 4, { kind: 'direct', peer_id: PEER }) });
+    expect(store.getState().conversations[C2]?.cursor).toBe(4);
+    ws.receive({ type: 'conversation_removed', conversation_id: C2 });
+    expect(store.getState().conversations[C2]).toBeUndefined();
+    expect(seen).toEqual(['conversation_added', 'conversation_removed']);
+  });
+});

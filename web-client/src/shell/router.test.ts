@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { href, parseHash, type Route } from './router';
+
+describe('routes', () => {
+  const routes: Route[] = [
+    { name: 'home' },
+    { name: 'chat', conversationId: 'abc-1' },
+    { name: 'case', caseId: 'c/1' },
+    { name: 'triage' },
+    { name: 'triage', teamId: 't1' },
+    { name: 'consults' },
+    { name: 'referrals' },
+    { name: 'intake' },
+    { name: 'newCase' },
+    { name: 'people' },
+    { name: 'admin', tab: 'users' },
+    { name: 'admin', tab: 'teams' },
+    { name: 'admin', tab: 'teams', teamId: 't9' },
+  ];
+  it.each(routes)('round-trips %j', (route) => {
+    expect(parseHash(href(route))).toEqual(route);
+  });
+  it('falls back to home on unknown paths', () => {
+    expect(parseHash('#/nowhere')).toEqual({ name: 'home' });
+    expect(parseHash('')).toEqual({ name: 'home' });
+  });
+});

@@ -1,0 +1,93 @@
+// Hash routes (#/chat/…): the server serves one index.html, and a hash never
+// reaches it, so deep links and reloads work without server-side routing.
+
+import { useSyncExternalStore } from 'react';
+
+export type AdminTab = 'users' | 'teams';
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'chat'; conversationId: string }
+  | { name: 'case'; caseId: string }
+  | { name: 'triage'; teamId?: string }
+  | { name: 'consults' }
+  | { name: 'referrals' }
+  | { name: 'intake' }
+  | { name: 'newCase' }
+  | { name: 'people' }
+  | { name: 'admin'; tab: AdminTab; teamId?: string };
+
+export function parseHash(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const [head, a, b] = parts;
+  switch (head) {
+    case 'chat':
+      return a === undefined ? { name: 'home' } : { name: 'chat', conversationId: a };
+    case 'cases':
+      return a === undefined ? { name: 'home' } : { name: 'case', caseId: a };
+    case 'triage':
+      return a === undefined ? { name: 'triage' } : { name: 'triage', teamId: a };
+    case 'consults':
+      return { name: 'consults' };
+    case 'referrals':
+      return { name: 'referrals' };
+    case 'intake':
+      return { name: 'intake' };
+    case 'new-case':
+      return { name: 'newCase' };
+    case 'people':
+      return { name: 'people' };
+    case 'admin':
+      if (a === 'teams') return b === undefined ? { name: 'admin', tab: 'teams' } : { name: 'admin', tab: 'teams', teamId: b };
+      return { name: 'admin', tab: 'users' };
+    default:
+      return { name: 'home' };
+  }
+}
+
+export function href(route: Route): string {
+  const e = encodeURIComponent;
+  switch (route.name) {
+    case 'home':
+      return '#/';
+    case 'chat':
+      return `#/chat/${e(route.conversationId)}`;
+    case 'case':
+      return `#/cases/${e(route.caseId)}`;
+    case 'triage':
+      return route.teamId === undefined ? '#/triage' : `#/triage/${e(route.teamId)}`;
+    case 'consults':
+      return '#/consults';
+    case 'referrals':
+      return '#/referrals';
+    case 'intake':
+      return '#/intake';
+    case 'newCase':
+      return '#/new-case';
+    case 'people':
+      return '#/people';
+    case 'admin':
+      return route.teamId !== undefined ? `#/admin/teams/${e(route.teamId)}` : `#/admin/${route.tab}`;
+  }
+}
+
+/** A `?key=value` parameter after the route in the hash (e.g. `#/new-case?team=…`). */
+export function hashParam(name: string): string | undefined {
+  const query = location.hash.split('?')[1];
+  return query === undefined ? undefined : (new URLSearchParams(query).get(name) ?? undefined);
+}
+
+export function navigate(route: Route): void {
+  location.hash = href(route);
+}
+
+const subscribe = (l: () => void) => {
+  window.addEventListener('hashchange', l);
+  return () => window.removeEventListener('hashchange', l);
+};
+const getHash = () => location.hash;
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, getHash, () => '');
+  return parseHash(hash);
+}

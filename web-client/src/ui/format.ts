@@ -1,0 +1,51 @@
+// Dates, ages and durations in the user's language.
+
+import type { Locale } from '../i18n';
+
+const intlLocale = (locale: Locale) => (locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
+
+export function formatTime(iso: string, locale: Locale, now = new Date()): string {
+  const d = new Date(iso);
+  const sameDay = d.toDateString() === now.toDateString();
+  return new Intl.DateTimeFormat(intlLocale(locale), sameDay ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+export function formatDateTime(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatDate(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+/** Whole years between a YYYY-MM-DD birth date and `now`; undefined when unknown or malformed. */
+export function ageFrom(birthDate: string | undefined, now = new Date()): number | undefined {
+  if (birthDate === undefined) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
+  if (m === null) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  let age = now.getFullYear() - y;
+  if (now.getMonth() + 1 < mo || (now.getMonth() + 1 === mo && now.getDate() < d)) age -= 1;
+  return age >= 0 ? age : undefined;
+}
+
+/** Minutes since `iso`, for "waiting 2 h 5 min". */
+export function minutesSince(iso: string, now = Date.now()): number {
+  return Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+}
+
+/** A `datetime-local` input value (local time) as RFC 3339 UTC. */
+export function localInputToIso(value: string): string | undefined {
+  if (value === '') return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** "王建国、李晓红和张伟" / "Wang, Li and Zhang": a list of names in the user's language. */
+export function joinNames(names: readonly string[], locale: Locale): string {
+  try {
+    return new Intl.ListFormat(intlLocale(locale), { style: 'long', type: 'conjunction' }).format(names);
+  } catch {
+    return names.join(locale === 'zh-CN' ? '、' : ', ');
+  }
+}
