@@ -102,6 +102,15 @@ pub fn to_dto(case: &Case, patient: &Patient) -> Result<CaseDto, ApiError> {
     })
 }
 
+/// What an intake's submitter sees: where it stands, not the team's notes
+/// (spec section 1: status only, not its discussion).
+pub fn status_view(dto: &CaseDto) -> CaseDto {
+    CaseDto {
+        summary: String::new(),
+        ..dto.clone()
+    }
+}
+
 /// How `user` relates to `case`, if at all.
 pub async fn access_of(
     conn: &mut AsyncPgConnection,
@@ -169,17 +178,17 @@ pub async fn load_visible(
     Ok(LoadedCase { case, patient, access })
 }
 
-/// Everyone who should hear about a change to `case`: its conversation's members and its submitter.
-pub async fn audience(conn: &mut AsyncPgConnection, case: &Case) -> Result<Vec<UserId>, ApiError> {
-    let mut users: Vec<Uuid> = conversation_members::table
+/// Who should hear about a change to `case`: its conversation's members, and
+/// (separately, since they get only the status view) its intake submitter if
+/// they are not a member.
+pub async fn audience(conn: &mut AsyncPgConnection, case: &Case) -> Result<(Vec<UserId>, Option<UserId>), ApiError> {
+    let users: Vec<Uuid> = conversation_members::table
         .filter(conversation_members::conversation_id.eq(case.conversation_id))
         .select(conversation_members::user_id)
         .load(conn)
         .await?;
-    if case.source == "intake" && !users.contains(&case.created_by) {
-        users.push(case.created_by);
-    }
-    Ok(users.into_iter().map(UserId).collect())
+    let submitter = (case.source == "intake" && !users.contains(&case.created_by)).then_some(UserId(case.created_by));
+    Ok((users.into_iter().map(UserId).collect(), submitter))
 }
 
 /// Members of a team (for triage events and membership refreshes).
@@ -410,7 +419,12 @@ pub async fn read(
             .ip(ip),
     )
     .await?;
-    loaded.to_dto()
+    let dto = loaded.to_dto()?;
+    Ok(if loaded.access == CaseAccess::Submitter {
+        status_view(&dto)
+    } else {
+        dto
+    })
 }
 
 /// SQL ordering of the triage queue: most urgent first, then oldest.
@@ -481,6 +495,12 @@ pub async fn update(
                 return Err(ApiError::Forbidden("only the case's team may change it".into()));
             }
             let current = CaseStatus::from_db(&loaded.case.status)?;
+            if current == CaseStatus::Triage && req.priority.is_some() && !loaded.access.can_triage() {
+                return Err(ApiError::Forbidden("only the team's assistants and lead re-prioritise the queue".into()));
+            }
+            if current == CaseStatus::Closed && req.status == Some(CaseStatus::Open) && loaded.case.decline_reason.is_some() {
+                return Err(ApiError::Conflict("the case is closed: it was declined, submit it again instead".into()));
+            }
             if let Some(target) = req.status
                 && target != current
             {

@@ -113,6 +113,7 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
                 tracing::info!("connected");
                 conn.run(stream, rx).await
             }
+            Err(ApiError::Unauthorized(_)) => End::Close(CloseCode::Policy, "session ended"),
             Err(e) => {
                 tracing::error!(error = %e, "could not start session");
                 End::Close(CloseCode::Error, "internal error")
@@ -212,6 +213,10 @@ impl Conn {
         let rt = self.rt().clone();
         rt.hub().subscribe(self.key, vec![Topic::User(self.user)]).await;
         let mut db = self.state.db.get().await?;
+        // a logout or deactivation between the token check and the subscription above reached no one
+        if !sessions::is_live(&mut db, self.user, self.session_id).await? {
+            return Err(ApiError::Unauthorized("session ended".into()));
+        }
         let conversation_ids = chat::conversation_ids_of(&mut db, self.user).await?;
         let contacts = chat::contacts_of(&mut db, self.user).await?;
         let mut topics: Vec<Topic> = conversation_ids.iter().map(|c| Topic::Conversation(*c)).collect();
@@ -330,6 +335,12 @@ impl Conn {
                     if self.ws.ping(b"").await.is_err() {
                         return End::ClientClosed;
                     }
+                    // a close instruction lost on the bus must not keep a revoked session reading
+                    if let Ok(mut db) = self.state.db.get().await
+                        && matches!(sessions::is_live(&mut db, self.user, self.session_id).await, Ok(false))
+                    {
+                        return End::Close(CloseCode::Policy, "session ended");
+                    }
                     self.set_presence(Some(self.status)).await;
                 }
                 _ = gap_timer => {
@@ -445,8 +456,14 @@ impl Conn {
     async fn on_sync(&mut self, requested: BTreeMap<ConversationId, i64>) -> Result<(), ApiError> {
         let mut db = self.state.db.get().await?;
         for (conversation, from) in requested {
-            if !self.cursors.contains_key(&conversation) && !chat::is_member(&mut db, conversation, self.user).await? {
-                continue;
+            if !self.cursors.contains_key(&conversation) {
+                if !chat::is_member(&mut db, conversation, self.user).await? {
+                    continue;
+                }
+                // joined since the socket last looked: route it here before reading history
+                drop(db);
+                self.refresh_membership().await?;
+                db = self.state.db.get().await?;
             }
             let mut after = from.max(0);
             loop {

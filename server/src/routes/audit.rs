@@ -16,6 +16,49 @@ use crate::db::schema::audit_events;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Detail keys that carry patient content (opinions, reasons, outcomes, recalled
+/// bodies, case titles). The rows keep them; the admin view shows only their size:
+/// admins read the audit trail but not patient content (spec section 1).
+const CLINICAL_KEYS: &[&str] = &[
+    "opinion",
+    "outcome",
+    "reason",
+    "note",
+    "original_body",
+    "title",
+    "summary",
+];
+
+/// Targets whose audit details can carry patient content.
+const CLINICAL_TARGETS: &[&str] = &["case", "consult", "referral", "message", "patient"];
+
+fn redact_clinical_text(mut event: AuditEventDto) -> AuditEventDto {
+    if !CLINICAL_TARGETS.contains(&event.target_type.as_str()) {
+        return event;
+    }
+    fn redact(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    if CLINICAL_KEYS.contains(&key.as_str()) && !v.is_null() {
+                        let size = match &*v {
+                            serde_json::Value::String(s) => s.chars().count(),
+                            other => other.to_string().chars().count(),
+                        };
+                        *v = serde_json::json!({ "redacted": true, "chars": size });
+                    } else {
+                        redact(v);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+            _ => {}
+        }
+    }
+    redact(&mut event.detail);
+    event
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(list));
 }
@@ -58,8 +101,10 @@ pub async fn list(
     let next_cursor = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|e| encode_cursor(&e.id.to_string())))
         .flatten();
-    Ok(web::Json(Page {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let items = rows
+        .into_iter()
+        .map(AuditEventDto::from)
+        .map(redact_clinical_text)
+        .collect();
+    Ok(web::Json(Page { items, next_cursor }))
 }

@@ -42,6 +42,14 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/referrals/{id}/{transition}", web::post().to(referral_transition));
 }
 
+/// A transition's body: empty means none; anything else must be JSON.
+fn optional_json(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::Invalid(format!("invalid JSON body: {e}")))
+}
+
 /// Tells everyone involved that a case changed: new conversation membership
 /// to the members of `membership` teams (who gained or lost the case's thread),
 /// `case_updated` to its audience, and `triage_changed` to the members of each
@@ -60,11 +68,17 @@ async fn announce_case(
         refresh.extend(cases::team_member_ids(conn, *team).await?);
     }
     state.realtime.membership_changed(&refresh).await;
-    let audience = cases::audience(conn, case).await?;
+    let (audience, submitter) = cases::audience(conn, case).await?;
     state
         .realtime
         .publish_to_users(&audience, &ServerEvent::CaseUpdated { case: dto.clone() })
         .await;
+    if let Some(submitter) = submitter {
+        let event = ServerEvent::CaseUpdated {
+            case: cases::status_view(&dto),
+        };
+        state.realtime.publish_to_users(&[submitter], &event).await;
+    }
     for team in queues {
         let members = cases::team_member_ids(conn, *team).await?;
         let event = ServerEvent::TriageChanged {
@@ -297,16 +311,17 @@ pub async fn get_consult(
 /// `accept`, `decline {reason}`, `complete {opinion}` (consultants) or `cancel` (requester).
 #[utoipa::path(post, path = "/api/v1/consults/{id}/{transition}", tag = "consults", security(("bearer" = [])),
     params(("transition" = String, Path, description = "accept | decline | complete | cancel")),
+    request_body(content = String, content_type = "application/json", description = "decline: DeclineRequest; complete: CompleteConsultRequest; accept, cancel: empty"),
     responses((status = 200, body = ConsultDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn consult_transition(
     state: web::Data<AppState>,
     caller: AuthUser,
     meta: ClientMeta,
     path: web::Path<(ConsultId, String)>,
-    body: Option<web::Json<serde_json::Value>>,
+    body: web::Bytes,
 ) -> Result<web::Json<ConsultDto>, ApiError> {
     let (id, name) = path.into_inner();
-    let body = body.map(web::Json::into_inner).unwrap_or(serde_json::Value::Null);
+    let body = optional_json(&body)?;
     let parse = |v: serde_json::Value| -> Result<_, ApiError> { Ok(v) };
     let t = match name.as_str() {
         "accept" => ConsultTransition::Accept,
@@ -452,16 +467,17 @@ pub async fn get_referral(
 /// (receiving team's assistants and lead; the assignee may complete) or `cancel` (referring team).
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/{transition}", tag = "referrals", security(("bearer" = [])),
     params(("transition" = String, Path, description = "accept | decline | complete | cancel")),
+    request_body(content = String, content_type = "application/json", description = "accept: AcceptReferralRequest (optional); decline: DeclineRequest; complete: CompleteReferralRequest; cancel: empty"),
     responses((status = 200, body = ReferralDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn referral_transition(
     state: web::Data<AppState>,
     caller: AuthUser,
     meta: ClientMeta,
     path: web::Path<(ReferralId, String)>,
-    body: Option<web::Json<serde_json::Value>>,
+    body: web::Bytes,
 ) -> Result<web::Json<ReferralDto>, ApiError> {
     let (id, name) = path.into_inner();
-    let body = body.map(web::Json::into_inner).unwrap_or(serde_json::Value::Null);
+    let body = optional_json(&body)?;
     let invalid = |e: serde_json::Error| ApiError::Invalid(format!("invalid body: {e}"));
     let t = match name.as_str() {
         "accept" => ReferralTransition::Accept(if body.is_null() {
