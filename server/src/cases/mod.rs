@@ -337,11 +337,17 @@ pub async fn create(
             PatientChoice::New(name, sex, p.birth_date, external)
         }
         (None, Some(id)) => {
-            let exists: bool = diesel::select(diesel::dsl::exists(patients::table.find(id.0)))
-                .get_result(conn)
-                .await?;
-            if !exists {
-                return Err(ApiError::Invalid("patient_id: no such patient".into()));
+            // reusing a patient record is for patients the team already treats,
+            // so a past consultant or referrer cannot reach one through a new case
+            let known: bool = diesel::select(diesel::dsl::exists(
+                cases::table
+                    .filter(cases::patient_id.eq(id.0))
+                    .filter(cases::team_id.eq(team.0)),
+            ))
+            .get_result(conn)
+            .await?;
+            if !known {
+                return Err(ApiError::Invalid("patient_id: not a patient of this team".into()));
             }
             PatientChoice::Existing(id)
         }
@@ -438,6 +444,7 @@ pub async fn list_for_team(
     team: TeamId,
     status: Option<CaseStatus>,
     assignee: Option<UserId>,
+    ip: Option<&str>,
 ) -> Result<Vec<CaseDto>, ApiError> {
     if member_role(conn, team, caller).await?.is_none() {
         return Err(ApiError::not_found("team"));
@@ -456,6 +463,15 @@ pub async fn list_for_team(
         query = query.filter(cases::assignee_id.eq(assignee.0));
     }
     let rows: Vec<(Case, Patient)> = query.load(conn).await?;
+    // listing shows patients too: audited like a read, once per list
+    let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
+    audit::record(
+        conn,
+        AuditEntry::new(Some(caller), "cases_listed", "team", team)
+            .detail(json!({ "status": status, "assignee": assignee, "case_ids": ids }))
+            .ip(ip),
+    )
+    .await?;
     rows.iter().map(|(c, p)| to_dto(c, p)).collect()
 }
 
@@ -647,6 +663,11 @@ pub async fn triage(
                 }
                 TriageAction::Decline { reason } => {
                     let reason = BoundedText::parse(&reason, "reason", 1, 2000)?.into_inner();
+                    if let Some((_, status)) = &referral
+                        && status != "pending"
+                    {
+                        return Err(ApiError::Conflict(format!("the referral is {status}")));
+                    }
                     let case: Case = diesel::update(cases::table.find(id.0))
                         .set((cases::status.eq("closed"), cases::decline_reason.eq(&reason)))
                         .returning(Case::as_returning())

@@ -126,11 +126,20 @@ pub async fn submit_intake(
 pub async fn triage_queue(
     state: web::Data<AppState>,
     caller: AuthUser,
+    meta: ClientMeta,
     team: web::Path<TeamId>,
 ) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
     let mut conn = state.db.get().await?;
     Ok(web::Json(
-        cases::list_for_team(&mut conn, caller.id(), *team, Some(CaseStatus::Triage), None).await?,
+        cases::list_for_team(
+            &mut conn,
+            caller.id(),
+            *team,
+            Some(CaseStatus::Triage),
+            None,
+            meta.ip.as_deref(),
+        )
+        .await?,
     ))
 }
 
@@ -140,12 +149,21 @@ pub async fn triage_queue(
 pub async fn list_cases(
     state: web::Data<AppState>,
     caller: AuthUser,
+    meta: ClientMeta,
     team: web::Path<TeamId>,
     query: web::Query<CaseListQuery>,
 ) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
     let mut conn = state.db.get().await?;
     Ok(web::Json(
-        cases::list_for_team(&mut conn, caller.id(), *team, query.status, query.assignee).await?,
+        cases::list_for_team(
+            &mut conn,
+            caller.id(),
+            *team,
+            query.status,
+            query.assignee,
+            meta.ip.as_deref(),
+        )
+        .await?,
     ))
 }
 

@@ -628,3 +628,41 @@ async fn triage_and_referral_acceptance_at_the_same_moment_do_not_fail() {
         }
     }
 }
+
+#[tokio::test]
+async fn triage_cannot_decline_a_referral_already_accepted() {
+    let (w, _source, referral) = referred_world().await;
+    let target = s(&referral, "target_case_id");
+    // accepted without an assignee: the linked case still waits in the queue
+    let r = referral_action(&w.sun, &s(&referral, "id"), "accept", json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(case_of(&w.sun, &target).await["status"], "triage");
+    let r = triage(&w.sun, &target, json!({ "action": "decline", "reason": "不收" })).await;
+    assert_conflict_naming(&r, "accepted", "declining the case of an accepted referral");
+    assert_eq!(case_of(&w.sun, &target).await["status"], "triage");
+    // assigning it is still the way forward
+    assign(&w.sun, &target, &w.li).await;
+}
+
+#[tokio::test]
+async fn a_patient_record_is_reused_only_by_a_team_that_treats_the_patient() {
+    let (w, source, _referral) = referred_world().await;
+    let patient = s(&source["patient"], "id");
+    // the expert team now treats the patient through the linked case: it may reuse the record
+    let r =
+        w.li.post(
+            &format!("/api/v1/teams/{}/cases", w.expert),
+            &json!({ "patient_id": patient, "title": "复诊" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // the respiratory team never had this patient
+    let r = w
+        .qian
+        .post(
+            &format!("/api/v1/teams/{}/cases", w.resp),
+            &json!({ "patient_id": patient, "title": "借用病人" }),
+        )
+        .await;
+    assert_error(&r, 400, "reusing another team's patient");
+}
