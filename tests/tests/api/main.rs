@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod cli;
+mod deploy_files;
 mod http_edges;
 mod teams;
 mod users;
