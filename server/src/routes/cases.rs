@@ -50,6 +50,11 @@ fn optional_json(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::Invalid(format!("invalid JSON body: {e}")))
 }
 
+/// A transition's body parsed as `T` (an empty body parses as JSON `null`).
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_value(optional_json(body)?).map_err(|e| ApiError::Invalid(format!("invalid body: {e}")))
+}
+
 /// Tells everyone involved that a case changed: new conversation membership
 /// to the members of `membership` teams (who gained or lost the case's thread),
 /// `case_updated` to its audience, and `triage_changed` to the members of each
@@ -339,21 +344,11 @@ pub async fn consult_transition(
     body: web::Bytes,
 ) -> Result<web::Json<ConsultDto>, ApiError> {
     let (id, name) = path.into_inner();
-    let body = optional_json(&body)?;
-    let parse = |v: serde_json::Value| -> Result<_, ApiError> { Ok(v) };
     let t = match name.as_str() {
         "accept" => ConsultTransition::Accept,
         "cancel" => ConsultTransition::Cancel,
-        "decline" => ConsultTransition::Decline(
-            serde_json::from_value::<DeclineRequest>(parse(body)?)
-                .map_err(|e| ApiError::Invalid(format!("invalid body: {e}")))?
-                .reason,
-        ),
-        "complete" => ConsultTransition::Complete(
-            serde_json::from_value::<CompleteConsultRequest>(body)
-                .map_err(|e| ApiError::Invalid(format!("invalid body: {e}")))?
-                .opinion,
-        ),
+        "decline" => ConsultTransition::Decline(json_body::<DeclineRequest>(&body)?.reason),
+        "complete" => ConsultTransition::Complete(json_body::<CompleteConsultRequest>(&body)?.opinion),
         _ => return Err(ApiError::NotFound("no such endpoint".into())),
     };
     let mut conn = state.db.get().await?;
@@ -495,22 +490,14 @@ pub async fn referral_transition(
     body: web::Bytes,
 ) -> Result<web::Json<ReferralDto>, ApiError> {
     let (id, name) = path.into_inner();
-    let body = optional_json(&body)?;
-    let invalid = |e: serde_json::Error| ApiError::Invalid(format!("invalid body: {e}"));
     let t = match name.as_str() {
-        "accept" => ReferralTransition::Accept(if body.is_null() {
+        "accept" => ReferralTransition::Accept(if optional_json(&body)?.is_null() {
             AcceptReferralRequest::default()
         } else {
-            serde_json::from_value(body).map_err(invalid)?
+            json_body(&body)?
         }),
-        "decline" => {
-            ReferralTransition::Decline(serde_json::from_value::<DeclineRequest>(body).map_err(invalid)?.reason)
-        }
-        "complete" => ReferralTransition::Complete(
-            serde_json::from_value::<CompleteReferralRequest>(body)
-                .map_err(invalid)?
-                .outcome,
-        ),
+        "decline" => ReferralTransition::Decline(json_body::<DeclineRequest>(&body)?.reason),
+        "complete" => ReferralTransition::Complete(json_body::<CompleteReferralRequest>(&body)?.outcome),
         "cancel" => ReferralTransition::Cancel,
         _ => return Err(ApiError::NotFound("no such endpoint".into())),
     };
