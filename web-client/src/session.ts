@@ -5,9 +5,12 @@
 import { useSyncExternalStore } from 'react';
 import { ApiClient } from './api/client';
 import { endpoints } from './api/endpoints';
-import { createAuthStore, type AuthState } from './auth/store';
+import { browserStorage, createAuthStore, type AuthState } from './auth/store';
+import { clearOutboxOnSignOut } from './realtime/outbox';
 
 export const authStore = createAuthStore();
+// Unsent messages are kept across reloads (realtime/outbox.ts), but not past a sign-out.
+clearOutboxOnSignOut(authStore, browserStorage());
 export const api = new ApiClient({ auth: authStore });
 export const rest = endpoints(api);
 

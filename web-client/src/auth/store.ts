@@ -99,7 +99,8 @@ export function createAuthStore(storage: KeyValueStorage | null = browserStorage
   return store;
 }
 
-function browserStorage(): KeyValueStorage | null {
+/** localStorage, or null where the browser refuses it. */
+export function browserStorage(): KeyValueStorage | null {
   try {
     return typeof localStorage === 'undefined' ? null : localStorage;
   } catch {

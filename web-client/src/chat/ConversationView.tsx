@@ -287,12 +287,13 @@ function ReplyQuote({ seq, replied }: { seq: number; replied: MessageDto | undef
 function PendingItem({ pending: p, replied }: { pending: PendingMessage; replied: MessageDto | undefined }) {
   const { t } = useI18n();
   const store = useRealtimeStore();
+  const connected = useRealtime((s) => s.status === 'connected');
   return (
     <li className={`message message--mine message--${p.state}`} data-pending={p.clientMsgId}>
       {p.replyToSeq !== undefined && <ReplyQuote seq={p.replyToSeq} replied={replied} />}
       <Markdown source={p.body} className="message__body" />
       <div className="message__footer" role="status">
-        {p.state === 'sending' && <span className="muted">{t('chat.sending')}</span>}
+        {p.state === 'sending' && <span className="muted">{connected ? t('chat.sending') : t('chat.queued')}</span>}
         {p.state === 'sent' && <span className="muted">{t('chat.sent')}</span>}
         {p.state === 'failed' && (
           <>

@@ -85,6 +85,7 @@ export const en = {
   'chat.recall': 'Recall',
   'chat.readBy': 'Read by {count}',
   'chat.sending': 'Sending…',
+  'chat.queued': 'Waiting for the connection; it will be sent then',
   'chat.sent': 'Sent',
   'chat.failed': 'Not sent',
   'chat.retry': 'Retry',

@@ -85,6 +85,7 @@ export const zhCN = {
   'chat.recall': '撤回',
   'chat.readBy': '{count} 人已读',
   'chat.sending': '发送中…',
+  'chat.queued': '等待连接，恢复后自动发送',
   'chat.sent': '已发送',
   'chat.failed': '发送失败',
   'chat.retry': '重试',

@@ -4,7 +4,9 @@
 
 import { createContext, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import type { ServerEvent } from '../generated/ServerEvent';
+import { browserStorage } from '../auth/store';
 import { api, authStore } from '../session';
+import { createOutboxPersistence } from './outbox';
 import { RealtimeStore, type RealtimeState } from './store';
 
 const RealtimeContext = createContext<RealtimeStore | null>(null);
@@ -16,15 +18,17 @@ function socketUrl(): string {
   return `${scheme}://${location.host}/api/v1/ws`;
 }
 
-export function RealtimeProvider({ children }: { children: ReactNode }) {
+export function RealtimeProvider({ userId, children }: { userId: string; children: ReactNode }) {
   const store = useMemo(
     () =>
       new RealtimeStore({
         url: socketUrl(),
         token: (fresh) => api.accessToken(fresh),
         onSignedOut: () => authStore.signOut('expired'),
+        // Unsent messages survive a reload, kept per user; nothing is written once this user has signed out.
+        outbox: createOutboxPersistence(browserStorage(), userId, { active: () => authStore.getState().session?.user.id === userId }),
       }),
-    [],
+    [userId],
   );
 
   useEffect(() => {

@@ -12,7 +12,9 @@
 // - optimistic sends: a pending entry per `client_msg_id`, `sent` once acked,
 //   gone once its message is in the list, `failed` on a refusal or an ack that
 //   never comes; retried and replayed after a reconnect with the same
-//   `client_msg_id`, which the server stores at most once;
+//   `client_msg_id`, which the server stores at most once. What is not acked
+//   yet is kept per user in storage (outbox.ts) and restored on load, so a
+//   reload or a crashed tab loses nothing; it goes out after the next `ready`;
 // - typing (5 s after the last event, cleared by a message from the typist),
 //   read positions ("read by"), unread counts and presence.
 //
@@ -26,6 +28,7 @@ import type { MessageDto } from '../generated/MessageDto';
 import type { OwnStatus } from '../generated/OwnStatus';
 import type { PresenceStatus } from '../generated/PresenceStatus';
 import type { ServerEvent } from '../generated/ServerEvent';
+import type { OutboxEntry, OutboxPersistence } from './outbox';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'signed_out';
 
@@ -90,6 +93,8 @@ export interface RealtimeOptions {
   random?: () => number;
   /** A send not acked this long after it went out on an open socket is marked failed. */
   ackTimeoutMs?: number;
+  /** Where unacked sends are kept across reloads (see outbox.ts); restored by the constructor. */
+  outbox?: OutboxPersistence;
 }
 
 const OPEN = 1;
@@ -99,6 +104,8 @@ const PING_EVERY_MS = 20_000;
 const DEAD_AFTER_MS = 45_000;
 const PRESENCE_EVERY_MS = 45_000;
 const MAX_BACKOFF_MS = 30_000;
+/** Refusals worth sending again by themselves after a reload; any other stays failed until the user decides. */
+const TRANSIENT_ERRORS = new Set(['timeout', 'rate_limited', 'internal']);
 
 type SendFrame = Extract<ClientFrame, { type: 'send' }>;
 type Listener = () => void;
@@ -125,6 +132,8 @@ export class RealtimeStore {
   private readonly lastTypingSent = new Map<string, number>();
   private ownStatus: OwnStatus = 'online';
   private lastPresenceSent = 0;
+  /** What the outbox storage holds, as `id:state:error|…`, to write only on a change. */
+  private savedOutbox = '';
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly ackTimeoutMs: number;
@@ -135,6 +144,7 @@ export class RealtimeStore {
     this.random = options.random ?? Math.random;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
     this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.restoreOutbox();
   }
 
   // --- subscription ---------------------------------------------------------
@@ -154,7 +164,67 @@ export class RealtimeStore {
 
   private set(next: Partial<RealtimeState>): void {
     this.state = { ...this.state, ...next };
+    this.saveOutbox();
     for (const listener of this.listeners) listener();
+  }
+
+  // --- outbox persistence -----------------------------------------------------
+
+  /**
+   * Puts the unsent messages of the last page load back, each in its
+   * conversation as last seen, so they show (pending) before `ready`. The ones
+   * still `sending`, or failed for a passing reason, go out after `ready`.
+   */
+  private restoreOutbox(): void {
+    const saved = this.options.outbox?.load();
+    if (saved === undefined || saved.entries.length === 0) return;
+    const conversations: Record<string, ConversationState> = {};
+    for (const e of saved.entries) {
+      const info = saved.conversations[e.conversationId];
+      if (info === undefined) continue;
+      const c = conversations[info.id] ?? emptyConversation(info);
+      if (c.pending.some((p) => p.clientMsgId === e.clientMsgId)) continue;
+      const retry = e.state === 'sending' || e.error === undefined || TRANSIENT_ERRORS.has(e.error);
+      const p: PendingMessage = {
+        clientMsgId: e.clientMsgId,
+        conversationId: info.id,
+        body: e.body,
+        state: retry ? 'sending' : 'failed',
+        queuedAt: e.queuedAt,
+        ...(e.replyToSeq === undefined ? {} : { replyToSeq: e.replyToSeq }),
+        ...(retry || e.error === undefined ? {} : { error: e.error }),
+      };
+      conversations[info.id] = { ...c, pending: [...c.pending, p] };
+    }
+    this.state = { ...this.state, conversations };
+    this.saveOutbox();
+  }
+
+  /** Writes the unacked sends to the outbox storage when they changed. */
+  private saveOutbox(): void {
+    const outbox = this.options.outbox;
+    if (outbox === undefined) return;
+    const entries: OutboxEntry[] = [];
+    const conversations: Record<string, ConversationDto> = {};
+    for (const c of Object.values(this.state.conversations)) {
+      for (const p of c.pending) {
+        if (p.state === 'sent') continue; // acked: durable on the server
+        entries.push({
+          clientMsgId: p.clientMsgId,
+          conversationId: p.conversationId,
+          body: p.body,
+          state: p.state,
+          queuedAt: p.queuedAt,
+          ...(p.replyToSeq === undefined ? {} : { replyToSeq: p.replyToSeq }),
+          ...(p.error === undefined ? {} : { error: p.error }),
+        });
+        conversations[c.info.id] = c.info;
+      }
+    }
+    const signature = entries.map((e) => `${e.clientMsgId}:${e.state}:${e.error ?? ''}`).join('|');
+    if (signature === this.savedOutbox) return;
+    this.savedOutbox = signature;
+    outbox.save({ entries: entries.sort((a, b) => a.queuedAt - b.queuedAt), conversations });
   }
 
   private setConversation(id: string, update: (c: ConversationState) => ConversationState): void {
@@ -354,9 +424,11 @@ export class RealtimeStore {
     const cursors: Record<string, number> = {};
     for (const info of event.conversations) {
       const known = previous[info.id];
-      if (known === undefined || info.last_seq < known.cursor) {
-        // New to us, or our copy is from another database: start at the server's position.
+      if (known === undefined) {
         conversations[info.id] = emptyConversation(info);
+      } else if (info.last_seq < known.cursor) {
+        // Our copy is from another database: start at the server's position, keeping what is unsent.
+        conversations[info.id] = { ...emptyConversation(info), pending: known.pending };
       } else {
         if (known.cursor < info.last_seq) cursors[info.id] = known.cursor;
         conversations[info.id] = { ...known, info: { ...info, last_seq: Math.max(info.last_seq, known.cursor) }, typing: {} };

@@ -29,7 +29,7 @@ export function Shell({ session }: { session: Session }) {
   }, []);
   rememberUsers([session.user]);
   return (
-    <RealtimeProvider>
+    <RealtimeProvider userId={session.user.id}>
       <TeamsProvider>
         <Frame session={session} />
       </TeamsProvider>
