@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CaseDto, ConsultDto, ConversationDto, MessageDto, Page as HistoryPage, TeamDirectoryEntry, TokenResponse } from '../src/api/types';
 import { en } from '../src/i18n/en';
 import { zhCN } from '../src/i18n/zh-CN';
 
@@ -14,6 +15,7 @@ const base = inject('baseUrl');
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 const zh = zhCN;
 const CARDIOLOGY = '王建国心血管专家团队';
+const ENDOCRINOLOGY = '刘淑芬内分泌专家团队';
 const WAIT = 15_000;
 
 let browser: Browser;
@@ -110,6 +112,67 @@ function sidebarItem(page: Page, kind: string, text: string): Locator {
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+// --- REST set-up: what a scenario needs before its people act in the browser ---
+
+interface ApiUser {
+  token: string;
+  id: string;
+}
+
+async function call<T>(who: ApiUser, method: string, pathname: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}/api/v1${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${who.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${text}`);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+async function apiLogin(username: string): Promise<ApiUser> {
+  const response = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'consilium-demo' }),
+  });
+  if (!response.ok) throw new Error(`login ${username}: ${response.status} ${await response.text()}`);
+  const tokens = (await response.json()) as TokenResponse;
+  return { token: tokens.access_token, id: tokens.user.id };
+}
+
+async function teamId(who: ApiUser, name: string): Promise<string> {
+  const team = (await call<TeamDirectoryEntry[]>(who, 'GET', '/teams/directory')).find((x) => x.name === name);
+  if (team === undefined) throw new Error(`no team ${name}`);
+  return team.id;
+}
+
+async function intake(who: ApiUser, team: string, title: string, patient: string): Promise<CaseDto> {
+  return call<CaseDto>(who, 'POST', `/teams/${team}/intakes`, {
+    patient: { name: patient, sex: 'female' },
+    title,
+    summary: `${patient}，${title}。`,
+    priority: 'urgent',
+  });
+}
+
+/** Every message of a conversation as the server has it, oldest first. */
+async function allMessages(who: ApiUser, conversationId: string): Promise<MessageDto[]> {
+  const out: MessageDto[] = [];
+  for (;;) {
+    const after = out[out.length - 1]?.seq ?? 0;
+    const page = await call<HistoryPage<MessageDto>>(who, 'GET', `/conversations/${conversationId}/messages?after_seq=${after}&limit=200`);
+    const items = [...page.items].sort((a, b) => a.seq - b.seq).filter((m) => m.seq > after);
+    if (items.length === 0) return out;
+    out.push(...items);
+  }
+}
+
+/** Seqs of the confirmed messages shown in a conversation, top to bottom. */
+function shownSeqs(page: Page): Promise<number[]> {
+  return page.locator('.messages .message[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
 }
 
 describe('Consilium in the browser', () => {
@@ -277,7 +340,7 @@ describe('Consilium in the browser', () => {
     await shot(wang.page, 'case-view.zh-CN');
   });
 
-  it('a referral is sent up to another team and accepted with an appointment', async () => {
+  it('a referral is sent up to another team, accepted with an appointment and completed with an outcome', async () => {
     const liu = await signIn('liushufen');
     const sunli = await signIn('sunli');
     await go(sunli.page, '#/referrals');
@@ -307,6 +370,14 @@ describe('Consilium in the browser', () => {
 
     await visible(sent.locator('.badge--status', { hasText: zh['status.accepted'] }));
     await visible(sent.getByText(zh['referral.appointment']));
+
+    // The receiving assistant completes it with an outcome; the referring lead sees it live.
+    await incoming.getByRole('button', { name: zh['referral.complete'] }).click();
+    await incoming.getByLabel(zh['referral.outcome']).fill('E2E 冠脉造影未见明显狭窄，转回内分泌科继续治疗糖尿病。');
+    await incoming.locator('form').getByRole('button', { name: zh['referral.complete'] }).click();
+    await visible(incoming.locator('.badge--status', { hasText: zh['status.completed'] }));
+    await visible(sent.locator('.badge--status', { hasText: zh['status.completed'] }));
+    await visible(sent.getByText('E2E 冠脉造影未见明显狭窄'));
   });
 
   it('an admin adds a member, who sees the team appear live', async () => {
@@ -383,5 +454,143 @@ describe('Consilium in the browser', () => {
     await visible(phone.page.locator('.message').first());
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await shot(phone.page, 'mobile-chat.zh-CN');
+  });
+
+  it('triage transfers a case to another team: it leaves this board live and appears on the other team\'s', async () => {
+    const submitter = await apiLogin('chenming');
+    const cardiology = await teamId(submitter, CARDIOLOGY);
+    const kase = await intake(submitter, cardiology, 'E2E 多饮多尿伴体重下降', '孔秀英');
+    const sunli = await signIn('sunli');
+    const zhoujing = await signIn('zhoujing');
+    const guoyan = await signIn('guoyan');
+    for (const p of [sunli, zhoujing, guoyan]) await go(p.page, '#/triage');
+    const mine = await visible(sunli.page.locator(`.triage-card[data-case="${kase.id}"]`));
+    const colleagues = await visible(zhoujing.page.locator(`.triage-card[data-case="${kase.id}"]`));
+    await visible(guoyan.page.locator('.triage__queue .triage-card, .triage .notice')); // the other team's queue has loaded
+    expect(await guoyan.page.locator(`.triage-card[data-case="${kase.id}"]`).count()).toBe(0);
+
+    // The assistant sends it on to endocrinology with a note.
+    await mine.locator('summary', { hasText: zh['triage.transfer'] }).click();
+    await selectOptionContaining(mine.getByLabel(zh['triage.transferTo']), ENDOCRINOLOGY);
+    await mine.getByLabel(zh['triage.note']).fill('E2E 血糖问题为主，请内分泌科处理');
+    await mine.locator('details', { hasText: zh['triage.transferTo'] }).getByRole('button', { name: zh['triage.transfer'] }).click();
+
+    // Gone from both cardiology boards without a reload; waiting on the endocrinology board.
+    await mine.waitFor({ state: 'detached', timeout: WAIT });
+    await colleagues.waitFor({ state: 'detached', timeout: WAIT });
+    const arrived = await visible(guoyan.page.locator(`.triage-card[data-case="${kase.id}"]`));
+    await visible(arrived.getByText('E2E 多饮多尿伴体重下降'));
+    await arrived.getByRole('link', { name: 'E2E 多饮多尿伴体重下降' }).click();
+    await visible(guoyan.page.locator('.badge--status', { hasText: zh['status.triage'] }));
+    await visible(guoyan.page.locator('.facts', { hasText: ENDOCRINOLOGY }));
+  });
+
+  it('triage declines a case with a reason: it leaves the board live and the submitter sees why', async () => {
+    const yangfan = await apiLogin('yangfan');
+    const cardiology = await teamId(yangfan, CARDIOLOGY);
+    const kase = await intake(yangfan, cardiology, 'E2E 体检发现甲状腺结节', '褚丽娟');
+    const sunli = await signIn('sunli');
+    const zhoujing = await signIn('zhoujing');
+    const submitter = await signIn('yangfan');
+    for (const p of [sunli, zhoujing]) await go(p.page, '#/triage');
+    await go(submitter.page, `#/cases/${kase.id}`);
+    await visible(submitter.page.locator('.badge--status', { hasText: zh['status.triage'] }));
+    const mine = await visible(sunli.page.locator(`.triage-card[data-case="${kase.id}"]`));
+    const colleagues = await visible(zhoujing.page.locator(`.triage-card[data-case="${kase.id}"]`));
+
+    await mine.locator('summary', { hasText: zh['triage.decline'] }).click();
+    const decline = mine.locator('details', { hasText: zh['triage.reason'] }).getByRole('button', { name: zh['triage.decline'], exact: true });
+    expect(await decline.isDisabled()).toBe(true); // a reason is required
+    await mine.getByLabel(zh['triage.reason'], { exact: true }).fill('E2E 非心血管问题，请转内分泌科');
+    await decline.click();
+
+    await mine.waitFor({ state: 'detached', timeout: WAIT });
+    await colleagues.waitFor({ state: 'detached', timeout: WAIT });
+    await visible(submitter.page.locator('.badge--status', { hasText: zh['status.closed'] }));
+    await visible(submitter.page.locator('.facts', { hasText: 'E2E 非心血管问题，请转内分泌科' }));
+  });
+
+  it('a consultant declines one consult with a reason, the requester cancels another; each side sees it live', async () => {
+    const wangApi = await apiLogin('wangjianguo');
+    const liuApi = await apiLogin('liushufen');
+    const cardiology = await teamId(wangApi, CARDIOLOGY);
+    const kase = await call<CaseDto>(wangApi, 'POST', `/teams/${cardiology}/cases`, {
+      patient: { name: '卫国平', sex: 'male' },
+      title: 'E2E 高血压合并高尿酸',
+      summary: '血压160/100mmHg，尿酸升高。',
+      priority: 'routine',
+    });
+    const ask = (question: string) =>
+      call<ConsultDto>(wangApi, 'POST', `/cases/${kase.id}/consults`, { consultant_ids: [liuApi.id], question, urgency: 'routine' });
+    const toDecline = await ask('E2E 请评估是否需要降尿酸治疗？');
+    const toCancel = await ask('E2E 是否需要筛查继发性高血压？');
+
+    const wang = await signIn('wangjianguo');
+    const liu = await signIn('liushufen');
+    await go(wang.page, `#/cases/${kase.id}`);
+    await go(liu.page, '#/consults');
+    const askedFirst = await visible(wang.page.locator(`.consult[data-consult="${toDecline.id}"]`));
+    const askedSecond = await visible(wang.page.locator(`.consult[data-consult="${toCancel.id}"]`));
+    const first = await visible(liu.page.locator(`.consult[data-consult="${toDecline.id}"]`));
+    const second = await visible(liu.page.locator(`.consult[data-consult="${toCancel.id}"]`));
+
+    // The consultant declines the first, with a reason.
+    await first.getByRole('button', { name: zh['consult.decline'] }).click();
+    await first.getByLabel(zh['consult.declineReason']).fill('E2E 建议请风湿免疫科会诊');
+    await first.locator('form').getByRole('button', { name: zh['consult.decline'] }).click();
+    await visible(first.locator('.badge--status', { hasText: zh['status.declined'] }));
+    await visible(askedFirst.locator('.badge--status', { hasText: zh['status.declined'] }));
+    await visible(askedFirst.getByText('E2E 建议请风湿免疫科会诊'));
+    expect(await askedFirst.getByRole('button', { name: zh['consult.cancel'] }).count()).toBe(0);
+
+    // The requester cancels the second; the consultant's buttons go away.
+    await askedSecond.getByRole('button', { name: zh['consult.cancel'] }).click();
+    await visible(askedSecond.locator('.badge--status', { hasText: zh['status.cancelled'] }));
+    await visible(second.locator('.badge--status', { hasText: zh['status.cancelled'] }));
+    expect(await second.getByRole('button', { name: zh['consult.accept'] }).count()).toBe(0);
+  });
+
+  it('scrolls back through a long conversation: the oldest message appears, in order, once', async () => {
+    const total = 130; // more than two pages of 50
+    const zhangwei = await apiLogin('zhangwei');
+    const wuqiang = await apiLogin('wuqiang');
+    const direct = await call<ConversationDto>(zhangwei, 'POST', `/direct/${wuqiang.id}`);
+    const body = (n: number) => `E2E 历史消息 #${String(n).padStart(3, '0')}`;
+    for (let n = 1; n <= total; n += 1) {
+      await call<MessageDto>(n % 2 === 0 ? wuqiang : zhangwei, 'POST', `/conversations/${direct.id}/messages`, {
+        client_msg_id: `e2e-history-${n}`,
+        body: body(n),
+      });
+    }
+
+    const wu = await signIn('wuqiang');
+    await go(wu.page, `#/chat/${direct.id}`);
+    await visible(wu.page.locator('.message[data-seq]', { hasText: body(total) }));
+    const list = wu.page.getByRole('list', { name: zh['chat.messages'] });
+    expect((await shownSeqs(wu.page)).length).toBeLessThan(total); // only the newest page so far
+
+    // Scroll up with the wheel until the first message is there.
+    const oldest = wu.page.locator('.message[data-seq="1"]');
+    await list.hover();
+    for (let i = 0; i < 20 && (await oldest.count()) === 0; i += 1) {
+      const before = Math.min(...(await shownSeqs(wu.page)));
+      await wu.page.mouse.wheel(0, -20_000);
+      await wu.page.waitForFunction(
+        (seq) => {
+          const first = document.querySelector('.messages .message[data-seq]');
+          return first !== null && Number(first.getAttribute('data-seq')) < seq;
+        },
+        before,
+        { timeout: WAIT },
+      );
+    }
+    await visible(oldest);
+    await visible(oldest.getByText(body(1)));
+
+    const seqs = await shownSeqs(wu.page);
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const bodies = await list.locator('.message[data-seq] .message__body').allInnerTexts();
+    expect(bodies.map((b) => b.trim())).toEqual(seqs.map(body));
+    expect(await list.getByRole('button', { name: zh['chat.loadOlder'] }).count()).toBe(0);
   });
 });
