@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { CaseDto, ConsultDto, ConversationDto, MessageDto, Page as HistoryPage, TeamDirectoryEntry, TokenResponse } from '../src/api/types';
 import { en } from '../src/i18n/en';
 import { zhCN } from '../src/i18n/zh-CN';
+import { outboxKey } from '../src/realtime/outbox';
 
 const base = inject('baseUrl');
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
@@ -592,5 +593,52 @@ describe('Consilium in the browser', () => {
     const bodies = await list.locator('.message[data-seq] .message__body').allInnerTexts();
     expect(bodies.map((b) => b.trim())).toEqual(seqs.map(body));
     expect(await list.getByRole('button', { name: zh['chat.loadOlder'] }).count()).toBe(0);
+  });
+
+  it('keeps a message written offline across a reload and delivers it exactly once when back online', async () => {
+    const liApi = await apiLogin('lixiaohong');
+    const zhangApi = await apiLogin('zhangwei');
+    const direct = await call<ConversationDto>(liApi, 'POST', `/direct/${zhangApi.id}`);
+    const text = 'E2E 断网后刷新仍在的消息';
+
+    const zhang = await signIn('zhangwei');
+    const li = await signIn('lixiaohong', { cuttable: true });
+    for (const p of [zhang, li]) {
+      await go(p.page, `#/chat/${direct.id}`);
+      await visible(p.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true }));
+    }
+
+    // The network goes; 李晓红 writes anyway, then reloads the page while still offline.
+    await li.cut();
+    await visible(li.page.locator('.connection[data-status="reconnecting"]'));
+    const composer = li.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await composer.pressSequentially(text);
+    await composer.press('Enter');
+    await visible(li.page.locator('.message--sending', { hasText: text }));
+    await li.page.reload();
+
+    // Still there after the reload, waiting for the connection, and kept in storage.
+    const waiting = await visible(li.page.locator('.message--sending', { hasText: text }));
+    await visible(waiting.getByText(zh['chat.queued']));
+    await visible(li.page.locator('.connection[data-status="reconnecting"]'));
+    const stored = await li.page.evaluate((key) => localStorage.getItem(key), outboxKey(liApi.id));
+    expect(stored).toContain(text);
+    expect(await zhang.page.locator('.message', { hasText: text }).count()).toBe(0);
+
+    // Back online: sent once, seen once on both sides, and the stored copy is gone.
+    li.restore();
+    const retry = li.page.getByRole('button', { name: zh['connection.retryNow'] });
+    if (await retry.isVisible()) await retry.click({ timeout: 2_000 }).catch(() => {}); // else the backoff reconnects by itself
+    await li.page.locator('.connection[data-status="connected"]').waitFor({ state: 'visible', timeout: 2 * WAIT });
+    await visible(li.page.locator('.message[data-seq]', { hasText: text }));
+    await visible(zhang.page.locator('.message[data-seq]', { hasText: text }));
+    await li.page.locator('.message[data-pending]').first().waitFor({ state: 'detached', timeout: WAIT });
+    for (const p of [zhang, li]) {
+      expect(await p.page.locator('.message', { hasText: text }).count()).toBe(1);
+      const seqs = await shownSeqs(p.page);
+      expect(new Set(seqs).size).toBe(seqs.length);
+    }
+    expect((await allMessages(liApi, direct.id)).filter((m) => m.body === text)).toHaveLength(1);
+    expect(await li.page.evaluate((key) => localStorage.getItem(key), outboxKey(liApi.id))).toBeNull();
   });
 });
