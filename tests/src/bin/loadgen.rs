@@ -1,28 +1,35 @@
 //! `loadgen`: a load generator for Consilium, run by hand (never in CI).
 //!
-//! It creates its own users and teams through the API, opens one authenticated
-//! websocket per user spread across the given nodes, sends messages into the
-//! team channels at a target rate, and measures send→ack and send→deliver
-//! latency at every recipient, durable messages/s and deliveries/s. Any lost,
-//! duplicated or out-of-order delivery is a hard failure. It also samples the
-//! server processes' RSS and CPU from /proc. Results go to a JSON file and a
-//! Markdown table.
+//! It creates its own users, teams and cases through the API, opens one
+//! authenticated websocket per user spread across the given nodes, sends
+//! messages at a target rate into the team channels and case discussions, and
+//! measures send→ack and send→deliver latency at every recipient, durable
+//! messages/s and deliveries/s. Any lost, duplicated or out-of-order delivery
+//! is a hard failure. It also samples the server processes' RSS and CPU from
+//! /proc. Results go to a JSON file and a Markdown table.
 //!
 //! ```text
-//! loadgen throughput --nodes http://127.0.0.1:8080 --teams 50 --members 20 --rates 500,1000,2000 --step-secs 20
-//! loadgen connections --nodes http://127.0.0.1:8080 --connections 5000 --hold-secs 60
+//! loadgen --nodes http://127.0.0.1:8080 throughput --teams 50 --members 20 --rates 500,1000,2000 --step-secs 20 --hold-secs 60
+//! loadgen --nodes http://127.0.0.1:8080 connections --connections 19900 --hold-secs 60 --workers 2
 //! ```
+//!
+//! Every socket's reader keeps its own statistics (merged between steps), so
+//! the generator measures the server rather than contention inside itself.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Debug, Parser)]
@@ -57,14 +64,18 @@ enum Workload {
         /// How many sockets.
         #[arg(long, default_value_t = 1000)]
         connections: usize,
-        /// How long to hold them.
+        /// How long to hold them once all are open.
         #[arg(long, default_value_t = 60)]
         hold_secs: u64,
         /// Users to spread them over (each user may hold several sockets).
         #[arg(long, default_value_t = 100)]
         users: usize,
+        /// Client processes to spread the sockets over (one process may hold
+        /// only as many sockets as its open-file limit allows).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
     },
-    /// Teams of members all online; messages at stepped rates into the team channels.
+    /// Teams of members all online; messages at stepped rates into the team channels and case discussions.
     Throughput {
         /// Teams.
         #[arg(long, default_value_t = 50)]
@@ -81,6 +92,28 @@ enum Workload {
         /// Stop stepping up once p99 send→deliver passes this many milliseconds.
         #[arg(long, default_value_t = 100)]
         stop_p99_ms: u64,
+        /// The p99 send→deliver a rate must keep to count as sustained.
+        #[arg(long, default_value_t = 50)]
+        target_p99_ms: u64,
+        /// After stepping, hold the highest rate that kept the target this long (0: skip).
+        #[arg(long, default_value_t = 60)]
+        hold_secs: u64,
+    },
+    /// Internal: one client process of the connections workload.
+    #[command(hide = true)]
+    HoldWorker {
+        /// File with one access token per line.
+        #[arg(long)]
+        tokens_file: String,
+        /// Index of this worker's first socket.
+        #[arg(long)]
+        first: usize,
+        /// Sockets this worker opens.
+        #[arg(long)]
+        count: usize,
+        /// Seconds to hold them after reporting.
+        #[arg(long)]
+        hold_secs: u64,
     },
 }
 
@@ -128,14 +161,17 @@ impl Http {
 
 const PASSWORD: &str = "loadgen-password";
 
-/// Creates `count` users and signs each in; returns (username, token, id).
+/// A load user: (username, access token, id).
+type LoadUser = (String, String, String);
+
+/// Creates `count` users and signs each in.
 async fn make_users(
     http: &Arc<Http>,
     cli: &Cli,
     admin: &str,
     prefix: &str,
     count: usize,
-) -> anyhow::Result<Vec<(String, String, String)>> {
+) -> anyhow::Result<Vec<LoadUser>> {
     let node = cli.nodes[0].clone();
     let names: Vec<String> = (0..count).map(|i| format!("{prefix}{i:05}")).collect();
     let results = futures_util::stream::iter(names.into_iter().enumerate().map(|(i, name)| {
@@ -158,7 +194,7 @@ async fn make_users(
     .buffer_unordered(cli.setup_concurrency)
     .collect::<Vec<_>>()
     .await;
-    let mut users: Vec<(String, String, String)> = results.into_iter().collect::<anyhow::Result<_>>()?;
+    let mut users: Vec<LoadUser> = results.into_iter().collect::<anyhow::Result<_>>()?;
     users.sort();
     Ok(users)
 }
@@ -187,19 +223,8 @@ async fn open_socket(node: &str, token: &str) -> anyhow::Result<(Socket, Value)>
     }
 }
 
-/// RSS (KiB) and CPU time (clock ticks) of the server processes.
-fn sample_servers(pids: &[u32]) -> (u64, u64) {
-    let pids: Vec<u32> = if pids.is_empty() {
-        std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "consilium"))
-            .collect()
-    } else {
-        pids.to_vec()
-    };
+/// RSS (KiB) and CPU time (clock ticks) of the given processes.
+fn sample(pids: &[u32]) -> (u64, u64) {
     let mut rss = 0;
     let mut cpu = 0;
     for pid in pids {
@@ -222,6 +247,27 @@ fn sample_servers(pids: &[u32]) -> (u64, u64) {
     (rss, cpu)
 }
 
+/// The server processes to sample: the given pids, or every `consilium` process.
+fn server_pids(pids: &[u32]) -> Vec<u32> {
+    if !pids.is_empty() {
+        return pids.to_vec();
+    }
+    pids_named("consilium")
+}
+
+/// Every process whose command name is `name` (Postgres backends, Redis).
+fn pids_named(name: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == name))
+        .collect()
+}
+
+const CLOCK_TICKS_PER_SEC: f64 = 100.0; // USER_HZ on Linux
+
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3)
         .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()))
@@ -241,6 +287,15 @@ fn summary(h: &Histogram<u64>) -> Value {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Workload::HoldWorker {
+        tokens_file,
+        first,
+        count,
+        hold_secs,
+    } = &cli.workload
+    {
+        return hold_worker(&cli.nodes, tokens_file, *first, *count, *hold_secs).await;
+    }
     let http = Arc::new(Http {
         client: reqwest::Client::builder().pool_max_idle_per_host(64).build()?,
     });
@@ -251,37 +306,89 @@ async fn main() -> anyhow::Result<()> {
             connections,
             hold_secs,
             users,
-        } => connections_workload(&cli, &http, &admin, &run, *connections, *hold_secs, *users).await?,
+            workers,
+        } => connections_workload(&cli, &http, &admin, &run, *connections, *hold_secs, *users, *workers).await?,
         Workload::Throughput {
             teams,
             members,
             rates,
             step_secs,
             stop_p99_ms,
+            target_p99_ms,
+            hold_secs,
         } => {
-            throughput_workload(
-                &cli,
-                &http,
-                &admin,
-                &run,
-                *teams,
-                *members,
-                rates,
-                *step_secs,
-                *stop_p99_ms,
-            )
-            .await?
+            let plan = Plan {
+                rates: rates.clone(),
+                step_secs: *step_secs,
+                stop_p99_ms: *stop_p99_ms,
+                target_p99_ms: *target_p99_ms,
+                hold_secs: *hold_secs,
+            };
+            throughput_workload(&cli, &http, &admin, &run, *teams, *members, &plan).await?
         }
+        Workload::HoldWorker { .. } => unreachable!("handled above"),
     };
     std::fs::write(&cli.out, serde_json::to_string_pretty(&result)?)?;
     println!("{}", result["markdown"].as_str().unwrap_or_default());
     println!("results written to {}", cli.out);
     if result["failures"].as_u64().unwrap_or(0) > 0 {
-        anyhow::bail!("lost, duplicated or out-of-order deliveries: see {}", cli.out);
+        anyhow::bail!(
+            "lost, duplicated or out-of-order deliveries, or sockets that failed: see {}",
+            cli.out
+        );
     }
     Ok(())
 }
 
+/// One client process of the connections workload: opens its sockets, says
+/// how many opened, keeps them alive (reading answers the server's pings),
+/// then says how many are still open.
+async fn hold_worker(
+    nodes: &[String],
+    tokens_file: &str,
+    first: usize,
+    count: usize,
+    hold_secs: u64,
+) -> anyhow::Result<()> {
+    let tokens: Vec<String> = std::fs::read_to_string(tokens_file)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    anyhow::ensure!(!tokens.is_empty(), "no tokens in {tokens_file}");
+    let alive = Arc::new(AtomicUsize::new(0));
+    let opened = futures_util::stream::iter((first..first + count).map(|i| {
+        let node = nodes[i % nodes.len()].clone();
+        let token = tokens[i % tokens.len()].clone();
+        let alive = alive.clone();
+        async move {
+            let (mut ws, _) = open_socket(&node, &token).await?;
+            alive.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(async move {
+                while let Some(Ok(_)) = ws.next().await {}
+                alive.fetch_sub(1, Ordering::Relaxed);
+            });
+            anyhow::Ok(())
+        }
+    }))
+    .buffer_unordered(64)
+    .collect::<Vec<_>>()
+    .await;
+    let failed: Vec<String> = opened
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    if let Some(e) = failed.first() {
+        eprintln!("worker {first}: {} sockets failed, first error: {e}", failed.len());
+    }
+    println!("opened {} failed {}", count - failed.len(), failed.len());
+    std::io::stdout().flush()?;
+    tokio::time::sleep(Duration::from_secs(hold_secs)).await;
+    println!("held {}", alive.load(Ordering::Relaxed));
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn connections_workload(
     cli: &Cli,
     http: &Arc<Http>,
@@ -290,58 +397,242 @@ async fn connections_workload(
     connections: usize,
     hold_secs: u64,
     users: usize,
+    workers: usize,
 ) -> anyhow::Result<Value> {
     let users = make_users(http, cli, admin, &format!("lgc{run}_"), users.max(1)).await?;
-    let (rss_before, _) = sample_servers(&cli.pids);
+    let tokens_file = std::env::temp_dir().join(format!("loadgen-{run}-tokens"));
+    std::fs::write(
+        &tokens_file,
+        users.iter().map(|u| u.1.as_str()).collect::<Vec<_>>().join("\n"),
+    )?;
+    let pids = server_pids(&cli.pids);
+    // let start-up allocations settle before the baseline
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (rss_before, _) = sample(&pids);
     let started = Instant::now();
-    let sockets = futures_util::stream::iter((0..connections).map(|i| {
-        let node = cli.nodes[i % cli.nodes.len()].clone();
-        let token = users[i % users.len()].1.clone();
-        async move { open_socket(&node, &token).await.map(|(ws, _)| ws) }
-    }))
-    .buffer_unordered(64)
-    .collect::<Vec<_>>()
-    .await;
-    let opened = sockets.iter().filter(|s| s.is_ok()).count();
-    let connect_secs = started.elapsed().as_secs_f64();
-    let mut sockets: Vec<Socket> = sockets.into_iter().flatten().collect();
-    // keep them alive: answer pings by reading
-    let hold = Instant::now();
-    while hold.elapsed() < Duration::from_secs(hold_secs) {
-        for ws in sockets.iter_mut() {
-            while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(0), ws.next()).await {}
+    let workers = workers.max(1);
+    let share = connections.div_ceil(workers);
+    let mut children = Vec::new();
+    for w in 0..workers {
+        let first = w * share;
+        let count = share.min(connections.saturating_sub(first));
+        if count == 0 {
+            break;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        let child = std::process::Command::new(std::env::current_exe()?)
+            .arg("--nodes")
+            .arg(cli.nodes.join(","))
+            .arg("hold-worker")
+            .arg("--tokens-file")
+            .arg(&tokens_file)
+            .arg("--first")
+            .arg(first.to_string())
+            .arg("--count")
+            .arg(count.to_string())
+            .arg("--hold-secs")
+            .arg(hold_secs.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        children.push(child);
     }
-    let (rss_after, _) = sample_servers(&cli.pids);
-    let per_conn_kib = (rss_after.saturating_sub(rss_before)) as f64 / opened.max(1) as f64;
+    // each worker prints "opened N failed M", holds, then "held N"
+    let (lines_tx, mut lines_rx) = mpsc::unbounded_channel::<String>();
+    for child in children.iter_mut() {
+        let Some(out) = child.stdout.take() else { continue };
+        let tx = lines_tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    drop(lines_tx);
+    let word = |line: &str, key: &str| -> usize {
+        line.split_whitespace()
+            .skip_while(|w| *w != key)
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let (mut opened, mut reported) = (0, 0);
+    while reported < children.len() {
+        let Some(line) = lines_rx.recv().await else { break };
+        if line.starts_with("opened") {
+            opened += word(&line, "opened");
+            reported += 1;
+        }
+    }
+    let connect_secs = started.elapsed().as_secs_f64();
+    println!("{opened}/{connections} sockets open after {connect_secs:.1} s; holding {hold_secs} s");
+    let (_, cpu_open) = sample(&pids);
+    let hold_started = Instant::now();
+    let mut rss_peak = 0;
+    let mut held = 0;
+    let mut held_reports = 0;
+    while held_reports < children.len() {
+        match tokio::time::timeout(Duration::from_secs(1), lines_rx.recv()).await {
+            Ok(Some(line)) if line.starts_with("held") => {
+                held += word(&line, "held");
+                held_reports += 1;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                rss_peak = rss_peak.max(sample(&pids).0);
+            }
+        }
+    }
+    let hold_elapsed = hold_started.elapsed().as_secs_f64();
+    let (rss_after, cpu_after) = sample(&pids);
+    let rss_peak = rss_peak.max(rss_after);
+    for mut child in children {
+        let _ = child.wait();
+    }
+    let _ = std::fs::remove_file(&tokens_file);
+    let idle_cpu_pct = (cpu_after - cpu_open) as f64 / CLOCK_TICKS_PER_SEC / hold_elapsed.max(0.001) * 100.0;
+    let per_conn_kib = rss_peak.saturating_sub(rss_before) as f64 / opened.max(1) as f64;
     let markdown = format!(
-        "| workload | connections | connect time (s) | server RSS before (MiB) | after (MiB) | RSS per connection (KiB) |\n|---|---|---|---|---|---|\n| idle connections | {opened}/{connections} | {connect_secs:.1} | {:.1} | {:.1} | {per_conn_kib:.1} |",
+        "| workload | connections open / held / asked | connect time (s) | server RSS before (MiB) | peak (MiB) | RSS per connection (KiB) | server CPU while idle (%) |\n|---|---|---|---|---|---|---|\n| idle connections, {hold_secs} s | {opened} / {held} / {connections} | {connect_secs:.1} | {:.1} | {:.1} | {per_conn_kib:.1} | {idle_cpu_pct:.1} |",
         rss_before as f64 / 1024.0,
-        rss_after as f64 / 1024.0
+        rss_peak as f64 / 1024.0
     );
     Ok(json!({
         "workload": "connections",
         "requested": connections,
         "opened": opened,
+        "held": held,
         "connect_secs": connect_secs,
         "rss_before_kib": rss_before,
-        "rss_after_kib": rss_after,
+        "rss_peak_kib": rss_peak,
         "rss_per_connection_kib": per_conn_kib,
-        "failures": connections - opened,
+        "idle_cpu_percent": idle_cpu_pct,
+        "failures": connections - held.min(connections),
         "markdown": markdown,
     }))
 }
 
-/// What every receiver checks: per conversation, the next seq it expects.
-#[derive(Default)]
-struct Receiver {
+/// What one socket saw, kept by its reader and merged between steps.
+struct SocketStats {
+    deliver: Histogram<u64>,
+    ack: Histogram<u64>,
+    deliveries: u64,
+    errors: u64,
+    /// Per conversation, the next seq this member expects.
     next: HashMap<String, i64>,
     lost_or_reordered: u64,
     duplicated: u64,
+    /// Per conversation, the highest seq acked to this socket as a sender.
+    max_acked: HashMap<String, i64>,
+    /// Request id → send time (µs since the epoch) of sends awaiting their ack.
+    pending: HashMap<String, u64>,
 }
 
-#[allow(clippy::too_many_arguments)]
+impl SocketStats {
+    fn new() -> Self {
+        Self {
+            deliver: histogram(),
+            ack: histogram(),
+            deliveries: 0,
+            errors: 0,
+            next: HashMap::new(),
+            lost_or_reordered: 0,
+            duplicated: 0,
+            max_acked: HashMap::new(),
+            pending: HashMap::new(),
+        }
+    }
+
+    fn reset_step(&mut self) {
+        self.deliver.reset();
+        self.ack.reset();
+        self.deliveries = 0;
+        self.errors = 0;
+    }
+}
+
+#[derive(Deserialize)]
+struct Incoming<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    conversation_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    seq: Option<i64>,
+    #[serde(default, borrow)]
+    message: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct IncomingMessage<'a> {
+    #[serde(borrow)]
+    conversation_id: Cow<'a, str>,
+    seq: i64,
+    #[serde(borrow)]
+    body: Cow<'a, str>,
+}
+
+fn read_frame(text: &str, now: u64, stats: &Mutex<SocketStats>) {
+    let Ok(frame) = serde_json::from_str::<Incoming<'_>>(text) else {
+        return;
+    };
+    let Ok(mut s) = stats.lock() else { return };
+    match frame.kind.as_ref() {
+        "message" => {
+            let Some(Ok(m)) = frame
+                .message
+                .map(|raw| serde_json::from_str::<IncomingMessage<'_>>(raw.get()))
+            else {
+                return;
+            };
+            let sent: u64 = m.body.split('|').nth(1).and_then(|t| t.parse().ok()).unwrap_or(now);
+            let _ = s.deliver.record(now.saturating_sub(sent).max(1));
+            s.deliveries += 1;
+            let expected = s.next.get(m.conversation_id.as_ref()).copied().unwrap_or(m.seq);
+            if m.seq < expected {
+                s.duplicated += 1;
+            } else {
+                if m.seq > expected {
+                    s.lost_or_reordered += 1;
+                }
+                s.next.insert(m.conversation_id.into_owned(), m.seq + 1);
+            }
+        }
+        "ack" => {
+            if let Some(sent) = frame.id.and_then(|id| s.pending.remove(id.as_ref())) {
+                let _ = s.ack.record(now.saturating_sub(sent).max(1));
+            }
+            if let (Some(conv), Some(seq)) = (frame.conversation_id, frame.seq) {
+                let top = s.max_acked.entry(conv.into_owned()).or_insert(0);
+                *top = (*top).max(seq);
+            }
+        }
+        "error" => {
+            s.errors += 1;
+            if s.errors <= 3 {
+                eprintln!("server error frame: {text}");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How the throughput workload steps its rate.
+struct Plan {
+    rates: Vec<u64>,
+    step_secs: u64,
+    stop_p99_ms: u64,
+    target_p99_ms: u64,
+    hold_secs: u64,
+}
+
+struct Member {
+    stats: Arc<Mutex<SocketStats>>,
+    outbox: mpsc::UnboundedSender<String>,
+    team: usize,
+}
+
 async fn throughput_workload(
     cli: &Cli,
     http: &Arc<Http>,
@@ -349,19 +640,19 @@ async fn throughput_workload(
     run: &str,
     teams: usize,
     members: usize,
-    rates: &[u64],
-    step_secs: u64,
-    stop_p99_ms: u64,
+    plan: &Plan,
 ) -> anyhow::Result<Value> {
-    println!("creating {} users and {teams} teams…", teams * members);
+    println!("creating {} users, {teams} teams and a case per team…", teams * members);
     let users = make_users(http, cli, admin, &format!("lgt{run}_"), teams * members).await?;
-    let mut channels = Vec::with_capacity(teams);
+    // per team: [team channel, a case discussion]
+    let mut conversations: Vec<[String; 2]> = Vec::with_capacity(teams);
     for t in 0..teams {
         let team_users = &users[t * members..(t + 1) * members];
+        let node = &cli.nodes[0];
         let team = http
             .call(
                 reqwest::Method::POST,
-                &format!("{}/api/v1/teams", cli.nodes[0]),
+                &format!("{node}/api/v1/teams"),
                 Some(admin),
                 Some(
                     json!({"name": format!("loadgen {run} team {t}"), "specialty": "load", "lead_id": team_users[0].2}),
@@ -372,177 +663,237 @@ async fn throughput_workload(
         for u in &team_users[1..] {
             http.call(
                 reqwest::Method::PUT,
-                &format!("{}/api/v1/teams/{team_id}/members/{}", cli.nodes[0], u.2),
+                &format!("{node}/api/v1/teams/{team_id}/members/{}", u.2),
                 Some(admin),
                 Some(json!({"role": "specialist"})),
             )
             .await?;
         }
-        channels.push(team["conversation_id"].as_str().unwrap_or_default().to_owned());
+        let case = http
+            .call(
+                reqwest::Method::POST,
+                &format!("{node}/api/v1/teams/{team_id}/cases"),
+                Some(&team_users[0].1),
+                Some(json!({
+                    "patient": {"name": format!("负载患者 {t}"), "sex": "female"},
+                    "title": "高血压随访",
+                    "summary": "血压控制不佳，讨论调整用药",
+                    "priority": "routine"
+                })),
+            )
+            .await?;
+        conversations.push([
+            team["conversation_id"].as_str().unwrap_or_default().to_owned(),
+            case["conversation_id"].as_str().unwrap_or_default().to_owned(),
+        ]);
     }
 
     println!("opening {} sockets…", users.len());
     let epoch = Instant::now();
-    let deliver = Arc::new(Mutex::new(histogram()));
-    let ack = Arc::new(Mutex::new(histogram()));
-    let deliveries = Arc::new(AtomicU64::new(0));
-    let max_acked: Arc<Mutex<HashMap<String, i64>>> = Arc::new(Mutex::new(HashMap::new()));
-    let receivers: Arc<Mutex<Vec<Receiver>>> =
-        Arc::new(Mutex::new((0..users.len()).map(|_| Receiver::default()).collect()));
-    let mut senders = Vec::with_capacity(users.len());
+    let mut roster = Vec::with_capacity(users.len());
     for (i, (_, token, _)) in users.iter().enumerate() {
         let node = &cli.nodes[i % cli.nodes.len()];
         let (ws, ready) = open_socket(node, token).await?;
-        {
-            let mut r = receivers.lock().await;
-            for c in ready["conversations"].as_array().into_iter().flatten() {
-                r[i].next.insert(
-                    c["id"].as_str().unwrap_or_default().to_owned(),
-                    c["last_seq"].as_i64().unwrap_or(0) + 1,
-                );
-            }
+        let mut stats = SocketStats::new();
+        for c in ready["conversations"].as_array().into_iter().flatten() {
+            stats.next.insert(
+                c["id"].as_str().unwrap_or_default().to_owned(),
+                c["last_seq"].as_i64().unwrap_or(0) + 1,
+            );
         }
-        let (sink, mut stream) = ws.split();
-        let deliver = deliver.clone();
-        let ack = ack.clone();
-        let deliveries = deliveries.clone();
-        let receivers = receivers.clone();
-        let pending: Arc<Mutex<HashMap<String, u64>>> = Arc::new(Mutex::new(HashMap::new()));
-        let pending_reader = pending.clone();
-        let max_acked = max_acked.clone();
+        let stats = Arc::new(Mutex::new(stats));
+        let (mut sink, mut stream) = ws.split();
+        let reader_stats = stats.clone();
         tokio::spawn(async move {
-            while let Some(Ok(Message::Text(text))) = stream.next().await {
-                let now = epoch.elapsed().as_micros() as u64;
-                let Ok(v) = serde_json::from_str::<Value>(&text) else {
-                    continue;
-                };
-                match v["type"].as_str() {
-                    Some("message") => {
-                        let m = &v["message"];
-                        let sent: u64 = m["body"]
-                            .as_str()
-                            .and_then(|b| b.split('|').nth(1)?.parse().ok())
-                            .unwrap_or(now);
-                        let _ = deliver.lock().await.record(now.saturating_sub(sent).max(1));
-                        deliveries.fetch_add(1, Ordering::Relaxed);
-                        let conv = m["conversation_id"].as_str().unwrap_or_default().to_owned();
-                        let seq = m["seq"].as_i64().unwrap_or(0);
-                        let mut all = receivers.lock().await;
-                        let r = &mut all[i];
-                        let expected = *r.next.get(&conv).unwrap_or(&seq);
-                        if seq < expected {
-                            r.duplicated += 1;
-                        } else {
-                            if seq > expected {
-                                r.lost_or_reordered += 1;
-                            }
-                            r.next.insert(conv, seq + 1);
-                        }
-                    }
-                    Some("ack") => {
-                        let id = v["id"].as_str().unwrap_or_default();
-                        if let Some(sent) = pending_reader.lock().await.remove(id) {
-                            let _ = ack.lock().await.record(now.saturating_sub(sent).max(1));
-                        }
-                        let conv = v["conversation_id"].as_str().unwrap_or_default().to_owned();
-                        let seq = v["seq"].as_i64().unwrap_or(0);
-                        let mut m = max_acked.lock().await;
-                        let top = m.entry(conv).or_insert(0);
-                        *top = (*top).max(seq);
-                    }
-                    _ => {}
+            while let Some(Ok(frame)) = stream.next().await {
+                if let Message::Text(text) = frame {
+                    let now = epoch.elapsed().as_micros() as u64;
+                    read_frame(text.as_str(), now, &reader_stats);
                 }
             }
         });
-        senders.push((Arc::new(Mutex::new(sink)), pending, channels[i / members].clone()));
+        let (outbox, mut outgoing) = mpsc::unbounded_channel::<String>();
+        tokio::spawn(async move {
+            while let Some(frame) = outgoing.recv().await {
+                if sink.send(Message::Text(frame.into())).await.is_err() {
+                    break;
+                }
+            }
+        });
+        roster.push(Member {
+            stats,
+            outbox,
+            team: i / members,
+        });
     }
 
-    let mut steps = Vec::new();
+    let pids = server_pids(&cli.pids);
+    let mut steps: Vec<Value> = Vec::new();
     let mut markdown = String::from(
-        "| rate (msg/s) | durable msg/s | deliveries/s | ack p50/p99 (ms) | deliver p50/p95/p99/max (ms) | lost/reordered | dup | server CPU (%) | server RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| phase | rate (msg/s) | s | durable msg/s | deliveries/s | ack p50/p99 (ms) | deliver p50/p95/p99/max (ms) | lost/reordered | dup | errors | CPU % server / postgres / redis / loadgen | server RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
-    let counter = AtomicU64::new(0);
-    for &rate in rates {
-        deliver.lock().await.reset();
-        ack.lock().await.reset();
-        deliveries.store(0, Ordering::Relaxed);
-        let acks_before = ack.lock().await.len();
-        let (_, cpu_before) = sample_servers(&cli.pids);
-        let started = Instant::now();
-        let interval = Duration::from_secs_f64(1.0 / rate as f64);
-        let mut next = tokio::time::Instant::now();
-        let mut sent = 0u64;
-        while started.elapsed() < Duration::from_secs(step_secs) {
-            let n = counter.fetch_add(1, Ordering::Relaxed) as usize;
-            let (sink, pending, channel) = &senders[(n * 7919) % senders.len()];
-            let id = format!("m{n}");
-            let at = epoch.elapsed().as_micros() as u64;
-            pending.lock().await.insert(id.clone(), at);
-            let frame = json!({"type": "send", "id": id, "conversation_id": channel, "client_msg_id": format!("{run}-{n}"), "body": format!("load|{at}|患者血压 150/95 mmHg，请评估")});
-            let sink = sink.clone();
-            tokio::spawn(async move {
-                let _ = sink.lock().await.send(Message::Text(frame.to_string().into())).await;
-            });
-            sent += 1;
-            next += interval;
-            tokio::time::sleep_until(next).await;
-        }
-        // let the tail drain
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let elapsed = started.elapsed().as_secs_f64() - 2.0;
-        let (rss, cpu_after) = sample_servers(&cli.pids);
-        let ticks = 100.0; // USER_HZ on Linux
-        let cpu_pct = (cpu_after - cpu_before) as f64 / ticks / (elapsed + 2.0) * 100.0;
-        let d = deliver.lock().await.clone();
-        let a = ack.lock().await.clone();
-        let (lost, dup) = {
-            let r = receivers.lock().await;
-            let acked = max_acked.lock().await;
-            // anything acked that a member never received by now counts as lost
-            let missing: u64 = r
-                .iter()
-                .flat_map(|x| {
-                    x.next
-                        .iter()
-                        .map(|(conv, next)| (acked.get(conv).copied().unwrap_or(0) - (next - 1)).max(0) as u64)
-                })
-                .sum();
-            (
-                r.iter().map(|x| x.lost_or_reordered).sum::<u64>() + missing,
-                r.iter().map(|x| x.duplicated).sum::<u64>(),
-            )
-        };
-        let durable = (a.len() - acks_before.min(a.len())) as f64 / elapsed;
-        let per_sec = deliveries.load(Ordering::Relaxed) as f64 / elapsed;
-        let p99 = d.value_at_quantile(0.99) as f64 / 1000.0;
+    let mut counter = 0u64;
+    let mut best: Option<u64> = None;
+    let mut phases: Vec<(&str, u64, u64)> = plan.rates.iter().map(|r| ("step", *r, plan.step_secs)).collect();
+    let mut i = 0;
+    while i < phases.len() {
+        let (phase, rate, secs) = phases[i];
+        i += 1;
+        let step = run_step(&roster, &conversations, run, epoch, &pids, &mut counter, rate, secs).await;
         markdown.push_str(&format!(
-            "| {rate} | {durable:.0} | {per_sec:.0} | {:.1} / {:.1} | {:.1} / {:.1} / {p99:.1} / {:.1} | {lost} | {dup} | {cpu_pct:.0} | {:.0} |\n",
-            a.value_at_quantile(0.5) as f64 / 1000.0,
-            a.value_at_quantile(0.99) as f64 / 1000.0,
-            d.value_at_quantile(0.5) as f64 / 1000.0,
-            d.value_at_quantile(0.95) as f64 / 1000.0,
-            d.max() as f64 / 1000.0,
-            rss as f64 / 1024.0,
+            "| {phase} | {rate} | {secs} | {:.0} | {:.0} | {:.1} / {:.1} | {:.1} / {:.1} / {:.1} / {:.1} | {} | {} | {} | {:.0} / {:.0} / {:.0} / {:.0} | {:.0} |\n",
+            step["durable_per_sec"].as_f64().unwrap_or(0.0),
+            step["deliveries_per_sec"].as_f64().unwrap_or(0.0),
+            step["ack"]["p50_ms"].as_f64().unwrap_or(0.0),
+            step["ack"]["p99_ms"].as_f64().unwrap_or(0.0),
+            step["deliver"]["p50_ms"].as_f64().unwrap_or(0.0),
+            step["deliver"]["p95_ms"].as_f64().unwrap_or(0.0),
+            step["deliver"]["p99_ms"].as_f64().unwrap_or(0.0),
+            step["deliver"]["max_ms"].as_f64().unwrap_or(0.0),
+            step["lost_or_reordered"],
+            step["duplicated"],
+            step["errors"],
+            step["server_cpu_percent"].as_f64().unwrap_or(0.0),
+            step["postgres_cpu_percent"].as_f64().unwrap_or(0.0),
+            step["redis_cpu_percent"].as_f64().unwrap_or(0.0),
+            step["loadgen_cpu_percent"].as_f64().unwrap_or(0.0),
+            step["server_rss_kib"].as_f64().unwrap_or(0.0) / 1024.0,
         ));
+        let p99 = step["deliver"]["p99_ms"].as_f64().unwrap_or(f64::MAX);
+        let sustained = step["durable_per_sec"].as_f64().unwrap_or(0.0) >= rate as f64 * 0.97;
         println!(
-            "rate {rate}: sent {sent}, durable {durable:.0}/s, deliveries {per_sec:.0}/s, deliver p99 {p99:.1} ms"
+            "{phase} {rate}/s: durable {:.0}/s, deliveries {:.0}/s, deliver p99 {p99:.1} ms",
+            step["durable_per_sec"].as_f64().unwrap_or(0.0),
+            step["deliveries_per_sec"].as_f64().unwrap_or(0.0),
         );
-        steps.push(json!({
-            "rate": rate, "sent": sent, "durable_per_sec": durable, "deliveries_per_sec": per_sec,
-            "ack": summary(&a), "deliver": summary(&d), "lost_or_reordered": lost, "duplicated": dup,
-            "server_cpu_percent": cpu_pct, "server_rss_kib": rss,
-        }));
-        if p99 > stop_p99_ms as f64 {
-            println!("p99 passed {stop_p99_ms} ms; stopping");
-            break;
+        let mut step = step;
+        step["phase"] = json!(phase);
+        steps.push(step);
+        if phase == "step" {
+            if p99 <= plan.target_p99_ms as f64 && sustained {
+                best = Some(best.map_or(rate, |b| b.max(rate)));
+            }
+            let last_step = i == plan.rates.len();
+            if p99 > plan.stop_p99_ms as f64 || !sustained || last_step {
+                if p99 > plan.stop_p99_ms as f64 {
+                    println!("p99 passed {} ms; stopping the steps", plan.stop_p99_ms);
+                }
+                phases.truncate(i);
+                if let (Some(b), true) = (best, plan.hold_secs > 0) {
+                    phases.push(("hold", b, plan.hold_secs));
+                }
+            }
         }
     }
     let failures: u64 = steps
         .iter()
         .map(|s| s["lost_or_reordered"].as_u64().unwrap_or(0) + s["duplicated"].as_u64().unwrap_or(0))
         .sum();
+    let held = steps
+        .iter()
+        .rfind(|s| s["phase"] == "hold")
+        .filter(|s| s["deliver"]["p99_ms"].as_f64().unwrap_or(f64::MAX) <= plan.target_p99_ms as f64)
+        .cloned();
     Ok(json!({
         "workload": "throughput", "teams": teams, "members": members, "nodes": cli.nodes,
         "steps": steps, "failures": failures, "markdown": markdown,
+        "result": held,
     }))
+}
+
+/// Sends at `rate` for `secs`, lets the tail drain, and reports the step.
+#[allow(clippy::too_many_arguments)]
+async fn run_step(
+    roster: &[Member],
+    conversations: &[[String; 2]],
+    run: &str,
+    epoch: Instant,
+    pids: &[u32],
+    counter: &mut u64,
+    rate: u64,
+    secs: u64,
+) -> Value {
+    for m in roster {
+        if let Ok(mut s) = m.stats.lock() {
+            s.reset_step();
+        }
+    }
+    let self_pid = [std::process::id()];
+    let (_, cpu_before) = sample(pids);
+    let (_, self_before) = sample(&self_pid);
+    // Postgres forks a backend per connection: sample whichever exist now
+    let db_pids = pids_named("postgres");
+    let redis_pids = pids_named("redis-server");
+    let (_, db_before) = sample(&db_pids);
+    let (_, redis_before) = sample(&redis_pids);
+    let started = Instant::now();
+    let mut sent = 0u64;
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    while started.elapsed() < Duration::from_secs(secs) {
+        tick.tick().await;
+        let due = (started.elapsed().as_secs_f64() * rate as f64) as u64;
+        while sent < due {
+            let n = *counter;
+            *counter += 1;
+            let sender = &roster[(n.wrapping_mul(7919) % roster.len() as u64) as usize];
+            let conversation = &conversations[sender.team][(n % 2) as usize];
+            let at = epoch.elapsed().as_micros() as u64;
+            let id = format!("m{n}");
+            if let Ok(mut s) = sender.stats.lock() {
+                s.pending.insert(id.clone(), at);
+            }
+            let frame = json!({"type": "send", "id": id, "conversation_id": conversation, "client_msg_id": format!("{run}-{n}"), "body": format!("load|{at}|患者血压 150/95 mmHg，请评估")});
+            let _ = sender.outbox.send(frame.to_string());
+            sent += 1;
+        }
+    }
+    // let the tail drain
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let elapsed = started.elapsed().as_secs_f64() - 2.0;
+    let (rss, cpu_after) = sample(pids);
+    let (_, self_after) = sample(&self_pid);
+    let (_, db_after) = sample(&db_pids);
+    let (_, redis_after) = sample(&redis_pids);
+    let wall = elapsed + 2.0;
+    let db_pct = db_after.saturating_sub(db_before) as f64 / CLOCK_TICKS_PER_SEC / wall * 100.0;
+    let redis_pct = redis_after.saturating_sub(redis_before) as f64 / CLOCK_TICKS_PER_SEC / wall * 100.0;
+    let cpu_pct = (cpu_after - cpu_before) as f64 / CLOCK_TICKS_PER_SEC / wall * 100.0;
+    let self_pct = (self_after - self_before) as f64 / CLOCK_TICKS_PER_SEC / wall * 100.0;
+
+    let mut deliver = histogram();
+    let mut ack = histogram();
+    let (mut deliveries, mut errors, mut lost, mut dup) = (0u64, 0u64, 0u64, 0u64);
+    let mut acked: HashMap<String, i64> = HashMap::new();
+    for m in roster {
+        let Ok(s) = m.stats.lock() else { continue };
+        let _ = deliver.add(&s.deliver);
+        let _ = ack.add(&s.ack);
+        deliveries += s.deliveries;
+        errors += s.errors;
+        lost += s.lost_or_reordered;
+        dup += s.duplicated;
+        for (conv, seq) in &s.max_acked {
+            let top = acked.entry(conv.clone()).or_insert(0);
+            *top = (*top).max(*seq);
+        }
+    }
+    // anything acked that a member has not received by now counts as lost
+    for m in roster {
+        let Ok(s) = m.stats.lock() else { continue };
+        lost += s
+            .next
+            .iter()
+            .map(|(conv, next)| (acked.get(conv).copied().unwrap_or(0) - (next - 1)).max(0) as u64)
+            .sum::<u64>();
+    }
+    json!({
+        "rate": rate, "secs": secs, "sent": sent,
+        "durable_per_sec": ack.len() as f64 / elapsed,
+        "deliveries_per_sec": deliveries as f64 / elapsed,
+        "ack": summary(&ack), "deliver": summary(&deliver),
+        "lost_or_reordered": lost, "duplicated": dup, "errors": errors,
+        "server_cpu_percent": cpu_pct, "loadgen_cpu_percent": self_pct, "postgres_cpu_percent": db_pct,
+        "redis_cpu_percent": redis_pct, "server_rss_kib": rss as f64,
+    })
 }
