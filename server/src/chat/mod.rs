@@ -402,11 +402,7 @@ pub async fn send(
     conversation: ConversationId,
     msg: NewMessage,
 ) -> Result<SendOutcome, ApiError> {
-    if let Some(existing) = find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
-        return resend_outcome(existing, conversation);
-    }
-    require_member(conn, conversation, sender).await?;
-    store(conn, sender, conversation, msg).await
+    store(conn, sender, conversation, msg, false).await
 }
 
 /// Posts on behalf of a workflow (e.g. a referral outcome into the referring
@@ -418,80 +414,73 @@ pub async fn post_on_behalf(
     conversation: ConversationId,
     msg: NewMessage,
 ) -> Result<SendOutcome, ApiError> {
-    if let Some(existing) = find_by_client_id(conn, author, &msg.client_msg_id.0).await? {
-        return resend_outcome(existing, conversation);
-    }
-    store(conn, author, conversation, msg).await
+    store(conn, author, conversation, msg, true).await
 }
 
+/// The hot path is one statement ([`queries::StoreMessage`]); only when it
+/// stores nothing do we look at why, so the common case pays one round trip.
 async fn store(
     conn: &mut AsyncPgConnection,
     sender: UserId,
     conversation: ConversationId,
     msg: NewMessage,
+    on_behalf: bool,
 ) -> Result<SendOutcome, ApiError> {
     let mention_names = mentioned_usernames(&msg.body.0);
-    let result = conn
-        .transaction::<_, ApiError, _>(|conn| {
-            let msg = msg.clone();
-            async move {
-                let seq: i64 = diesel::update(conversations::table.find(conversation.0))
-                    .set((
-                        conversations::last_seq.eq(conversations::last_seq + 1),
-                        conversations::last_message_at.eq(Utc::now()),
-                    ))
-                    .returning(conversations::last_seq)
-                    .get_result(conn)
-                    .await?;
-                if let Some(reply) = msg.reply_to_seq
-                    && !(1..seq).contains(&reply)
-                {
-                    return Err(ApiError::Invalid(format!(
-                        "reply_to_seq: no message {reply} in this conversation"
-                    )));
-                }
-                let mentions: Vec<Uuid> = if mention_names.is_empty() {
-                    vec![]
-                } else {
-                    users::table
-                        .inner_join(conversation_members::table.on(conversation_members::user_id.eq(users::id)))
-                        .filter(conversation_members::conversation_id.eq(conversation.0))
-                        .filter(users::username.eq_any(&mention_names))
-                        .select(users::id)
-                        .load(conn)
-                        .await?
-                };
-                let stored: Message = diesel::insert_into(messages::table)
-                    .values((
-                        messages::id.eq(Uuid::now_v7()),
-                        messages::conversation_id.eq(conversation.0),
-                        messages::seq.eq(seq),
-                        messages::sender_id.eq(sender.0),
-                        messages::client_msg_id.eq(&msg.client_msg_id.0),
-                        messages::body.eq(&msg.body.0),
-                        messages::reply_to_seq.eq(msg.reply_to_seq),
-                        messages::mentions.eq(&mentions),
-                    ))
-                    .returning(Message::as_returning())
-                    .get_result(conn)
-                    .await?;
-                advance_read(conn, sender, conversation, seq).await?;
-                Ok(stored)
-            }
-            .scope_boxed()
-        })
-        .await;
-    match result {
-        Ok(stored) => Ok(SendOutcome {
-            message: stored.into(),
-            created: true,
-        }),
-        // a concurrent resend of the same client_msg_id won the race; ours rolled back
+    let stored: Result<Vec<Message>, ApiError> = queries::StoreMessage {
+        id: Uuid::now_v7(),
+        conversation: conversation.0,
+        sender: sender.0,
+        on_behalf,
+        client_msg_id: &msg.client_msg_id.0,
+        body: &msg.body.0,
+        reply_to_seq: msg.reply_to_seq,
+        mention_names: &mention_names,
+    }
+    .load(conn)
+    .await
+    .map_err(ApiError::from);
+    match stored {
+        Ok(rows) => match rows.into_iter().next() {
+            Some(stored) => Ok(SendOutcome {
+                message: stored.into(),
+                created: true,
+            }),
+            None => explain_unstored(conn, sender, conversation, &msg, on_behalf).await,
+        },
+        // the client_msg_id was used before (or by a concurrent resend): answer with the original
         Err(ApiError::Conflict(_)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
             Some(existing) => resend_outcome(existing, conversation),
             None => Err(ApiError::Conflict("message could not be stored; retry".into())),
         },
         Err(e) => Err(e),
+    }
+}
+
+/// Why a send stored nothing: a resend by someone who has since left (the
+/// original ack still stands), no such conversation for them, or a reply to
+/// a message that does not exist.
+async fn explain_unstored(
+    conn: &mut AsyncPgConnection,
+    sender: UserId,
+    conversation: ConversationId,
+    msg: &NewMessage,
+    on_behalf: bool,
+) -> Result<SendOutcome, ApiError> {
+    if let Some(existing) = find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
+        return resend_outcome(existing, conversation);
+    }
+    let exists: bool = diesel::select(diesel::dsl::exists(conversations::table.find(conversation.0)))
+        .get_result(conn)
+        .await?;
+    if !exists || (!on_behalf && !is_member(conn, conversation, sender).await?) {
+        return Err(ApiError::not_found("conversation"));
+    }
+    match msg.reply_to_seq {
+        Some(reply) => Err(ApiError::Invalid(format!(
+            "reply_to_seq: no message {reply} in this conversation"
+        ))),
+        None => Err(ApiError::Conflict("message could not be stored; retry".into())),
     }
 }
 

@@ -110,3 +110,93 @@ where (cs.title || ' ' || cs.summary) ilike $2
 order by cs.created_at desc
 limit $3
 "#;
+
+/// Stores one message in a single statement — bump the conversation's
+/// `last_seq`, insert the message with its resolved mentions, move the
+/// sender's read position — so a send costs one round trip and the
+/// conversation row stays locked only for the statement and its commit.
+///
+/// Returns no row when the conversation does not exist, the sender may not
+/// post there, or `reply_to_seq` names no earlier message; the caller tells
+/// those apart off the hot path. A reused `client_msg_id` fails the whole
+/// statement on `messages_sender_id_client_msg_id_key` and bumps nothing,
+/// so seqs stay gapless. The SQL text never varies, so the connection keeps
+/// it prepared (see the `QueryId` impl).
+#[derive(Debug)]
+pub struct StoreMessage<'a> {
+    pub id: Uuid,
+    pub conversation: Uuid,
+    pub sender: Uuid,
+    /// Posting on behalf of a workflow: skip the membership check.
+    pub on_behalf: bool,
+    pub client_msg_id: &'a str,
+    pub body: &'a str,
+    pub reply_to_seq: Option<i64>,
+    pub mention_names: &'a [String],
+}
+
+impl diesel::query_builder::QueryId for StoreMessage<'_> {
+    type QueryId = StoreMessage<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for StoreMessage<'_> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Bool};
+        out.push_sql(
+            "with bumped as (\
+               update conversations c set last_seq = c.last_seq + 1, last_message_at = now() \
+               where c.id = ",
+        );
+        out.push_bind_param::<SqlUuid, _>(&self.conversation)?;
+        out.push_sql(" and (");
+        out.push_bind_param::<Bool, _>(&self.on_behalf)?;
+        out.push_sql(
+            " or exists (select 1 from conversation_members m where m.conversation_id = c.id and m.user_id = ",
+        );
+        out.push_bind_param::<SqlUuid, _>(&self.sender)?;
+        out.push_sql(")) and (");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.reply_to_seq)?;
+        out.push_sql("::int8 is null or ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.reply_to_seq)?;
+        out.push_sql(
+            "::int8 between 1 and c.last_seq) \
+               returning c.id, c.last_seq\
+             ), stored as (\
+               insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions) \
+               select ",
+        );
+        out.push_bind_param::<SqlUuid, _>(&self.id)?;
+        out.push_sql(", bumped.id, bumped.last_seq, ");
+        out.push_bind_param::<SqlUuid, _>(&self.sender)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.client_msg_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.body)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.reply_to_seq)?;
+        out.push_sql(", coalesce((select array_agg(u.id) from users u where u.username = any(");
+        out.push_bind_param::<Array<Text>, _>(&self.mention_names)?;
+        out.push_sql(
+            ") and exists (select 1 from conversation_members m \
+                           where m.conversation_id = bumped.id and m.user_id = u.id)), '{}') \
+               from bumped \
+               returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
+                         created_at, edited_at, recalled_at\
+             ), sender_read as (\
+               insert into conversation_reads (conversation_id, user_id, last_read_seq) \
+               select conversation_id, sender_id, seq from stored \
+               on conflict (conversation_id, user_id) do update \
+               set last_read_seq = excluded.last_read_seq, updated_at = now() \
+               where conversation_reads.last_read_seq < excluded.last_read_seq\
+             ) \
+             select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
+                    created_at, edited_at, recalled_at from stored",
+        );
+        Ok(())
+    }
+}
