@@ -1,12 +1,20 @@
 //! Password hashing with argon2id at OWASP's recommended cost.
 //!
 //! Hashing is deliberately slow, so it runs on the blocking pool (inside the
-//! caller's tracing span) instead of stalling the async workers.
+//! caller's tracing span) instead of stalling the async workers. At most one
+//! hash per core runs at a time: each takes 19 MiB and a core for tens of
+//! milliseconds, so a burst of logins queues here instead of spawning a
+//! blocking thread (and a malloc arena holding 19 MiB) per request.
 
 use anyhow::Context;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
 use tracing::Instrument;
+
+static HASHING_SLOTS: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+});
 
 /// OWASP (2024): argon2id, 19 MiB, 2 iterations, 1 lane.
 fn hasher() -> anyhow::Result<Argon2<'static>> {
@@ -16,6 +24,7 @@ fn hasher() -> anyhow::Result<Argon2<'static>> {
 
 /// Hashes `password` into a PHC string.
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _slot = HASHING_SLOTS.acquire().await.context("hashing slots closed")?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         span.in_scope(|| {
@@ -34,6 +43,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// Checks `password` against a stored PHC string. A malformed stored hash is
 /// an error, not a mismatch, so it shows up in the logs.
 pub async fn verify(password: String, phc: String) -> anyhow::Result<bool> {
+    let _slot = HASHING_SLOTS.acquire().await.context("hashing slots closed")?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         span.in_scope(|| {

@@ -401,6 +401,30 @@ pub async fn is_live(conn: &mut AsyncPgConnection, user: UserId, session: Sessio
     Ok(matches!(row, Some((None, true))))
 }
 
+/// Which of `candidates` have ended (logged out, revoked, user deactivated):
+/// one query for a whole node's sockets instead of one per socket.
+pub async fn ended_among(
+    conn: &mut AsyncPgConnection,
+    candidates: &[(UserId, SessionId)],
+) -> Result<Vec<(UserId, SessionId)>, ApiError> {
+    let mut ended = Vec::new();
+    for chunk in candidates.chunks(1000) {
+        let ids: Vec<uuid::Uuid> = chunk.iter().map(|(_, s)| s.0).collect();
+        let live: std::collections::HashSet<(uuid::Uuid, uuid::Uuid)> = sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id.eq_any(&ids))
+            .filter(sessions::revoked_at.is_null())
+            .filter(users::active.eq(true))
+            .select((sessions::user_id, sessions::id))
+            .load::<(uuid::Uuid, uuid::Uuid)>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        ended.extend(chunk.iter().filter(|(u, s)| !live.contains(&(u.0, s.0))).copied());
+    }
+    Ok(ended)
+}
+
 /// Checks an access token and loads its live session and active user.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let claims = state.jwt.verify(token).map_err(|e| match e {

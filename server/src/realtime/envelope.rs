@@ -4,7 +4,7 @@
 //! An event is serialized to JSON once, where it happens; every node and
 //! every local socket forwards those same bytes.
 
-use std::sync::Arc;
+use bytestring::ByteString;
 
 use consilium_shared::{ConversationId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
@@ -52,8 +52,9 @@ pub enum Control {
 /// An envelope's content.
 #[derive(Debug, Clone)]
 pub enum Payload {
-    /// A server event, serialized once.
-    Event(Arc<str>),
+    /// A server event, serialized once; clones share the bytes, so every
+    /// local socket sends the same buffer without copying it.
+    Event(ByteString),
     /// A control instruction.
     Control(Control),
 }
@@ -93,7 +94,7 @@ impl Envelope {
         let raw;
         let (e, c) = match &self.payload {
             Payload::Event(json) => {
-                raw = serde_json::from_str::<&RawValue>(json)?;
+                raw = serde_json::from_str::<&RawValue>(json.as_ref())?;
                 (Some(raw), None)
             }
             Payload::Control(c) => (None, Some(c.clone())),
@@ -112,7 +113,7 @@ impl Envelope {
     pub fn decode(bytes: &[u8]) -> serde_json::Result<Self> {
         let wire: Wire<'_> = serde_json::from_slice(bytes)?;
         let payload = match (wire.e, wire.c) {
-            (Some(e), _) => Payload::Event(Arc::from(e.get())),
+            (Some(e), _) => Payload::Event(ByteString::from(e.get().to_owned())),
             (None, Some(c)) => Payload::Control(c),
             (None, None) => return Err(serde::de::Error::custom("envelope has no payload")),
         };
@@ -132,7 +133,7 @@ mod tests {
 
     #[test]
     fn round_trips_events_byte_for_byte() -> serde_json::Result<()> {
-        let json: Arc<str> = Arc::from(r#"{"type":"typing","conversation_id":"x","user_id":"y"}"#);
+        let json = ByteString::from_static(r#"{"type":"typing","conversation_id":"x","user_id":"y"}"#);
         let env = Envelope {
             origin: Uuid::now_v7(),
             topic: Topic::Conversation(ConversationId::new()),

@@ -50,6 +50,7 @@ enum Command {
     },
     Deliver(std::sync::Arc<Envelope>),
     BusReconnected,
+    Sessions(oneshot::Sender<Vec<(UserId, SessionId)>>),
 }
 
 struct Socket {
@@ -123,6 +124,14 @@ impl Hub {
     /// Tells every socket to catch up after a bus outage.
     pub fn bus_reconnected(&self) {
         self.send(Command::BusReconnected);
+    }
+
+    /// The login sessions with a socket on this node (each once), so the node
+    /// can check them all against Postgres in one query.
+    pub async fn sessions(&self) -> Vec<(UserId, SessionId)> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Sessions(tx));
+        rx.await.unwrap_or_default()
     }
 }
 
@@ -228,6 +237,10 @@ async fn run(
                     }
                 }
                 metrics.sockets.set(sockets.len() as i64);
+            }
+            Command::Sessions(reply) => {
+                let unique: HashSet<(UserId, SessionId)> = sockets.values().map(|s| (s.user, s.session)).collect();
+                let _ = reply.send(unique.into_iter().collect());
             }
             Command::BusReconnected => {
                 for socket in sockets.values() {

@@ -16,6 +16,7 @@ pub mod session;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytestring::ByteString;
 use consilium_shared::{
     ConversationId, SessionId, UserId,
     chat::MessageDto,
@@ -103,6 +104,7 @@ impl Realtime {
             }),
         };
         tokio::spawn(realtime.clone().presence_loop());
+        tokio::spawn(realtime.clone().session_check_loop());
         tracing::info!(%node, redis = config.redis_url.is_some(), "realtime started");
         Ok(realtime)
     }
@@ -123,6 +125,43 @@ impl Realtime {
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "presence sweep failed"),
+            }
+        }
+    }
+
+    /// A close instruction lost on the bus (Redis down at the time) must not
+    /// keep a revoked session reading: every heartbeat period the node checks
+    /// all its sockets' sessions in one query and closes the ended ones.
+    async fn session_check_loop(self) {
+        let mut tick = tokio::time::interval(self.inner.ws.heartbeat);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = self.inner.shutdown.cancelled() => return,
+            }
+            let live = self.inner.hub.sessions().await;
+            if live.is_empty() {
+                continue;
+            }
+            let ended = match self.inner.db.get().await {
+                Ok(mut conn) => crate::auth::sessions::ended_among(&mut conn, &live).await,
+                Err(e) => Err(e.into()),
+            };
+            match ended {
+                Ok(ended) => {
+                    for (user, session_id) in ended {
+                        // local only: every node runs this check for its own sockets
+                        self.inner.hub.deliver(Arc::new(Envelope {
+                            origin: self.inner.node,
+                            topic: Topic::User(user),
+                            seq: None,
+                            exclude_user: None,
+                            payload: Payload::Control(Control::CloseSession { session_id }),
+                        }));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "checking live sessions failed"),
             }
         }
     }
@@ -178,7 +217,7 @@ impl Realtime {
         };
         match serde_json::to_string(event) {
             Ok(json) => {
-                self.publish(topic, seq, exclude_user, Payload::Event(Arc::from(json)))
+                self.publish(topic, seq, exclude_user, Payload::Event(ByteString::from(json)))
                     .await
             }
             Err(e) => tracing::error!(error = %e, "could not serialize event"),
@@ -188,8 +227,8 @@ impl Realtime {
     /// Sends `event` to every session of each of `users`, on every node
     /// (workflow events go to the people involved, whatever they have open).
     pub async fn publish_to_users(&self, users: &[UserId], event: &ServerEvent) {
-        let json: Arc<str> = match serde_json::to_string(event) {
-            Ok(json) => Arc::from(json),
+        let json = match serde_json::to_string(event) {
+            Ok(json) => ByteString::from(json),
             Err(e) => {
                 tracing::error!(error = %e, "could not serialize event");
                 return;

@@ -101,8 +101,9 @@ impl PresenceStore {
                 let mut conn = conn.clone();
                 let key = Self::user_key(prefix, user);
                 let member = format!("{user}/{socket}");
-                let before: Vec<String> = redis::cmd("HVALS").arg(&key).query_async(&mut conn).await?;
+                // before, change, after in one round trip
                 let mut pipe = redis::pipe();
+                pipe.cmd("HVALS").arg(&key);
                 match status {
                     Some(s) => {
                         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
@@ -124,7 +125,7 @@ impl PresenceStore {
                     }
                 }
                 pipe.cmd("HVALS").arg(&key);
-                let (after,): (Vec<String>,) = pipe.query_async(&mut conn).await?;
+                let (before, after): (Vec<String>, Vec<String>) = pipe.query_async(&mut conn).await?;
                 Ok((
                     aggregate(before.iter().map(String::as_str)),
                     aggregate(after.iter().map(String::as_str)),

