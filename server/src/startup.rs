@@ -47,6 +47,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
         let realtime = Realtime::start(&config, pool.clone(), &metrics.registry).await?;
         let state = AppState {
+            sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry)?,
             db: pool,
             jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.access_token_ttl)),
             config: Arc::new(config),

@@ -18,6 +18,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Live fan-out, presence and session control.
     pub realtime: Realtime,
+    /// This node's message writer (group commit for sends).
+    pub sends: crate::chat::SendQueue,
     /// A valid argon2 hash of a random password, verified against when a login
     /// names an unknown user so the response time does not reveal which names exist.
     pub dummy_password_hash: Arc<str>,

@@ -8,6 +8,7 @@
 //! so seqs are gapless and in commit order on every node.
 
 mod queries;
+mod writer;
 
 use std::collections::HashMap;
 
@@ -37,6 +38,7 @@ use crate::error::ApiError;
 use crate::users::escape_like;
 
 pub use queries::Message;
+pub use writer::SendQueue;
 
 /// A message body: 1–16,000 characters, not only whitespace.
 #[derive(Debug, Clone)]

@@ -200,3 +200,92 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         Ok(())
     }
 }
+
+/// Stores a batch of messages in one statement (see `chat::writer`): locks
+/// the batch's conversations in id order, keeps the messages their senders
+/// may post (membership, a reply to an earlier message, a `client_msg_id`
+/// not used before), numbers them per conversation from `last_seq`, bumps
+/// each conversation once, and moves each sender's read position. Messages
+/// it drops come back as missing rows. The arrays are parallel, one element
+/// per message; `mention_names` holds each message's mentioned usernames
+/// joined by commas (empty for none).
+#[derive(Debug)]
+pub struct StoreMessages<'a> {
+    pub ids: &'a [Uuid],
+    pub conversations: &'a [Uuid],
+    pub senders: &'a [Uuid],
+    pub client_msg_ids: &'a [&'a str],
+    pub bodies: &'a [&'a str],
+    pub reply_to_seqs: &'a [Option<i64>],
+    pub mention_names: &'a [String],
+}
+
+impl diesel::query_builder::QueryId for StoreMessages<'_> {
+    type QueryId = StoreMessages<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for StoreMessages<'_> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        use diesel::sql_types::Array;
+        out.push_sql("with input as (select * from unnest(");
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.conversations)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.senders)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<Text>, _>(&self.client_msg_ids)?;
+        out.push_sql("::text[], ");
+        out.push_bind_param::<Array<Text>, _>(&self.bodies)?;
+        out.push_sql("::text[], ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.reply_to_seqs)?;
+        out.push_sql("::int8[], ");
+        out.push_bind_param::<Array<Text>, _>(&self.mention_names)?;
+        out.push_sql(
+            "::text[]) with ordinality as t(id, conv, sender, client_msg_id, body, reply_to_seq, mention_names, ord)\
+             ), locked as (\
+               select c.id, c.last_seq, c.kind, c.team_id from conversations c \
+               where c.id in (select conv from input) order by c.id for no key update\
+             ), eligible as (\
+               select i.*, l.last_seq from input i join locked l on l.id = i.conv \
+               where ((l.kind in ('team', 'case') and exists (\
+                        select 1 from team_members tm where tm.team_id = l.team_id and tm.user_id = i.sender)) \
+                      or exists (select 1 from conversation_members m \
+                                 where m.conversation_id = i.conv and m.user_id = i.sender)) \
+                 and (i.reply_to_seq is null or i.reply_to_seq between 1 and l.last_seq) \
+                 and not exists (select 1 from messages x \
+                                 where x.sender_id = i.sender and x.client_msg_id = i.client_msg_id)\
+             ), numbered as (\
+               select e.*, e.last_seq + row_number() over (partition by e.conv order by e.ord) as seq from eligible e\
+             ), bumped as (\
+               update conversations c set last_seq = c.last_seq + n.added, last_message_at = now() \
+               from (select conv, count(*) as added from numbered group by conv) n where c.id = n.conv\
+             ), stored as (\
+               insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions) \
+               select n.id, n.conv, n.seq, n.sender, n.client_msg_id, n.body, n.reply_to_seq, \
+                 coalesce((select array_agg(u.id) from users u \
+                           where n.mention_names <> '' \
+                             and u.username = any(string_to_array(n.mention_names, ',')) \
+                             and exists (select 1 from conversation_members m \
+                                         where m.conversation_id = n.conv and m.user_id = u.id)), '{}') \
+               from numbered n order by n.conv, n.seq \
+               returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
+                         created_at, edited_at, recalled_at\
+             ), sender_reads as (\
+               insert into conversation_reads (conversation_id, user_id, last_read_seq) \
+               select conversation_id, sender_id, max(seq) from stored group by conversation_id, sender_id \
+               on conflict (conversation_id, user_id) do update \
+               set last_read_seq = excluded.last_read_seq, updated_at = now() \
+               where conversation_reads.last_read_seq < excluded.last_read_seq\
+             ) \
+             select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
+                    created_at, edited_at, recalled_at from stored",
+        );
+        Ok(())
+    }
+}

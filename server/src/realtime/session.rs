@@ -240,6 +240,9 @@ impl Conn {
             tracing::warn!(error = %e, "presence unavailable for ready");
             vec![]
         });
+        // online before `ready`: a client that holds `ready` counts as present, so
+        // closing its other socket right after cannot announce it offline
+        self.set_presence(Some(OwnStatus::Online)).await;
         let ready = ServerEvent::Ready {
             user_id: self.user,
             session_id: self.session_id,
@@ -249,7 +252,6 @@ impl Conn {
         if !send_event(&mut self.ws, &ready).await {
             return Err(ApiError::Unexpected(anyhow::anyhow!("socket closed before ready")));
         }
-        self.set_presence(Some(OwnStatus::Online)).await;
         Ok(())
     }
 
@@ -415,8 +417,7 @@ impl Conn {
         }
         let result = async {
             let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
-            let mut db = self.state.db.get().await?;
-            chat::send(&mut db, self.user, conversation_id, msg).await
+            self.state.sends.send(self.user, conversation_id, msg).await
         }
         .await;
         match result {

@@ -104,8 +104,7 @@ pub async fn send(
         reply_to_seq,
     } = body.into_inner();
     let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
-    let mut conn = state.db.get().await?;
-    let outcome = chat::send(&mut conn, caller.id(), *id, msg).await?;
+    let outcome = state.sends.send(caller.id(), *id, msg).await?;
     let response = SendMessageResponse {
         message: outcome.message,
         created: outcome.created,

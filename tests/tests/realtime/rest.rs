@@ -4,7 +4,7 @@
 
 use consilium_tests::fixtures;
 use consilium_tests::ws::{any_message, of_type, seqs};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{Bus, QUIET, history, my_conversation, on_every_bus, one_to, post_message, world};
 
@@ -393,3 +393,102 @@ on_every_bus!(
     recall_leaves_a_tombstone_and_the_audit_keeps_the_original,
     direct_conversations_are_get_or_create,
 );
+
+/// Sends that arrive together are committed together (group commit); a
+/// burst that mixes good sends, resends of one `client_msg_id`, a stranger's
+/// send, a reply to nothing and mentions must still mean exactly what each
+/// send means alone, with gapless seqs.
+#[tokio::test]
+async fn a_burst_of_mixed_sends_keeps_each_sends_meaning() {
+    let w = world(Bus::Local).await;
+    let ch = w.channel.as_str();
+    post_message(&w.lead, ch, "first", "第一条").await;
+    let send = |api: &consilium_tests::http::Api, client_msg_id: String, body: Value| {
+        let api = api.clone();
+        let path = messages_path(ch);
+        async move {
+            let mut body = body;
+            body["client_msg_id"] = json!(client_msg_id);
+            api.post(&path, &body).await
+        }
+    };
+    let mut requests = Vec::new();
+    for i in 0..60 {
+        let api = [&w.lead, &w.li, &w.liu][i % 3];
+        requests.push(send(
+            api,
+            format!("burst-{i}"),
+            json!({ "body": format!("会诊意见 {i} @dr_li") }),
+        ));
+    }
+    for _ in 0..8 {
+        requests.push(send(&w.liu, "same-key".into(), json!({ "body": "重复发送" })));
+    }
+    for i in 0..4 {
+        requests.push(send(
+            &w.outsider,
+            format!("stranger-{i}"),
+            json!({ "body": "不该出现" }),
+        ));
+        requests.push(send(
+            &w.li,
+            format!("bad-reply-{i}"),
+            json!({ "body": "回复", "reply_to_seq": 9999 }),
+        ));
+    }
+    let responses = futures_util::future::join_all(requests).await;
+
+    let (good, rest) = responses.split_at(60);
+    let (same_key, rest) = rest.split_at(8);
+    for r in good {
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["message"]["mentions"], json!([w.li.user_id()]), "{}", r.body);
+    }
+    let created: Vec<&consilium_tests::http::Resp> = same_key.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(
+        created.len(),
+        1,
+        "one resend of a client_msg_id stores, the rest answer with it"
+    );
+    let original = &created[0].body["message"];
+    for r in same_key {
+        assert!(r.status == 201 || r.status == 200, "{}", r.body);
+        assert_eq!(r.body["message"]["id"], original["id"]);
+        assert_eq!(r.body["message"]["seq"], original["seq"]);
+    }
+    for pair in rest.chunks(2) {
+        assert_eq!(pair[0].status, 404, "a stranger's send: {}", pair[0].body);
+        assert_eq!(pair[1].status, 400, "a reply to nothing: {}", pair[1].body);
+        assert_eq!(pair[1].body["error"]["code"], "invalid");
+    }
+
+    // 1 + 60 + 1 messages, gapless, each once, in the order of their seqs
+    let all = history(&w.lead, ch, "after_seq=0&limit=200").await;
+    assert_eq!(seqs(&all), one_to(62));
+    let mut ids: Vec<&str> = all.iter().filter_map(|m| m["client_msg_id"].as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 62);
+    assert!(all.iter().all(|m| m["sender_id"] != w.outsider.user_id()));
+    let conversation = my_conversation(&w.li, ch).await.expect("li's channel");
+    assert_eq!(conversation["last_seq"], 62);
+
+    // and they really were written in batches
+    let metrics = reqwest::get(format!("{}/metrics", w.d.node(0)))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+    };
+    let (messages, batches) = (
+        value("consilium_message_batch_size_sum"),
+        value("consilium_message_batch_size_count"),
+    );
+    assert!(messages > batches, "{messages} messages in {batches} batches");
+}
