@@ -36,7 +36,7 @@ use crate::db::schema::{
 };
 use crate::domain::BoundedText;
 use crate::error::ApiError;
-use crate::teams::member_role;
+use crate::teams::{member_role, require_active};
 
 /// How the caller is related to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +178,24 @@ pub async fn load_visible(
     Ok(LoadedCase { case, patient, access })
 }
 
+/// Loads a case the caller may see, locked, for a change to it or its
+/// workflows (triage, edits, consults, referrals): 409 when its team is
+/// archived, because an archived team's records are read-only.
+pub async fn load_for_change(conn: &mut AsyncPgConnection, id: CaseId, user: UserId) -> Result<LoadedCase, ApiError> {
+    let loaded = load_visible(conn, id, user, true).await?;
+    require_active(conn, TeamId(loaded.case.team_id), "the case's team").await?;
+    Ok(loaded)
+}
+
+/// 409 when the team that holds case `id` is archived: the check
+/// [`load_for_change`] makes, for changes that reach a case through a
+/// consult or a referral.
+pub async fn require_writable(conn: &mut AsyncPgConnection, id: Uuid, which: &str) -> Result<(), ApiError> {
+    let team: Uuid = cases::table.find(id).select(cases::team_id).first(conn).await?;
+    require_active(conn, TeamId(team), which).await?;
+    Ok(())
+}
+
 /// Who should hear about a change to `case`: its conversation's members, and
 /// (separately, since they get only the status view) its intake submitter if
 /// they are not a member.
@@ -235,20 +253,6 @@ struct NewCaseFields {
 enum PatientChoice {
     New(String, Sex, Option<chrono::NaiveDate>, Option<String>),
     Existing(PatientId),
-}
-
-async fn active_team(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Team, ApiError> {
-    let team: Team = teams::table
-        .find(team.0)
-        .select(Team::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("team"))?;
-    if team.archived_at.is_some() {
-        return Err(ApiError::Conflict("the team is archived".into()));
-    }
-    Ok(team)
 }
 
 /// Inserts the patient (if new), the case's conversation and the case, and audits it.
@@ -330,7 +334,7 @@ pub async fn create(
     if member_role(conn, team, caller).await?.is_none() {
         return Err(ApiError::not_found("team"));
     }
-    active_team(conn, team).await?;
+    require_active(conn, team, "the team").await?;
     let patient = match (req.patient, req.patient_id) {
         (Some(p), None) => {
             let (name, sex, external) = valid_patient(&p)?;
@@ -384,7 +388,7 @@ pub async fn submit_intake(
     team: TeamId,
     req: IntakeRequest,
 ) -> Result<(Case, Patient), ApiError> {
-    active_team(conn, team).await?;
+    require_active(conn, team, "the team").await?;
     let (name, sex, external) = valid_patient(&req.patient)?;
     let fields = NewCaseFields {
         patient: PatientChoice::New(name, sex, req.patient.birth_date, external),
@@ -506,7 +510,7 @@ pub async fn update(
         .transpose()?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let loaded = load_visible(conn, id, caller, true).await?;
+            let loaded = load_for_change(conn, id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden("only the case's team may change it".into()));
             }
@@ -582,7 +586,7 @@ pub async fn triage(
                 .await
                 .optional()?;
             let referral_status = referral.as_ref().map(|(_, s)| s.clone());
-            let loaded = load_visible(conn, id, caller, true).await?;
+            let loaded = load_for_change(conn, id, caller).await?;
             if !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden("only the team's assistants and lead triage".into()));
             }
@@ -642,7 +646,7 @@ pub async fn triage(
                             "a referred case cannot be transferred; decline the referral instead".into(),
                         ));
                     }
-                    active_team(conn, team_id).await.map_err(|e| match e {
+                    require_active(conn, team_id, "the receiving team").await.map_err(|e| match e {
                         ApiError::NotFound(_) => ApiError::Invalid("team_id: no such team".into()),
                         other => other,
                     })?;

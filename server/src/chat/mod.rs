@@ -6,6 +6,12 @@
 //! without copying. A message's `seq` comes from bumping `conversations.last_seq`
 //! inside the inserting transaction: the row lock serialises concurrent senders,
 //! so seqs are gapless and in commit order on every node.
+//!
+//! The conversations of an archived team stay readable but take no new
+//! messages: the same seq-bumping update refuses them, so every way in (REST,
+//! websocket, workflow posts) gets the same 409 at no extra round trip.
+//! Recall stays allowed there: taking back a mistaken message protects a
+//! patient, and the original is kept in the audit trail anyway.
 
 mod queries;
 
@@ -21,7 +27,7 @@ use consilium_shared::{
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
@@ -395,7 +401,8 @@ pub fn mentioned_usernames(body: &str) -> Vec<String> {
 }
 
 /// Stores a message and returns it; a resend of a stored `client_msg_id`
-/// returns the original and stores nothing.
+/// returns the original and stores nothing. 409 when the conversation's
+/// team is archived.
 pub async fn send(
     conn: &mut AsyncPgConnection,
     sender: UserId,
@@ -435,14 +442,20 @@ async fn store(
         .transaction::<_, ApiError, _>(|conn| {
             let msg = msg.clone();
             async move {
-                let seq: i64 = diesel::update(conversations::table.find(conversation.0))
+                let seq: Option<i64> = diesel::update(conversations::table.find(conversation.0))
+                    .filter(diesel::dsl::sql::<Bool>(queries::OF_NO_ARCHIVED_TEAM))
                     .set((
                         conversations::last_seq.eq(conversations::last_seq + 1),
                         conversations::last_message_at.eq(Utc::now()),
                     ))
                     .returning(conversations::last_seq)
                     .get_result(conn)
-                    .await?;
+                    .await
+                    .optional()?;
+                // callers have checked the conversation exists: no row means its team is archived
+                let Some(seq) = seq else {
+                    return Ok(None);
+                };
                 if let Some(reply) = msg.reply_to_seq
                     && !(1..seq).contains(&reply)
                 {
@@ -476,16 +489,19 @@ async fn store(
                     .get_result(conn)
                     .await?;
                 advance_read(conn, sender, conversation, seq).await?;
-                Ok(stored)
+                Ok(Some(stored))
             }
             .scope_boxed()
         })
         .await;
     match result {
-        Ok(stored) => Ok(SendOutcome {
+        Ok(Some(stored)) => Ok(SendOutcome {
             message: stored.into(),
             created: true,
         }),
+        Ok(None) => Err(ApiError::Conflict(
+            "the team is archived: its conversations are read-only".into(),
+        )),
         // a concurrent resend of the same client_msg_id won the race; ours rolled back
         Err(ApiError::Conflict(_)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
             Some(existing) => resend_outcome(existing, conversation),

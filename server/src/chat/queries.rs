@@ -25,6 +25,16 @@ pub struct Message {
     pub recalled_at: Option<DateTime<Utc>>,
 }
 
+/// True while the conversation being updated (`conversations` in an
+/// `update conversations …`) belongs to no archived team. A conversation
+/// belongs to `conversations.team_id` (the team of a team channel, a case's
+/// thread or a referral's), except a consult thread, which belongs to its
+/// case's current team: a transfer moves the case but not the consult's row.
+/// Direct conversations belong to no team.
+pub const OF_NO_ARCHIVED_TEAM: &str = "not exists (select 1 from teams t where t.archived_at is not null and t.id = coalesce(\
+     (select c.team_id from consults k join cases c on c.id = k.case_id where k.conversation_id = conversations.id), \
+     conversations.team_id))";
+
 /// One line of a user's conversation list.
 #[derive(Debug, QueryableByName)]
 pub struct ConversationRow {

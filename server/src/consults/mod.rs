@@ -127,7 +127,7 @@ pub async fn request(
     let urgency = req.urgency.unwrap_or(Priority::Routine);
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let loaded = cases::load_visible(conn, case_id, caller, true).await?;
+            let loaded = cases::load_for_change(conn, case_id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden("only the case's team may request a consult".into()));
             }
@@ -268,6 +268,8 @@ pub async fn transition(
                 }
                 _ => {}
             }
+            // a consult belongs to its case's record, read-only once that team is archived
+            cases::require_writable(conn, loaded.consult.case_id, "the case's team").await?;
             let current = ConsultStatus::from_db(&loaded.consult.status)?;
             if !allowed_from(&t).contains(&current) {
                 return Err(ApiError::Conflict(format!("the consult is {}", loaded.consult.status)));

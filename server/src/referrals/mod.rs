@@ -10,6 +10,13 @@
 //! team's triage queue; both teams share the referral's thread, and the
 //! referring team can follow the linked case. The outcome is posted back into
 //! the referring case's discussion.
+//!
+//! An archived team's records are read-only. The receiving team's must be
+//! active for any transition, since each one moves its linked case or queue;
+//! the referring team's must be active to cancel (its own act) and to complete
+//! (which writes into its case's discussion). The receiving team may still
+//! accept or decline a patient sent by a team archived since: that decides
+//! about a case in its own queue, as triage of that case does.
 
 use chrono::Utc;
 use consilium_shared::{
@@ -26,11 +33,11 @@ use uuid::Uuid;
 use crate::audit::{self, AuditEntry};
 use crate::cases::{self, CaseAccess};
 use crate::db::enums::DbEnum;
-use crate::db::models::{Case, NewConversation, Referral, Team};
-use crate::db::schema::{cases as cases_t, conversations, referrals, team_members, teams};
+use crate::db::models::{Case, NewConversation, Referral};
+use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
 use crate::domain::BoundedText;
 use crate::error::ApiError;
-use crate::teams::member_role;
+use crate::teams::{member_role, require_active};
 
 /// The wire view.
 pub fn to_dto(r: &Referral) -> Result<ReferralDto, ApiError> {
@@ -122,7 +129,7 @@ pub async fn create(
     let reason = BoundedText::parse(reason, "reason", 1, 4000)?.into_inner();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let loaded = cases::load_visible(conn, case_id, caller, true).await?;
+            let loaded = cases::load_for_change(conn, case_id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden("only the case's team may refer it".into()));
             }
@@ -132,12 +139,10 @@ pub async fn create(
             if to_team.0 == loaded.case.team_id {
                 return Err(ApiError::Invalid("to_team_id: the case is already with this team".into()));
             }
-            let target_team: Option<Team> = teams::table.find(to_team.0).select(Team::as_select()).first(conn).await.optional()?;
-            match target_team {
-                None => return Err(ApiError::Invalid("to_team_id: no such team".into())),
-                Some(t) if t.archived_at.is_some() => return Err(ApiError::Conflict("the receiving team is archived".into())),
-                Some(_) => {}
-            }
+            require_active(conn, to_team, "the receiving team").await.map_err(|e| match e {
+                ApiError::NotFound(_) => ApiError::Invalid("to_team_id: no such team".into()),
+                other => other,
+            })?;
             let open_referral: bool = diesel::select(diesel::dsl::exists(
                 referrals::table
                     .filter(referrals::case_id.eq(case_id.0))
@@ -279,6 +284,10 @@ pub async fn transition(
                     _ => "only the receiving team's assistants and lead (or the assignee, to complete) may do this"
                         .into(),
                 }));
+            }
+            require_active(conn, TeamId(referral.to_team_id), "the receiving team").await?;
+            if matches!(t, ReferralTransition::Cancel | ReferralTransition::Complete(_)) {
+                require_active(conn, TeamId(referral.from_team_id), "the referring team").await?;
             }
             let current = ReferralStatus::from_db(&referral.status)?;
             if !allowed_from(&t).contains(&current) {

@@ -10,6 +10,7 @@
 mod support;
 
 mod access;
+mod archived;
 mod cases;
 mod consults;
 mod events;
