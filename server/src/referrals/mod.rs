@@ -9,7 +9,8 @@
 //! Creating a referral puts a linked case (`source: referral`) in the receiving
 //! team's triage queue; both teams share the referral's thread, and the
 //! referring team can follow the linked case. The outcome is posted back into
-//! the referring case's discussion.
+//! the referring case's discussion, in the transaction that completes the
+//! referral, so a completed referral always has its outcome message.
 //!
 //! An archived team's records are read-only. The receiving team's must be
 //! active for any transition, since each one moves its linked case or queue;
@@ -22,6 +23,7 @@ use chrono::Utc;
 use consilium_shared::{
     CaseId, ConversationId, ReferralId, TeamId, UserId,
     cases::{AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus},
+    chat::MessageDto,
     teams::TeamRole,
 };
 use diesel::prelude::*;
@@ -32,6 +34,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::cases::{self, CaseAccess};
+use crate::chat::{self, NewMessage};
 use crate::db::enums::DbEnum;
 use crate::db::models::{Case, NewConversation, Referral};
 use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
@@ -243,8 +246,9 @@ pub struct Transitioned {
     pub referral: Referral,
     /// The linked case after it.
     pub target_case: Case,
-    /// The outcome to post into the referring case's discussion (completion).
-    pub outcome_post: Option<(ConversationId, String)>,
+    /// The outcome message posted into the referring case's discussion with
+    /// the completion, to announce once the transaction has committed.
+    pub outcome_message: Option<MessageDto>,
     /// Whether the linked case was in, or left, the receiving team's triage queue.
     pub queue_changed: bool,
 }
@@ -374,17 +378,22 @@ pub async fn transition(
                     .ip(ip),
             )
             .await?;
-            let outcome_post = match (&t, &text) {
+            let outcome_message = match (&t, &text) {
                 (ReferralTransition::Complete(_), Some(outcome)) => {
                     let source: Case = cases_t::table
                         .find(referral.case_id)
                         .select(Case::as_select())
                         .first(conn)
                         .await?;
-                    Some((
-                        ConversationId(source.conversation_id),
+                    let message = NewMessage::parse(
+                        format!("referral-outcome-{}", referral.id),
                         format!("**转诊结果 / Referral outcome**\n\n{outcome}"),
-                    ))
+                        None,
+                    )?;
+                    // the completer writes for the receiving team, not as a member of that thread
+                    let posted =
+                        chat::post_on_behalf(conn, caller, ConversationId(source.conversation_id), message).await?;
+                    posted.created.then_some(posted.message)
                 }
                 _ => None,
             };
@@ -392,7 +401,7 @@ pub async fn transition(
             Ok(Transitioned {
                 referral,
                 target_case,
-                outcome_post,
+                outcome_message,
                 queue_changed,
             })
         }

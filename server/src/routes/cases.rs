@@ -14,7 +14,6 @@ use diesel_async::AsyncPgConnection;
 
 use crate::auth::{AuthUser, ClientMeta};
 use crate::cases::{self, CaseChange};
-use crate::chat::{self, NewMessage};
 use crate::consults::{self, ConsultTransition};
 use crate::db::models::{Case, Patient};
 use crate::error::ApiError;
@@ -503,12 +502,8 @@ pub async fn referral_transition(
     };
     let mut conn = state.db.get().await?;
     let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    if let Some((conversation, body)) = done.outcome_post {
-        let msg = NewMessage::parse(format!("referral-outcome-{}", done.referral.id), body, None)?;
-        let posted = chat::post_on_behalf(&mut conn, caller.id(), conversation, msg).await?;
-        if posted.created {
-            state.realtime.message_created(&posted.message).await;
-        }
+    if let Some(message) = &done.outcome_message {
+        state.realtime.message_created(message).await;
     }
     let patient = patient_of(&mut conn, &done.target_case).await?;
     announce_case(
