@@ -35,6 +35,7 @@ use crate::db::schema::{
     teams, users,
 };
 use crate::domain::BoundedText;
+use crate::domain::keyset::{PageRequest, QueueKey};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
 
@@ -437,19 +438,51 @@ pub async fn read(
     })
 }
 
-/// SQL ordering of the triage queue: most urgent first, then oldest.
-const QUEUE_ORDER: &str = "array_position(array['emergency','urgent','routine'], cases.priority), cases.created_at";
+/// The triage queue's SQL rank of a priority: 1 for the most urgent.
+/// [`queue_rank`] must rank the same way, since it makes the page cursors.
+macro_rules! queue_rank_sql {
+    () => {
+        "array_position(array['emergency','urgent','routine'], cases.priority)"
+    };
+}
 
-/// Cases of a team (members only), optionally by status and assignee; the
-/// triage queue is `status = triage` in queue order.
+/// SQL ordering of the triage queue: most urgent first, then oldest; the id
+/// breaks ties so that pages split the list at one exact place.
+const QUEUE_ORDER: &str = concat!(queue_rank_sql!(), ", cases.created_at, cases.id");
+
+/// SQL for "after this position in the queue order", followed by the bound key.
+const AFTER_IN_QUEUE: &str = concat!("(", queue_rank_sql!(), ", cases.created_at, cases.id) > (");
+
+/// A priority's rank in the queue order, as [`QUEUE_ORDER`] computes it.
+pub fn queue_rank(priority: Priority) -> i32 {
+    match priority {
+        Priority::Emergency => 1,
+        Priority::Urgent => 2,
+        Priority::Routine => 3,
+    }
+}
+
+/// Where `case` stands in the queue order (the cursor of a page ending at it).
+pub fn queue_key(case: &CaseDto) -> QueueKey {
+    QueueKey {
+        rank: queue_rank(case.priority),
+        at: case.created_at,
+        id: case.id.0,
+    }
+}
+
+/// A page of a team's cases (members only), optionally by status and
+/// assignee, in queue order; the triage queue is `status = triage`. Returns
+/// the page and whether more follow.
 pub async fn list_for_team(
     conn: &mut AsyncPgConnection,
     caller: UserId,
     team: TeamId,
     status: Option<CaseStatus>,
     assignee: Option<UserId>,
+    page: PageRequest<QueueKey>,
     ip: Option<&str>,
-) -> Result<Vec<CaseDto>, ApiError> {
+) -> Result<(Vec<CaseDto>, bool), ApiError> {
     if member_role(conn, team, caller).await?.is_none() {
         return Err(ApiError::not_found("team"));
     }
@@ -458,7 +491,7 @@ pub async fn list_for_team(
         .filter(cases::team_id.eq(team.0))
         .select((Case::as_select(), Patient::as_select()))
         .order(diesel::dsl::sql::<diesel::sql_types::Integer>(QUEUE_ORDER))
-        .limit(500)
+        .limit(page.fetch())
         .into_boxed();
     if let Some(status) = status {
         query = query.filter(cases::status.eq(status.as_db()));
@@ -466,8 +499,19 @@ pub async fn list_for_team(
     if let Some(assignee) = assignee {
         query = query.filter(cases::assignee_id.eq(assignee.0));
     }
-    let rows: Vec<(Case, Patient)> = query.load(conn).await?;
-    // listing shows patients too: audited like a read, once per list
+    if let Some(after) = page.after {
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(AFTER_IN_QUEUE)
+                .bind::<diesel::sql_types::Integer, _>(after.rank)
+                .sql(", ")
+                .bind::<diesel::sql_types::Timestamptz, _>(after.at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(after.id)
+                .sql(")"),
+        );
+    }
+    let (rows, more) = page.split(query.load::<(Case, Patient)>(conn).await?);
+    // listing shows patients too: audited like a read, once per page
     let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
     audit::record(
         conn,
@@ -476,7 +520,7 @@ pub async fn list_for_team(
             .ip(ip),
     )
     .await?;
-    rows.iter().map(|(c, p)| to_dto(c, p)).collect()
+    Ok((rows.iter().map(|(c, p)| to_dto(c, p)).collect::<Result<_, _>>()?, more))
 }
 
 /// What a change did, for the caller to announce.

@@ -39,6 +39,7 @@ use crate::db::enums::DbEnum;
 use crate::db::models::{Case, NewConversation, Referral};
 use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
 use crate::domain::BoundedText;
+use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
 
@@ -410,13 +411,15 @@ pub async fn transition(
     .await
 }
 
-/// `GET /referrals`: incoming (to one of the caller's teams) or outgoing (from one).
+/// `GET /referrals`: a page of the referrals to one of the caller's teams
+/// (incoming) or from one (outgoing), newest first, and whether more follow.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     caller: UserId,
     box_kind: BoxKind,
     status: Option<&str>,
-) -> Result<Vec<ReferralDto>, ApiError> {
+    page: PageRequest<TimeKey>,
+) -> Result<(Vec<ReferralDto>, bool), ApiError> {
     if let Some(s) = status {
         ReferralStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown referral status {s:?}")))?;
     }
@@ -425,9 +428,16 @@ pub async fn list(
         .select(team_members::team_id);
     let mut query = referrals::table
         .select(Referral::as_select())
-        .order(referrals::created_at.desc())
-        .limit(200)
+        .order((referrals::created_at.desc(), referrals::id.desc()))
+        .limit(page.fetch())
         .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(
+            referrals::created_at
+                .lt(after.at)
+                .or(referrals::created_at.eq(after.at).and(referrals::id.lt(after.id))),
+        );
+    }
     query = match box_kind {
         BoxKind::Incoming => query.filter(referrals::to_team_id.eq_any(my_teams)),
         BoxKind::Outgoing => query.filter(referrals::from_team_id.eq_any(my_teams)),
@@ -435,11 +445,12 @@ pub async fn list(
     if let Some(s) = status {
         query = query.filter(referrals::status.eq(s.to_owned()));
     }
-    let rows: Vec<Referral> = query.load(conn).await?;
-    rows.iter().map(to_dto).collect()
+    let (rows, more) = page.split(query.load::<Referral>(conn).await?);
+    Ok((rows.iter().map(to_dto).collect::<Result<_, _>>()?, more))
 }
 
-/// Referrals from or to a case the caller may see (its full history on both sides).
+/// Referrals from or to a case the caller may see (its full history on both
+/// sides). Not paged: a case is referred a handful of times at most.
 pub async fn for_case(
     conn: &mut AsyncPgConnection,
     caller: UserId,

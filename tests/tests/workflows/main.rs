@@ -14,5 +14,6 @@ mod archived;
 mod cases;
 mod consults;
 mod events;
+mod paging;
 mod referrals;
 mod triage;

@@ -21,7 +21,7 @@ async fn referred_world() -> (World, Value, Value) {
 async fn referrals_of(api: &Api, query: &str) -> Vec<String> {
     let r = api.get(&format!("/api/v1/referrals?{query}")).await;
     assert_eq!(r.status, 200, "{} lists referrals {query}: {}", api.username(), r.body);
-    ids(&r.body)
+    ids(&r.body["items"])
 }
 
 async fn case_referrals(api: &Api, case: &str) -> Vec<String> {
@@ -425,7 +425,7 @@ async fn referrals_that_cannot_be_made() {
     );
     // the referring side follows the linked case but does not refer it onwards
     let target = s(
-        &w.ma.get("/api/v1/referrals?box=outgoing").await.body[0],
+        &w.ma.get("/api/v1/referrals?box=outgoing").await.body["items"][0],
         "target_case_id",
     );
     assert_error(
