@@ -242,7 +242,7 @@ pub enum TriageAction {
     },
 }
 
-/// `GET /teams/{id}/cases` query.
+/// `GET /teams/{id}/cases` query: filters and a page.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::IntoParams)]
 #[ts(export)]
 pub struct CaseListQuery {
@@ -254,6 +254,15 @@ pub struct CaseListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub assignee: Option<UserId>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    #[ts(optional)]
+    #[ts(type = "number")]
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    #[serde(default)]
+    #[ts(optional)]
+    pub cursor: Option<String>,
 }
 
 /// A member suggested for a case, best first.
@@ -359,7 +368,7 @@ pub enum BoxKind {
     Outgoing,
 }
 
-/// `GET /consults` and `GET /referrals` query.
+/// `GET /consults` and `GET /referrals` query: which box, a status, and a page.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::IntoParams)]
 #[ts(export)]
 pub struct BoxQuery {
@@ -371,6 +380,15 @@ pub struct BoxQuery {
     #[serde(default)]
     #[ts(optional)]
     pub status: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    #[ts(optional)]
+    #[ts(type = "number")]
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    #[serde(default)]
+    #[ts(optional)]
+    pub cursor: Option<String>,
 }
 
 /// `POST /consults/{id}/complete`.

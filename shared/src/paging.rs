@@ -19,3 +19,18 @@ pub struct Page<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+
+/// `?limit=&cursor=` of a list that has no other filters (e.g. the triage queue).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::IntoParams)]
+#[ts(export)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    #[ts(optional)]
+    #[ts(type = "number")]
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    #[serde(default)]
+    #[ts(optional)]
+    pub cursor: Option<String>,
+}

@@ -35,8 +35,9 @@ use crate::db::schema::{
     teams, users,
 };
 use crate::domain::BoundedText;
+use crate::domain::keyset::{PageRequest, QueueKey};
 use crate::error::ApiError;
-use crate::teams::member_role;
+use crate::teams::{member_role, require_active};
 
 /// How the caller is related to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +179,24 @@ pub async fn load_visible(
     Ok(LoadedCase { case, patient, access })
 }
 
+/// Loads a case the caller may see, locked, for a change to it or its
+/// workflows (triage, edits, consults, referrals): 409 when its team is
+/// archived, because an archived team's records are read-only.
+pub async fn load_for_change(conn: &mut AsyncPgConnection, id: CaseId, user: UserId) -> Result<LoadedCase, ApiError> {
+    let loaded = load_visible(conn, id, user, true).await?;
+    require_active(conn, TeamId(loaded.case.team_id), "the case's team").await?;
+    Ok(loaded)
+}
+
+/// 409 when the team that holds case `id` is archived: the check
+/// [`load_for_change`] makes, for changes that reach a case through a
+/// consult or a referral.
+pub async fn require_writable(conn: &mut AsyncPgConnection, id: Uuid, which: &str) -> Result<(), ApiError> {
+    let team: Uuid = cases::table.find(id).select(cases::team_id).first(conn).await?;
+    require_active(conn, TeamId(team), which).await?;
+    Ok(())
+}
+
 /// Who should hear about a change to `case`: its conversation's members, and
 /// (separately, since they get only the status view) its intake submitter if
 /// they are not a member.
@@ -235,20 +254,6 @@ struct NewCaseFields {
 enum PatientChoice {
     New(String, Sex, Option<chrono::NaiveDate>, Option<String>),
     Existing(PatientId),
-}
-
-async fn active_team(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Team, ApiError> {
-    let team: Team = teams::table
-        .find(team.0)
-        .select(Team::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("team"))?;
-    if team.archived_at.is_some() {
-        return Err(ApiError::Conflict("the team is archived".into()));
-    }
-    Ok(team)
 }
 
 /// Inserts the patient (if new), the case's conversation and the case, and audits it.
@@ -330,7 +335,7 @@ pub async fn create(
     if member_role(conn, team, caller).await?.is_none() {
         return Err(ApiError::not_found("team"));
     }
-    active_team(conn, team).await?;
+    require_active(conn, team, "the team").await?;
     let patient = match (req.patient, req.patient_id) {
         (Some(p), None) => {
             let (name, sex, external) = valid_patient(&p)?;
@@ -384,7 +389,7 @@ pub async fn submit_intake(
     team: TeamId,
     req: IntakeRequest,
 ) -> Result<(Case, Patient), ApiError> {
-    active_team(conn, team).await?;
+    require_active(conn, team, "the team").await?;
     let (name, sex, external) = valid_patient(&req.patient)?;
     let fields = NewCaseFields {
         patient: PatientChoice::New(name, sex, req.patient.birth_date, external),
@@ -433,19 +438,51 @@ pub async fn read(
     })
 }
 
-/// SQL ordering of the triage queue: most urgent first, then oldest.
-const QUEUE_ORDER: &str = "array_position(array['emergency','urgent','routine'], cases.priority), cases.created_at";
+/// The triage queue's SQL rank of a priority: 1 for the most urgent.
+/// [`queue_rank`] must rank the same way, since it makes the page cursors.
+macro_rules! queue_rank_sql {
+    () => {
+        "array_position(array['emergency','urgent','routine'], cases.priority)"
+    };
+}
 
-/// Cases of a team (members only), optionally by status and assignee; the
-/// triage queue is `status = triage` in queue order.
+/// SQL ordering of the triage queue: most urgent first, then oldest; the id
+/// breaks ties so that pages split the list at one exact place.
+const QUEUE_ORDER: &str = concat!(queue_rank_sql!(), ", cases.created_at, cases.id");
+
+/// SQL for "after this position in the queue order", followed by the bound key.
+const AFTER_IN_QUEUE: &str = concat!("(", queue_rank_sql!(), ", cases.created_at, cases.id) > (");
+
+/// A priority's rank in the queue order, as [`QUEUE_ORDER`] computes it.
+pub fn queue_rank(priority: Priority) -> i32 {
+    match priority {
+        Priority::Emergency => 1,
+        Priority::Urgent => 2,
+        Priority::Routine => 3,
+    }
+}
+
+/// Where `case` stands in the queue order (the cursor of a page ending at it).
+pub fn queue_key(case: &CaseDto) -> QueueKey {
+    QueueKey {
+        rank: queue_rank(case.priority),
+        at: case.created_at,
+        id: case.id.0,
+    }
+}
+
+/// A page of a team's cases (members only), optionally by status and
+/// assignee, in queue order; the triage queue is `status = triage`. Returns
+/// the page and whether more follow.
 pub async fn list_for_team(
     conn: &mut AsyncPgConnection,
     caller: UserId,
     team: TeamId,
     status: Option<CaseStatus>,
     assignee: Option<UserId>,
+    page: PageRequest<QueueKey>,
     ip: Option<&str>,
-) -> Result<Vec<CaseDto>, ApiError> {
+) -> Result<(Vec<CaseDto>, bool), ApiError> {
     if member_role(conn, team, caller).await?.is_none() {
         return Err(ApiError::not_found("team"));
     }
@@ -454,7 +491,7 @@ pub async fn list_for_team(
         .filter(cases::team_id.eq(team.0))
         .select((Case::as_select(), Patient::as_select()))
         .order(diesel::dsl::sql::<diesel::sql_types::Integer>(QUEUE_ORDER))
-        .limit(500)
+        .limit(page.fetch())
         .into_boxed();
     if let Some(status) = status {
         query = query.filter(cases::status.eq(status.as_db()));
@@ -462,8 +499,19 @@ pub async fn list_for_team(
     if let Some(assignee) = assignee {
         query = query.filter(cases::assignee_id.eq(assignee.0));
     }
-    let rows: Vec<(Case, Patient)> = query.load(conn).await?;
-    // listing shows patients too: audited like a read, once per list
+    if let Some(after) = page.after {
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(AFTER_IN_QUEUE)
+                .bind::<diesel::sql_types::Integer, _>(after.rank)
+                .sql(", ")
+                .bind::<diesel::sql_types::Timestamptz, _>(after.at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(after.id)
+                .sql(")"),
+        );
+    }
+    let (rows, more) = page.split(query.load::<(Case, Patient)>(conn).await?);
+    // listing shows patients too: audited like a read, once per page
     let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
     audit::record(
         conn,
@@ -472,7 +520,7 @@ pub async fn list_for_team(
             .ip(ip),
     )
     .await?;
-    rows.iter().map(|(c, p)| to_dto(c, p)).collect()
+    Ok((rows.iter().map(|(c, p)| to_dto(c, p)).collect::<Result<_, _>>()?, more))
 }
 
 /// What a change did, for the caller to announce.
@@ -506,7 +554,7 @@ pub async fn update(
         .transpose()?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let loaded = load_visible(conn, id, caller, true).await?;
+            let loaded = load_for_change(conn, id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden("only the case's team may change it".into()));
             }
@@ -582,7 +630,7 @@ pub async fn triage(
                 .await
                 .optional()?;
             let referral_status = referral.as_ref().map(|(_, s)| s.clone());
-            let loaded = load_visible(conn, id, caller, true).await?;
+            let loaded = load_for_change(conn, id, caller).await?;
             if !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden("only the team's assistants and lead triage".into()));
             }
@@ -642,7 +690,7 @@ pub async fn triage(
                             "a referred case cannot be transferred; decline the referral instead".into(),
                         ));
                     }
-                    active_team(conn, team_id).await.map_err(|e| match e {
+                    require_active(conn, team_id, "the receiving team").await.map_err(|e| match e {
                         ApiError::NotFound(_) => ApiError::Invalid("team_id: no such team".into()),
                         other => other,
                     })?;

@@ -6,6 +6,12 @@
 //! without copying. A message's `seq` comes from bumping `conversations.last_seq`
 //! inside the inserting transaction: the row lock serialises concurrent senders,
 //! so seqs are gapless and in commit order on every node.
+//!
+//! The conversations of an archived team stay readable but take no new
+//! messages: the same seq-bumping statement refuses them, so every way in
+//! (REST, websocket, workflow posts) gets the same 409 at no extra round trip.
+//! Recall stays allowed there: taking back a mistaken message protects a
+//! patient, and the original is kept in the audit trail anyway.
 
 mod queries;
 mod writer;
@@ -397,7 +403,8 @@ pub fn mentioned_usernames(body: &str) -> Vec<String> {
 }
 
 /// Stores a message and returns it; a resend of a stored `client_msg_id`
-/// returns the original and stores nothing.
+/// returns the original and stores nothing. 409 when the conversation's
+/// team is archived.
 pub async fn send(
     conn: &mut AsyncPgConnection,
     sender: UserId,
@@ -477,6 +484,20 @@ async fn explain_unstored(
         .await?;
     if !exists || (!on_behalf && !is_member(conn, conversation, sender).await?) {
         return Err(ApiError::not_found("conversation"));
+    }
+    let writable: bool = conversations::table
+        .find(conversation.0)
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            queries::OF_NO_ARCHIVED_TEAM,
+        ))
+        .count()
+        .get_result::<i64>(conn)
+        .await?
+        > 0;
+    if !writable {
+        return Err(ApiError::Conflict(
+            "the team is archived: its conversations are read-only".into(),
+        ));
     }
     match msg.reply_to_seq {
         Some(reply) => Err(ApiError::Invalid(format!(

@@ -25,6 +25,16 @@ pub struct Message {
     pub recalled_at: Option<DateTime<Utc>>,
 }
 
+/// True while the conversation being updated (`conversations` in an
+/// `update conversations …`) belongs to no archived team. A conversation
+/// belongs to `conversations.team_id` (the team of a team channel, a case's
+/// thread or a referral's), except a consult thread, which belongs to its
+/// case's current team: a transfer moves the case but not the consult's row.
+/// Direct conversations belong to no team.
+pub const OF_NO_ARCHIVED_TEAM: &str = "not exists (select 1 from teams t where t.archived_at is not null and t.id = coalesce(\
+     (select c.team_id from consults k join cases c on c.id = k.case_id where k.conversation_id = conversations.id), \
+     conversations.team_id))";
+
 /// One line of a user's conversation list.
 #[derive(Debug, QueryableByName)]
 pub struct ConversationRow {
@@ -149,23 +159,24 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         use diesel::sql_types::{Array, Bool};
         out.push_sql(
             "with bumped as (\
-               update conversations c set last_seq = c.last_seq + 1, last_message_at = now() \
-               where c.id = ",
+               update conversations set last_seq = conversations.last_seq + 1, last_message_at = now() \
+               where conversations.id = ",
         );
         out.push_bind_param::<SqlUuid, _>(&self.conversation)?;
         out.push_sql(" and (");
         out.push_bind_param::<Bool, _>(&self.on_behalf)?;
         out.push_sql(
-            " or exists (select 1 from conversation_members m where m.conversation_id = c.id and m.user_id = ",
+            " or exists (select 1 from conversation_members m where m.conversation_id = conversations.id and m.user_id = ",
         );
         out.push_bind_param::<SqlUuid, _>(&self.sender)?;
         out.push_sql(")) and (");
         out.push_bind_param::<Nullable<BigInt>, _>(&self.reply_to_seq)?;
         out.push_sql("::int8 is null or ");
         out.push_bind_param::<Nullable<BigInt>, _>(&self.reply_to_seq)?;
+        out.push_sql("::int8 between 1 and conversations.last_seq) and ");
+        out.push_sql(OF_NO_ARCHIVED_TEAM);
         out.push_sql(
-            "::int8 between 1 and c.last_seq) \
-               returning c.id, c.last_seq\
+            " returning conversations.id, conversations.last_seq\
              ), stored as (\
                insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions) \
                select ",
@@ -249,8 +260,12 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
         out.push_sql(
             "::text[]) with ordinality as t(id, conv, sender, client_msg_id, body, reply_to_seq, mention_names, ord)\
              ), locked as (\
-               select c.id, c.last_seq, c.kind, c.team_id from conversations c \
-               where c.id in (select conv from input) order by c.id for no key update\
+               select conversations.id, conversations.last_seq, conversations.kind, conversations.team_id \
+               from conversations where conversations.id in (select conv from input) and ",
+        );
+        out.push_sql(OF_NO_ARCHIVED_TEAM);
+        out.push_sql(
+            " order by conversations.id for no key update\
              ), eligible as (\
                select i.*, l.last_seq from input i join locked l on l.id = i.conv \
                where ((l.kind in ('team', 'case') and exists (\

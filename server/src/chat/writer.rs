@@ -29,6 +29,10 @@ use crate::error::ApiError;
 
 /// The most messages one statement stores.
 const MAX_BATCH: usize = 256;
+/// Batches in flight at once: while one waits for its WAL flush the next is
+/// already executing. Batches that share a conversation serialise on its row
+/// lock (taken in id order, so they cannot deadlock); the rest overlap.
+const WRITERS: usize = 4;
 
 struct Job {
     sender: UserId,
@@ -56,7 +60,10 @@ impl SendQueue {
         )?;
         registry.register(Box::new(batch_sizes.clone()))?;
         let (tx, rx) = mpsc::channel(MAX_BATCH * 16);
-        tokio::spawn(run(db, rx, batch_sizes));
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..WRITERS {
+            tokio::spawn(run(db.clone(), rx.clone(), batch_sizes.clone()));
+        }
         Ok(Self { tx })
     }
 
@@ -85,9 +92,20 @@ impl SendQueue {
     }
 }
 
-async fn run(db: DbPool, mut rx: mpsc::Receiver<Job>, batch_sizes: prometheus::Histogram) {
+/// One writer: takes whatever has queued (waiting for the first send when
+/// nothing has) and stores it. An idle writer holds the queue, so a send
+/// arriving while others write goes out at once.
+async fn run(
+    db: DbPool,
+    rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
+    batch_sizes: prometheus::Histogram,
+) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    loop {
+        let received = rx.lock().await.recv_many(&mut jobs, MAX_BATCH).await;
+        if received == 0 {
+            return;
+        }
         batch_sizes.observe(jobs.len() as f64);
         write(&db, std::mem::take(&mut jobs)).await;
     }

@@ -26,6 +26,7 @@ use crate::db::enums::DbEnum;
 use crate::db::models::{Consult, NewConversation};
 use crate::db::schema::{consult_consultants, consults, conversation_members, conversations, users};
 use crate::domain::BoundedText;
+use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
 
 /// A consult with its consultants.
@@ -127,7 +128,7 @@ pub async fn request(
     let urgency = req.urgency.unwrap_or(Priority::Routine);
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let loaded = cases::load_visible(conn, case_id, caller, true).await?;
+            let loaded = cases::load_for_change(conn, case_id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden("only the case's team may request a consult".into()));
             }
@@ -268,6 +269,8 @@ pub async fn transition(
                 }
                 _ => {}
             }
+            // a consult belongs to its case's record, read-only once that team is archived
+            cases::require_writable(conn, loaded.consult.case_id, "the case's team").await?;
             let current = ConsultStatus::from_db(&loaded.consult.status)?;
             if !allowed_from(&t).contains(&current) {
                 return Err(ApiError::Conflict(format!("the consult is {}", loaded.consult.status)));
@@ -327,21 +330,30 @@ async fn with_consultants(conn: &mut AsyncPgConnection, rows: Vec<Consult>) -> R
         .collect()
 }
 
-/// `GET /consults`: consults addressed to the caller (incoming) or requested by them (outgoing).
+/// `GET /consults`: a page of the consults addressed to the caller (incoming)
+/// or requested by them (outgoing), newest first, and whether more follow.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     caller: UserId,
     box_kind: BoxKind,
     status: Option<&str>,
-) -> Result<Vec<ConsultDto>, ApiError> {
+    page: PageRequest<TimeKey>,
+) -> Result<(Vec<ConsultDto>, bool), ApiError> {
     if let Some(s) = status {
         ConsultStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown consult status {s:?}")))?;
     }
     let mut query = consults::table
         .select(Consult::as_select())
-        .order(consults::created_at.desc())
-        .limit(200)
+        .order((consults::created_at.desc(), consults::id.desc()))
+        .limit(page.fetch())
         .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(
+            consults::created_at
+                .lt(after.at)
+                .or(consults::created_at.eq(after.at).and(consults::id.lt(after.id))),
+        );
+    }
     query = match box_kind {
         BoxKind::Incoming => query.filter(
             consults::id.eq_any(
@@ -355,11 +367,12 @@ pub async fn list(
     if let Some(s) = status {
         query = query.filter(consults::status.eq(s.to_owned()));
     }
-    let rows: Vec<Consult> = query.load(conn).await?;
-    with_consultants(conn, rows).await
+    let (rows, more) = page.split(query.load::<Consult>(conn).await?);
+    Ok((with_consultants(conn, rows).await?, more))
 }
 
-/// The consults of a case the caller may see.
+/// The consults of a case the caller may see. Not paged: a case gets a
+/// handful of consults, and its page shows them all.
 pub async fn for_case(
     conn: &mut AsyncPgConnection,
     caller: UserId,

@@ -1,6 +1,8 @@
 //! Parse, don't validate: input becomes one of these types at the edge, and
 //! nothing unchecked reaches the database.
 
+pub mod keyset;
+
 /// Why a value was rejected; the message is shown to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]

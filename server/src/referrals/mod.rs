@@ -9,12 +9,21 @@
 //! Creating a referral puts a linked case (`source: referral`) in the receiving
 //! team's triage queue; both teams share the referral's thread, and the
 //! referring team can follow the linked case. The outcome is posted back into
-//! the referring case's discussion.
+//! the referring case's discussion, in the transaction that completes the
+//! referral, so a completed referral always has its outcome message.
+//!
+//! An archived team's records are read-only. The receiving team's must be
+//! active for any transition, since each one moves its linked case or queue;
+//! the referring team's must be active to cancel (its own act) and to complete
+//! (which writes into its case's discussion). The receiving team may still
+//! accept or decline a patient sent by a team archived since: that decides
+//! about a case in its own queue, as triage of that case does.
 
 use chrono::Utc;
 use consilium_shared::{
     CaseId, ConversationId, ReferralId, TeamId, UserId,
     cases::{AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus},
+    chat::MessageDto,
     teams::TeamRole,
 };
 use diesel::prelude::*;
@@ -25,12 +34,14 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::cases::{self, CaseAccess};
+use crate::chat::{self, NewMessage};
 use crate::db::enums::DbEnum;
-use crate::db::models::{Case, NewConversation, Referral, Team};
-use crate::db::schema::{cases as cases_t, conversations, referrals, team_members, teams};
+use crate::db::models::{Case, NewConversation, Referral};
+use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
 use crate::domain::BoundedText;
+use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
-use crate::teams::member_role;
+use crate::teams::{member_role, require_active};
 
 /// The wire view.
 pub fn to_dto(r: &Referral) -> Result<ReferralDto, ApiError> {
@@ -122,7 +133,7 @@ pub async fn create(
     let reason = BoundedText::parse(reason, "reason", 1, 4000)?.into_inner();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let loaded = cases::load_visible(conn, case_id, caller, true).await?;
+            let loaded = cases::load_for_change(conn, case_id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden("only the case's team may refer it".into()));
             }
@@ -132,12 +143,10 @@ pub async fn create(
             if to_team.0 == loaded.case.team_id {
                 return Err(ApiError::Invalid("to_team_id: the case is already with this team".into()));
             }
-            let target_team: Option<Team> = teams::table.find(to_team.0).select(Team::as_select()).first(conn).await.optional()?;
-            match target_team {
-                None => return Err(ApiError::Invalid("to_team_id: no such team".into())),
-                Some(t) if t.archived_at.is_some() => return Err(ApiError::Conflict("the receiving team is archived".into())),
-                Some(_) => {}
-            }
+            require_active(conn, to_team, "the receiving team").await.map_err(|e| match e {
+                ApiError::NotFound(_) => ApiError::Invalid("to_team_id: no such team".into()),
+                other => other,
+            })?;
             let open_referral: bool = diesel::select(diesel::dsl::exists(
                 referrals::table
                     .filter(referrals::case_id.eq(case_id.0))
@@ -238,8 +247,9 @@ pub struct Transitioned {
     pub referral: Referral,
     /// The linked case after it.
     pub target_case: Case,
-    /// The outcome to post into the referring case's discussion (completion).
-    pub outcome_post: Option<(ConversationId, String)>,
+    /// The outcome message posted into the referring case's discussion with
+    /// the completion, to announce once the transaction has committed.
+    pub outcome_message: Option<MessageDto>,
     /// Whether the linked case was in, or left, the receiving team's triage queue.
     pub queue_changed: bool,
 }
@@ -279,6 +289,10 @@ pub async fn transition(
                     _ => "only the receiving team's assistants and lead (or the assignee, to complete) may do this"
                         .into(),
                 }));
+            }
+            require_active(conn, TeamId(referral.to_team_id), "the receiving team").await?;
+            if matches!(t, ReferralTransition::Cancel | ReferralTransition::Complete(_)) {
+                require_active(conn, TeamId(referral.from_team_id), "the referring team").await?;
             }
             let current = ReferralStatus::from_db(&referral.status)?;
             if !allowed_from(&t).contains(&current) {
@@ -365,17 +379,22 @@ pub async fn transition(
                     .ip(ip),
             )
             .await?;
-            let outcome_post = match (&t, &text) {
+            let outcome_message = match (&t, &text) {
                 (ReferralTransition::Complete(_), Some(outcome)) => {
                     let source: Case = cases_t::table
                         .find(referral.case_id)
                         .select(Case::as_select())
                         .first(conn)
                         .await?;
-                    Some((
-                        ConversationId(source.conversation_id),
+                    let message = NewMessage::parse(
+                        format!("referral-outcome-{}", referral.id),
                         format!("**转诊结果 / Referral outcome**\n\n{outcome}"),
-                    ))
+                        None,
+                    )?;
+                    // the completer writes for the receiving team, not as a member of that thread
+                    let posted =
+                        chat::post_on_behalf(conn, caller, ConversationId(source.conversation_id), message).await?;
+                    posted.created.then_some(posted.message)
                 }
                 _ => None,
             };
@@ -383,7 +402,7 @@ pub async fn transition(
             Ok(Transitioned {
                 referral,
                 target_case,
-                outcome_post,
+                outcome_message,
                 queue_changed,
             })
         }
@@ -392,13 +411,15 @@ pub async fn transition(
     .await
 }
 
-/// `GET /referrals`: incoming (to one of the caller's teams) or outgoing (from one).
+/// `GET /referrals`: a page of the referrals to one of the caller's teams
+/// (incoming) or from one (outgoing), newest first, and whether more follow.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     caller: UserId,
     box_kind: BoxKind,
     status: Option<&str>,
-) -> Result<Vec<ReferralDto>, ApiError> {
+    page: PageRequest<TimeKey>,
+) -> Result<(Vec<ReferralDto>, bool), ApiError> {
     if let Some(s) = status {
         ReferralStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown referral status {s:?}")))?;
     }
@@ -407,9 +428,16 @@ pub async fn list(
         .select(team_members::team_id);
     let mut query = referrals::table
         .select(Referral::as_select())
-        .order(referrals::created_at.desc())
-        .limit(200)
+        .order((referrals::created_at.desc(), referrals::id.desc()))
+        .limit(page.fetch())
         .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(
+            referrals::created_at
+                .lt(after.at)
+                .or(referrals::created_at.eq(after.at).and(referrals::id.lt(after.id))),
+        );
+    }
     query = match box_kind {
         BoxKind::Incoming => query.filter(referrals::to_team_id.eq_any(my_teams)),
         BoxKind::Outgoing => query.filter(referrals::from_team_id.eq_any(my_teams)),
@@ -417,11 +445,12 @@ pub async fn list(
     if let Some(s) = status {
         query = query.filter(referrals::status.eq(s.to_owned()));
     }
-    let rows: Vec<Referral> = query.load(conn).await?;
-    rows.iter().map(to_dto).collect()
+    let (rows, more) = page.split(query.load::<Referral>(conn).await?);
+    Ok((rows.iter().map(to_dto).collect::<Result<_, _>>()?, more))
 }
 
-/// Referrals from or to a case the caller may see (its full history on both sides).
+/// Referrals from or to a case the caller may see (its full history on both
+/// sides). Not paged: a case is referred a handful of times at most.
 pub async fn for_case(
     conn: &mut AsyncPgConnection,
     caller: UserId,

@@ -8,15 +8,18 @@ use consilium_shared::{
         CompleteConsultRequest, CompleteReferralRequest, ConsultDto, CreateCaseRequest, CreateConsultRequest,
         CreateReferralRequest, DeclineRequest, IntakeRequest, ReferralDto, TriageAction, UpdateCaseRequest,
     },
+    paging::{Page, PageQuery},
     ws::ServerEvent,
 };
 use diesel_async::AsyncPgConnection;
 
+use super::{keyset_page, page_request};
+
 use crate::auth::{AuthUser, ClientMeta};
 use crate::cases::{self, CaseChange};
-use crate::chat::{self, NewMessage};
 use crate::consults::{self, ConsultTransition};
 use crate::db::models::{Case, Patient};
+use crate::domain::keyset::{QueueKey, TimeKey};
 use crate::error::ApiError;
 use crate::referrals::{self, ReferralTransition};
 use crate::state::AppState;
@@ -125,51 +128,55 @@ pub async fn submit_intake(
     Ok(HttpResponse::Created().json(dto))
 }
 
-/// The triage queue: cases waiting, most urgent first, then oldest (members).
-#[utoipa::path(get, path = "/api/v1/teams/{id}/triage", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = Vec<CaseDto>), (status = 404, body = ErrorBody)))]
+/// The triage queue: cases waiting, most urgent first, then oldest (members), a page at a time.
+#[utoipa::path(get, path = "/api/v1/teams/{id}/triage", tag = "cases", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<CaseDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn triage_queue(
     state: web::Data<AppState>,
     caller: AuthUser,
     meta: ClientMeta,
     team: web::Path<TeamId>,
-) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<Page<CaseDto>>, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref(), QueueKey::parse)?;
     let mut conn = state.db.get().await?;
-    Ok(web::Json(
-        cases::list_for_team(
-            &mut conn,
-            caller.id(),
-            *team,
-            Some(CaseStatus::Triage),
-            None,
-            meta.ip.as_deref(),
-        )
-        .await?,
-    ))
+    let (items, more) = cases::list_for_team(
+        &mut conn,
+        caller.id(),
+        *team,
+        Some(CaseStatus::Triage),
+        None,
+        page,
+        meta.ip.as_deref(),
+    )
+    .await?;
+    Ok(web::Json(keyset_page(items, more, |c| cases::queue_key(c).encode())))
 }
 
-/// A team's cases, by status and assignee (members).
+/// A team's cases, by status and assignee (members), in the triage queue's
+/// order (most urgent first, then oldest), a page at a time.
 #[utoipa::path(get, path = "/api/v1/teams/{id}/cases", tag = "cases", security(("bearer" = [])), params(CaseListQuery),
-    responses((status = 200, body = Vec<CaseDto>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Page<CaseDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_cases(
     state: web::Data<AppState>,
     caller: AuthUser,
     meta: ClientMeta,
     team: web::Path<TeamId>,
     query: web::Query<CaseListQuery>,
-) -> Result<web::Json<Vec<CaseDto>>, ApiError> {
+) -> Result<web::Json<Page<CaseDto>>, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref(), QueueKey::parse)?;
     let mut conn = state.db.get().await?;
-    Ok(web::Json(
-        cases::list_for_team(
-            &mut conn,
-            caller.id(),
-            *team,
-            query.status,
-            query.assignee,
-            meta.ip.as_deref(),
-        )
-        .await?,
-    ))
+    let (items, more) = cases::list_for_team(
+        &mut conn,
+        caller.id(),
+        *team,
+        query.status,
+        query.assignee,
+        page,
+        meta.ip.as_deref(),
+    )
+    .await?;
+    Ok(web::Json(keyset_page(items, more, |c| cases::queue_key(c).encode())))
 }
 
 /// A case (audited). Its submitter sees its status but not its discussion.
@@ -240,6 +247,7 @@ pub async fn triage(
 }
 
 /// Members ranked as assignees for a case: matching specialties, then load.
+/// Not paged: bounded by the team's roster.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/suggestions", tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = Vec<AssigneeSuggestion>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn suggestions(
@@ -288,7 +296,7 @@ pub async fn request_consult(
     Ok(HttpResponse::Created().json(dto))
 }
 
-/// The consults of a case.
+/// The consults of a case. Not paged: a case has a handful.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/consults", tag = "consults", security(("bearer" = [])),
     responses((status = 200, body = Vec<ConsultDto>), (status = 404, body = ErrorBody)))]
 pub async fn case_consults(
@@ -300,19 +308,26 @@ pub async fn case_consults(
     Ok(web::Json(consults::for_case(&mut conn, caller.id(), *id).await?))
 }
 
-/// Consults addressed to me (`box=incoming`, default) or requested by me (`outgoing`).
+/// Consults addressed to me (`box=incoming`, default) or requested by me
+/// (`outgoing`), newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/consults", tag = "consults", security(("bearer" = [])), params(BoxQuery),
-    responses((status = 200, body = Vec<ConsultDto>)))]
+    responses((status = 200, body = Page<ConsultDto>), (status = 400, body = ErrorBody)))]
 pub async fn list_consults(
     state: web::Data<AppState>,
     caller: AuthUser,
     query: web::Query<BoxQuery>,
-) -> Result<web::Json<Vec<ConsultDto>>, ApiError> {
+) -> Result<web::Json<Page<ConsultDto>>, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref(), TimeKey::parse)?;
     let mut conn = state.db.get().await?;
     let box_kind = query.box_kind.unwrap_or(BoxKind::Incoming);
-    Ok(web::Json(
-        consults::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?,
-    ))
+    let (items, more) = consults::list(&mut conn, caller.id(), box_kind, query.status.as_deref(), page).await?;
+    Ok(web::Json(keyset_page(items, more, |c| {
+        TimeKey {
+            at: c.created_at,
+            id: c.id.0,
+        }
+        .encode()
+    })))
 }
 
 /// One consult (everyone involved).
@@ -436,7 +451,7 @@ async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient
         .await?)
 }
 
-/// The referrals from or to a case.
+/// The referrals from or to a case. Not paged: a case has a handful.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", tag = "referrals", security(("bearer" = [])),
     responses((status = 200, body = Vec<ReferralDto>), (status = 404, body = ErrorBody)))]
 pub async fn case_referrals(
@@ -448,19 +463,26 @@ pub async fn case_referrals(
     Ok(web::Json(referrals::for_case(&mut conn, caller.id(), *id).await?))
 }
 
-/// Referrals to my teams (`box=incoming`, default) or from them (`outgoing`).
+/// Referrals to my teams (`box=incoming`, default) or from them
+/// (`outgoing`), newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", security(("bearer" = [])), params(BoxQuery),
-    responses((status = 200, body = Vec<ReferralDto>)))]
+    responses((status = 200, body = Page<ReferralDto>), (status = 400, body = ErrorBody)))]
 pub async fn list_referrals(
     state: web::Data<AppState>,
     caller: AuthUser,
     query: web::Query<BoxQuery>,
-) -> Result<web::Json<Vec<ReferralDto>>, ApiError> {
+) -> Result<web::Json<Page<ReferralDto>>, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref(), TimeKey::parse)?;
     let mut conn = state.db.get().await?;
     let box_kind = query.box_kind.unwrap_or(BoxKind::Incoming);
-    Ok(web::Json(
-        referrals::list(&mut conn, caller.id(), box_kind, query.status.as_deref()).await?,
-    ))
+    let (items, more) = referrals::list(&mut conn, caller.id(), box_kind, query.status.as_deref(), page).await?;
+    Ok(web::Json(keyset_page(items, more, |r| {
+        TimeKey {
+            at: r.created_at,
+            id: r.id.0,
+        }
+        .encode()
+    })))
 }
 
 /// One referral (both teams).
@@ -503,12 +525,8 @@ pub async fn referral_transition(
     };
     let mut conn = state.db.get().await?;
     let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    if let Some((conversation, body)) = done.outcome_post {
-        let msg = NewMessage::parse(format!("referral-outcome-{}", done.referral.id), body, None)?;
-        let posted = chat::post_on_behalf(&mut conn, caller.id(), conversation, msg).await?;
-        if posted.created {
-            state.realtime.message_created(&posted.message).await;
-        }
+    if let Some(message) = &done.outcome_message {
+        state.realtime.message_created(message).await;
     }
     let patient = patient_of(&mut conn, &done.target_case).await?;
     announce_case(

@@ -28,6 +28,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The caller's conversations with unread counts and last messages, newest activity first.
+/// Not paged: it is the REST twin of the websocket `ready` snapshot, which the
+/// spec makes complete, and its order moves with every message, so no cursor
+/// over it could stay stable.
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "chat", security(("bearer" = [])),
     responses((status = 200, body = Vec<ConversationDto>)))]
 pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<web::Json<Vec<ConversationDto>>, ApiError> {

@@ -13,8 +13,10 @@ pub mod ws;
 
 use actix_web::web;
 use base64::Engine;
-use consilium_shared::paging::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use consilium_shared::paging::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page};
 
+use crate::domain::ValidationError;
+use crate::domain::keyset::PageRequest;
 use crate::error::ApiError;
 
 /// Registers every `/api/v1` route.
@@ -56,4 +58,27 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
                 .ok_or_else(|| ApiError::Invalid("cursor: malformed".into()))
         })
         .transpose()
+}
+
+/// Reads `?limit=&cursor=` of a keyset-paged list; `parse` reads the key
+/// inside the cursor (e.g. [`crate::domain::keyset::TimeKey::parse`]).
+pub fn page_request<K>(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<K, ValidationError>,
+) -> Result<PageRequest<K>, ApiError> {
+    Ok(PageRequest {
+        limit: page_limit(limit)?,
+        after: decode_cursor(cursor)?.map(|raw| parse(&raw)).transpose()?,
+    })
+}
+
+/// A page of `items`; when `more` follow, its cursor is the key of the last item.
+pub fn keyset_page<T>(items: Vec<T>, more: bool, key: impl Fn(&T) -> String) -> Page<T> {
+    let next_cursor = if more {
+        items.last().map(|last| encode_cursor(&key(last)))
+    } else {
+        None
+    };
+    Page { items, next_cursor }
 }

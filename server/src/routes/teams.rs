@@ -42,7 +42,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(detail))
 }
 
-/// The caller's teams (admins: all teams, archived included).
+/// The caller's teams (admins: all teams, archived included). Not paged, like
+/// the other team lists: teams are an organisation's units, tens per platform
+/// and a few per user, and clients need them all to draw navigation.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = Vec<TeamDto>)))]
 pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<web::Json<Vec<TeamDto>>, ApiError> {
@@ -51,6 +53,8 @@ pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<web::J
 }
 
 /// Every active team, for choosing where to refer a patient or send an intake.
+/// Not paged: the spec makes it the complete list of active teams (tens), and
+/// pickers filter it locally.
 #[utoipa::path(get, path = "/api/v1/teams/directory", tag = "teams", security(("bearer" = [])), params(TeamDirectoryQuery),
     responses((status = 200, body = Vec<TeamDirectoryEntry>)))]
 pub async fn directory(
@@ -110,7 +114,8 @@ pub async fn archive(
     Ok(web::Json(teams::detail(&mut conn, team, caller.id()).await?))
 }
 
-/// The roster (members and admins).
+/// The roster (members and admins). Not paged: a team's roster is a few dozen
+/// people, shown and triaged against as a whole.
 #[utoipa::path(get, path = "/api/v1/teams/{id}/members", tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = Vec<TeamMemberDto>), (status = 404, body = ErrorBody)))]
 pub async fn members(

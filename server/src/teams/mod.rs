@@ -87,10 +87,34 @@ fn require_roster_manager(caller: &AuthUser, role: Option<TeamRole>) -> Result<(
 
 fn require_not_archived(team: &Team) -> Result<(), ApiError> {
     if team.archived_at.is_some() {
-        Err(ApiError::Conflict("the team is archived".into()))
+        Err(archived("the team"))
     } else {
         Ok(())
     }
+}
+
+fn archived(which: &str) -> ApiError {
+    ApiError::Conflict(format!("{which} is archived: its records are read-only"))
+}
+
+/// Loads `team` for a change to its records (cases, triage, consults,
+/// referrals): 404 if it does not exist, 409 naming `which` ("the team", "the
+/// receiving team", …) if it is archived, since an archived team keeps its
+/// history readable but accepts nothing new. Inside a transaction the share
+/// lock holds off a concurrent archive until the change commits.
+pub async fn require_active(conn: &mut AsyncPgConnection, team: TeamId, which: &str) -> Result<Team, ApiError> {
+    let team: Team = teams::table
+        .find(team.0)
+        .select(Team::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("team"))?;
+    if team.archived_at.is_some() {
+        return Err(archived(which));
+    }
+    Ok(team)
 }
 
 async fn require_active_user(conn: &mut AsyncPgConnection, id: UserId, field: &str) -> Result<User, ApiError> {

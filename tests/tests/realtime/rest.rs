@@ -358,7 +358,10 @@ async fn direct_conversations_are_get_or_create(bus: Bus) {
     );
     assert_eq!(theirs.body["peer_id"], w.li.user_id());
 
-    // live both ways, across nodes
+    // live both ways, across nodes, once li's socket has picked the new conversation up
+    // (a message committed before that arrives inside `conversation_added` instead)
+    li.expect(|e| e["type"] == "conversation_added" && e["conversation"]["id"] == dm.as_str())
+        .await;
     let mut outsider = w.d.ws(&w.outsider, 0).await;
     assert!(crate::support::ready_conversation(&outsider.ready, &dm).is_some());
     let ack = outsider.send_message(&dm, "dm-1", "李医生，私下问一个病例").await;

@@ -148,8 +148,14 @@ async fn admins_run_the_platform_but_do_not_read_patient_content() {
     ] {
         assert_error(&admin.get(&path).await, 404, &format!("the admin GETs {path}"));
     }
-    assert_eq!(admin.get("/api/v1/consults?box=incoming").await.body, json!([]));
-    assert_eq!(admin.get("/api/v1/referrals?box=incoming").await.body, json!([]));
+    assert_eq!(
+        admin.get("/api/v1/consults?box=incoming").await.body,
+        json!({ "items": [] })
+    );
+    assert_eq!(
+        admin.get("/api/v1/referrals?box=incoming").await.body,
+        json!({ "items": [] })
+    );
     let found = admin
         .get(&format!("/api/v1/search?q={}", fixtures::encode_query("高血压")))
         .await;

@@ -39,15 +39,15 @@ async fn a_member_opens_a_case_and_the_team_discusses_it() {
         .get(&format!("/api/v1/teams/{}/cases?status=open", w.expert))
         .await;
     assert_eq!(listed.status, 200, "{}", listed.body);
-    assert_eq!(ids(&listed.body), [id.as_str()]);
+    assert_eq!(ids(&listed.body["items"]), [id.as_str()]);
     let closed = w
         .sun
         .get(&format!("/api/v1/teams/{}/cases?status=closed", w.expert))
         .await;
-    assert_eq!(closed.body, json!([]));
+    assert_eq!(closed.body, json!({ "items": [] }));
     assert_eq!(
         w.sun.get(&format!("/api/v1/teams/{}/triage", w.expert)).await.body,
-        json!([])
+        json!({ "items": [] })
     );
 
     // its thread exists, belongs to the whole team, and carries the discussion

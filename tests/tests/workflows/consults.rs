@@ -27,7 +27,7 @@ async fn consult_world() -> (World, Value, Value) {
 async fn consults_of(api: &consilium_tests::Api, query: &str) -> Vec<String> {
     let r = api.get(&format!("/api/v1/consults?{query}")).await;
     assert_eq!(r.status, 200, "{} lists consults {query}: {}", api.username(), r.body);
-    ids(&r.body)
+    ids(&r.body["items"])
 }
 
 #[tokio::test]

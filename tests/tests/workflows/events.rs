@@ -338,7 +338,7 @@ async fn a_referral_does_not_touch_the_referring_teams_queue(bus: Bus) {
     he.expect(referral_updated(&id, "pending")).await;
     // the township team's own queue is as empty as before: no `triage_changed` may claim otherwise
     let r = w.he.get(&format!("/api/v1/teams/{}/triage", w.county)).await;
-    assert_eq!(r.body, json!([]), "{}", r.body);
+    assert_eq!(r.body, json!({ "items": [] }), "{}", r.body);
     tokio::join!(
         ma.expect_no_event(any_queue_event_of(&w.county), QUIET),
         he.expect_no_event(any_queue_event_of(&w.county), QUIET),

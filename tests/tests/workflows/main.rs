@@ -10,8 +10,10 @@
 mod support;
 
 mod access;
+mod archived;
 mod cases;
 mod consults;
 mod events;
+mod paging;
 mod referrals;
 mod triage;

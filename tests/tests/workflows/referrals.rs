@@ -21,7 +21,7 @@ async fn referred_world() -> (World, Value, Value) {
 async fn referrals_of(api: &Api, query: &str) -> Vec<String> {
     let r = api.get(&format!("/api/v1/referrals?{query}")).await;
     assert_eq!(r.status, 200, "{} lists referrals {query}: {}", api.username(), r.body);
-    ids(&r.body)
+    ids(&r.body["items"])
 }
 
 async fn case_referrals(api: &Api, case: &str) -> Vec<String> {
@@ -234,6 +234,60 @@ async fn the_receiving_team_accepts_and_the_outcome_goes_back() {
 }
 
 #[tokio::test]
+async fn a_completion_commits_with_its_outcome_message_or_not_at_all() {
+    let (w, source, referral) = referred_world().await;
+    let id = s(&referral, "id");
+    let thread = s(&source, "conversation_id");
+    let r = referral_action(&w.sun, &id, "accept", json!({ "assignee_id": w.li.user_id() })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // the outcome post fails inside the database: the completion must not stay behind without it
+    let db = w.app.db.connect().await;
+    db.batch_execute(
+        "create function refuse_outcomes() returns trigger language plpgsql as $$ \
+         begin if new.body like '%转诊结果%' then raise exception 'outcome refused'; end if; return new; end $$; \
+         create trigger refuse_outcomes before insert on messages for each row execute function refuse_outcomes();",
+    )
+    .await
+    .expect("install the failing trigger");
+    let outcome = "肾动脉支架植入术后，血压135/80mmHg，回基层随访。";
+    let r = referral_action(&w.li, &id, "complete", json!({ "outcome": outcome })).await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    let now = w.ma.get(&format!("/api/v1/referrals/{id}")).await;
+    assert_eq!(
+        now.body["status"], "accepted",
+        "the completion rolled back: {}",
+        now.body
+    );
+    assert!(now.body.get("outcome").is_none(), "{}", now.body);
+    assert!(message_items(&w.ma, &thread).await.is_empty());
+    assert!(
+        w.audit_of("referral", &id)
+            .await
+            .iter()
+            .all(|e| e["action"] != "referral_completed"),
+        "no completion is audited"
+    );
+
+    // once the post can be stored, the completion and its message arrive together
+    db.batch_execute("drop trigger refuse_outcomes on messages")
+        .await
+        .expect("drop the trigger");
+    let r = referral_action(&w.li, &id, "complete", json!({ "outcome": outcome })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "completed");
+    let posted = message_items(&w.ma, &thread).await;
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(
+        posted[0]["body"].as_str().unwrap_or_default().contains(outcome),
+        "{}",
+        posted[0]
+    );
+    assert_eq!(posted[0]["sender_id"], w.li.user_id());
+    w.audited_once("referral", &id, "referral_completed").await;
+}
+
+#[tokio::test]
 async fn the_receiving_team_declines() {
     let (w, _source, referral) = referred_world().await;
     let id = s(&referral, "id");
@@ -371,7 +425,7 @@ async fn referrals_that_cannot_be_made() {
     );
     // the referring side follows the linked case but does not refer it onwards
     let target = s(
-        &w.ma.get("/api/v1/referrals?box=outgoing").await.body[0],
+        &w.ma.get("/api/v1/referrals?box=outgoing").await.body["items"][0],
         "target_case_id",
     );
     assert_error(

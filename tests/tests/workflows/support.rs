@@ -278,11 +278,16 @@ pub async fn assign(by: &Api, case: &str, assignee: &Api) -> Value {
     r.body
 }
 
-/// `GET /teams/{team}/triage` as `api`, asserting 200; the case ids in order.
+/// `GET /teams/{team}/triage` as `api`, asserting 200 and a single page; the case ids in order.
 pub async fn queue(api: &Api, team: &str) -> Vec<String> {
-    let r = api.get(&format!("/api/v1/teams/{team}/triage")).await;
+    let r = api.get(&format!("/api/v1/teams/{team}/triage?limit=200")).await;
     assert_eq!(r.status, 200, "{} reads the triage queue: {}", api.username(), r.body);
-    ids(&r.body)
+    assert!(
+        r.body.get("next_cursor").is_none(),
+        "one page holds the queue: {}",
+        r.body
+    );
+    ids(&r.body["items"])
 }
 
 /// The `id`s of a JSON list.

@@ -211,7 +211,7 @@ async fn assistants_and_the_lead_assign() {
         w.li.get(&format!("/api/v1/teams/{}/cases?assignee={}", w.expert, w.li.user_id()))
             .await;
     assert_eq!(mine.status, 200, "{}", mine.body);
-    assert_eq!(crate::support::ids(&mine.body), [first.as_str()]);
+    assert_eq!(crate::support::ids(&mine.body["items"]), [first.as_str()]);
     // the submitter sees the new status
     let seen = case_of(&w.zhao, &first).await;
     assert_eq!(seen["status"], "open");

@@ -3,6 +3,7 @@
 // error in exactly one place.
 
 import type { ApiClient } from './client';
+import type { PageParams } from './paging';
 import type {
   AcceptReferralRequest,
   AssigneeSuggestion,
@@ -85,9 +86,10 @@ export function endpoints(api: ApiClient) {
       api.request<CaseDto>('POST', `/teams/${enc(teamId)}/cases`, { body }),
     submitIntake: (teamId: string, body: IntakeRequest) =>
       api.request<CaseDto>('POST', `/teams/${enc(teamId)}/intakes`, { body }),
-    triageQueue: (teamId: string) => api.request<CaseDto[]>('GET', `/teams/${enc(teamId)}/triage`),
-    teamCases: (teamId: string, filter: { status?: CaseStatus; assignee?: string } = {}) =>
-      api.request<CaseDto[]>('GET', `/teams/${enc(teamId)}/cases`, { query: filter }),
+    triageQueue: (teamId: string, page: PageParams = {}) =>
+      api.request<Page<CaseDto>>('GET', `/teams/${enc(teamId)}/triage`, { query: { ...page } }),
+    teamCases: (teamId: string, filter: { status?: CaseStatus; assignee?: string } = {}, page: PageParams = {}) =>
+      api.request<Page<CaseDto>>('GET', `/teams/${enc(teamId)}/cases`, { query: { ...filter, ...page } }),
     case: (id: string) => api.request<CaseDto>('GET', `/cases/${enc(id)}`),
     updateCase: (id: string, body: UpdateCaseRequest) => api.request<CaseDto>('PATCH', `/cases/${enc(id)}`, { body }),
     triage: (caseId: string, body: TriageRequest) => api.request<CaseDto>('POST', `/cases/${enc(caseId)}/triage`, { body }),
@@ -98,7 +100,8 @@ export function endpoints(api: ApiClient) {
     // consults
     requestConsult: (caseId: string, body: CreateConsultRequest) =>
       api.request<ConsultDto>('POST', `/cases/${enc(caseId)}/consults`, { body }),
-    consults: (box: BoxKind, status?: string) => api.request<ConsultDto[]>('GET', '/consults', { query: { box, status } }),
+    consults: (box: BoxKind, status?: string, page: PageParams = {}) =>
+      api.request<Page<ConsultDto>>('GET', '/consults', { query: { box, status, ...page } }),
     consult: (id: string) => api.request<ConsultDto>('GET', `/consults/${enc(id)}`),
     consultTransition: (id: string, t: ConsultTransition) =>
       api.request<ConsultDto>('POST', `/consults/${enc(id)}/${t.kind}`, 'body' in t ? { body: t.body } : {}),
@@ -106,7 +109,8 @@ export function endpoints(api: ApiClient) {
     // referrals
     refer: (caseId: string, body: CreateReferralRequest) =>
       api.request<ReferralDto>('POST', `/cases/${enc(caseId)}/referrals`, { body }),
-    referrals: (box: BoxKind, status?: string) => api.request<ReferralDto[]>('GET', '/referrals', { query: { box, status } }),
+    referrals: (box: BoxKind, status?: string, page: PageParams = {}) =>
+      api.request<Page<ReferralDto>>('GET', '/referrals', { query: { box, status, ...page } }),
     referral: (id: string) => api.request<ReferralDto>('GET', `/referrals/${enc(id)}`),
     referralTransition: (id: string, t: ReferralTransition) =>
       api.request<ReferralDto>('POST', `/referrals/${enc(id)}/${t.kind}`, 'body' in t ? { body: t.body } : {}),

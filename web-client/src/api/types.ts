@@ -62,6 +62,7 @@ export type { ErrorDetail } from '../generated/ErrorDetail';
 export type { LoginRequest } from '../generated/LoginRequest';
 export type { MessageId } from '../generated/MessageId';
 export type { Page } from '../generated/Page';
+export type { PageQuery } from '../generated/PageQuery';
 export type { PatientId } from '../generated/PatientId';
 export type { PlatformRole } from '../generated/PlatformRole';
 export type { ReferralId } from '../generated/ReferralId';

@@ -2,7 +2,7 @@
 import type { BoxKind } from "./BoxKind";
 
 /**
- * `GET /consults` and `GET /referrals` query.
+ * `GET /consults` and `GET /referrals` query: which box, a status, and a page.
  */
 export type BoxQuery = { 
 /**
@@ -12,4 +12,12 @@ box?: BoxKind,
 /**
  * Only this status (`requested`, `pending`, …).
  */
-status?: string, };
+status?: string, 
+/**
+ * Page size, 1 to 200 (default 50).
+ */
+limit?: number, 
+/**
+ * Cursor from the previous page.
+ */
+cursor?: string, };

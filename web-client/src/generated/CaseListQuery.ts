@@ -3,7 +3,7 @@ import type { CaseStatus } from "./CaseStatus";
 import type { UserId } from "./UserId";
 
 /**
- * `GET /teams/{id}/cases` query.
+ * `GET /teams/{id}/cases` query: filters and a page.
  */
 export type CaseListQuery = { 
 /**
@@ -13,4 +13,12 @@ status?: CaseStatus,
 /**
  * Only cases assigned to this member.
  */
-assignee?: UserId, };
+assignee?: UserId, 
+/**
+ * Page size, 1 to 200 (default 50).
+ */
+limit?: number, 
+/**
+ * Cursor from the previous page.
+ */
+cursor?: string, };

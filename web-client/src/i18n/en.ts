@@ -41,6 +41,7 @@ export const en = {
   'common.loading': 'Loading…',
   'common.choose': '— Choose —',
   'common.save': 'Save',
+  'common.loadMore': 'Load more',
   'error.network': 'Cannot reach the server. Check your connection and try again.',
   'error.forbidden': 'You are not allowed to do this.',
   'error.notFound': 'Not found, or you do not have access.',

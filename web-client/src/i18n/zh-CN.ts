@@ -41,6 +41,7 @@ export const zhCN = {
   'common.loading': '加载中…',
   'common.choose': '— 请选择 —',
   'common.save': '保存',
+  'common.loadMore': '加载更多',
   'error.network': '无法连接服务器，请检查网络后重试。',
   'error.forbidden': '您没有执行此操作的权限。',
   'error.notFound': '未找到，或您无权访问。',

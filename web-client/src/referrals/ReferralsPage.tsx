@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { loadPages, PAGE_SIZE } from '../api/paging';
 import type { BoxKind } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtimeEvent } from '../realtime/context';
@@ -12,7 +13,9 @@ import { ReferralCard } from './ReferralCard';
 export function ReferralsPage() {
   const { t } = useI18n();
   const [box, setBox] = useState<BoxKind>('incoming');
-  const list = useAsync(() => rest.referrals(box), [box]);
+  // Newest first, a page at a time; a live reload fetches again as many as are shown.
+  const [wanted, setWanted] = useState(PAGE_SIZE);
+  const list = useAsync(() => loadPages((page) => rest.referrals(box, undefined, page), wanted), [box, wanted]);
   useRealtimeEvent((e) => {
     if (e.type === 'referral_updated') list.reload();
   });
@@ -21,15 +24,32 @@ export function ReferralsPage() {
       <h1 id="referrals-heading" tabIndex={-1}>
         {t('referral.title')}
       </h1>
-      <BoxTabs box={box} onChange={setBox} label={t('referral.title')} panelId="referral-box" />
+      <BoxTabs
+        box={box}
+        onChange={(next) => {
+          setBox(next);
+          setWanted(PAGE_SIZE);
+        }}
+        label={t('referral.title')}
+        panelId="referral-box"
+      />
       <div id="referral-box" role="tabpanel">
         {list.error !== undefined && <ErrorText error={list.error} />}
-        {list.data?.length === 0 && <p className="muted">{t('referral.none')}</p>}
+        {list.data?.items.length === 0 && <p className="muted">{t('referral.none')}</p>}
         <ul className="card-list">
-          {list.data?.map((r) => (
-            <ReferralCard key={r.id} referral={r} onChange={(next) => list.setData((old) => (old ?? []).map((o) => (o.id === next.id ? next : o)))} />
+          {list.data?.items.map((r) => (
+            <ReferralCard
+              key={r.id}
+              referral={r}
+              onChange={(next) => list.setData((old) => ({ items: (old?.items ?? []).map((o) => (o.id === next.id ? next : o)), more: old?.more ?? false }))}
+            />
           ))}
         </ul>
+        {list.data?.more === true && (
+          <button type="button" className="button" disabled={list.loading} onClick={() => setWanted((n) => n + PAGE_SIZE)}>
+            {t('common.loadMore')}
+          </button>
+        )}
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useState } from 'react';
+import { loadPages } from '../api/paging';
 import type { CaseDto, Priority, TeamMemberDto, TriageRequest } from '../api/types';
 import { byTriageOrder, PRIORITIES } from '../cases/priorities';
 import { useI18n } from '../i18n/useI18n';
@@ -19,7 +20,11 @@ export function TriagePage({ teamId }: { teamId: string | undefined }) {
   const mine = triageTeams(teams);
   const selected = teamId ?? mine[0]?.id;
   const team = teams.find((x) => x.id === selected);
-  const queue = useAsync(() => (selected === undefined ? Promise.resolve([]) : rest.triageQueue(selected)), [selected]);
+  // The board shows the whole queue (its count too), so it follows every page.
+  const queue = useAsync(
+    () => (selected === undefined ? Promise.resolve([]) : loadPages((page) => rest.triageQueue(selected, page)).then((all) => all.items)),
+    [selected],
+  );
   const members = useAsync(() => (selected === undefined ? Promise.resolve([]) : rest.members(selected)), [selected]);
   const epoch = useRealtime((s) => s.epoch);
 
