@@ -213,13 +213,16 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
 }
 
 /// Stores a batch of messages in one statement (see `chat::writer`): locks
-/// the batch's conversations in id order, keeps the messages their senders
-/// may post (membership, a reply to an earlier message, a `client_msg_id`
-/// not used before), numbers them per conversation from `last_seq`, bumps
-/// each conversation once, and moves each sender's read position. Messages
-/// it drops come back as missing rows. The arrays are parallel, one element
-/// per message; `mention_names` holds each message's mentioned usernames
-/// joined by commas (empty for none).
+/// the batch's conversations in id order, keeps the messages it can vouch
+/// for cheaply (a team channel or case discussion whose team has the sender
+/// on its roster, or a direct conversation the sender is in; a reply to an
+/// earlier message; a `client_msg_id` not used before), numbers them per
+/// conversation from `last_seq`, bumps each conversation once, and moves each
+/// sender's read position. Everything else comes back as missing rows and
+/// takes the single-send path, which consults the full membership view: the
+/// view's nine-way union is what made planning this statement expensive.
+/// Messages with mentions never come here (resolving them needs the view).
+/// The arrays are parallel, one element per message.
 #[derive(Debug)]
 pub struct StoreMessages<'a> {
     pub ids: &'a [Uuid],
@@ -228,7 +231,6 @@ pub struct StoreMessages<'a> {
     pub client_msg_ids: &'a [&'a str],
     pub bodies: &'a [&'a str],
     pub reply_to_seqs: &'a [Option<i64>],
-    pub mention_names: &'a [String],
 }
 
 impl diesel::query_builder::QueryId for StoreMessages<'_> {
@@ -255,10 +257,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
         out.push_bind_param::<Array<Text>, _>(&self.bodies)?;
         out.push_sql("::text[], ");
         out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.reply_to_seqs)?;
-        out.push_sql("::int8[], ");
-        out.push_bind_param::<Array<Text>, _>(&self.mention_names)?;
         out.push_sql(
-            "::text[]) with ordinality as t(id, conv, sender, client_msg_id, body, reply_to_seq, mention_names, ord)\
+            "::int8[]) with ordinality as t(id, conv, sender, client_msg_id, body, reply_to_seq, ord)\
              ), locked as (\
                select conversations.id, conversations.last_seq, conversations.kind, conversations.team_id \
                from conversations where conversations.id in (select conv from input) and ",
@@ -270,8 +270,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                select i.*, l.last_seq from input i join locked l on l.id = i.conv \
                where ((l.kind in ('team', 'case') and exists (\
                         select 1 from team_members tm where tm.team_id = l.team_id and tm.user_id = i.sender)) \
-                      or exists (select 1 from conversation_members m \
-                                 where m.conversation_id = i.conv and m.user_id = i.sender)) \
+                      or (l.kind = 'direct' and exists (select 1 from conversation_participants p \
+                                 where p.conversation_id = i.conv and p.user_id = i.sender))) \
                  and (i.reply_to_seq is null or i.reply_to_seq between 1 and l.last_seq) \
                  and not exists (select 1 from messages x \
                                  where x.sender_id = i.sender and x.client_msg_id = i.client_msg_id)\
@@ -282,12 +282,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                from (select conv, count(*) as added from numbered group by conv) n where c.id = n.conv\
              ), stored as (\
                insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions) \
-               select n.id, n.conv, n.seq, n.sender, n.client_msg_id, n.body, n.reply_to_seq, \
-                 coalesce((select array_agg(u.id) from users u \
-                           where n.mention_names <> '' \
-                             and u.username = any(string_to_array(n.mention_names, ',')) \
-                             and exists (select 1 from conversation_members m \
-                                         where m.conversation_id = n.conv and m.user_id = u.id)), '{}') \
+               select n.id, n.conv, n.seq, n.sender, n.client_msg_id, n.body, n.reply_to_seq, '{}' \
                from numbered n order by n.conv, n.seq \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
                          created_at, edited_at, recalled_at\

@@ -29,10 +29,14 @@ use crate::error::ApiError;
 
 /// The most messages one statement stores.
 const MAX_BATCH: usize = 256;
-/// Batches in flight at once: while one waits for its WAL flush the next is
-/// already executing. Batches that share a conversation serialise on its row
-/// lock (taken in id order, so they cannot deadlock); the rest overlap.
-const WRITERS: usize = 4;
+/// Writers per node, each owning a fixed share of the conversations (by id),
+/// so two batches of one node never want the same conversation row. One is
+/// the measured best on two cores: more writers make smaller batches, and
+/// Postgres CPU per message rose with them (42% → 66–71% of a core at 1000
+/// msg/s with four; docs/performance.md) while p99 got no better. Across
+/// nodes writers may meet on a row; they lock in id order, so they wait,
+/// never deadlock.
+const WRITERS: usize = 1;
 
 struct Job {
     sender: UserId,
@@ -44,7 +48,7 @@ struct Job {
 /// Handle to this node's message writer; cheap to clone.
 #[derive(Clone)]
 pub struct SendQueue {
-    tx: mpsc::Sender<Job>,
+    writers: std::sync::Arc<[mpsc::Sender<Job>]>,
 }
 
 impl SendQueue {
@@ -59,12 +63,16 @@ impl SendQueue {
             .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
         )?;
         registry.register(Box::new(batch_sizes.clone()))?;
-        let (tx, rx) = mpsc::channel(MAX_BATCH * 16);
-        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-        for _ in 0..WRITERS {
-            tokio::spawn(run(db.clone(), rx.clone(), batch_sizes.clone()));
-        }
-        Ok(Self { tx })
+        let writers: Vec<mpsc::Sender<Job>> = (0..WRITERS)
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(MAX_BATCH * 16);
+                tokio::spawn(run(db.clone(), rx, batch_sizes.clone()));
+                tx
+            })
+            .collect();
+        Ok(Self {
+            writers: writers.into(),
+        })
     }
 
     /// Stores `msg` (same semantics as [`super::send`]); resolves once it is
@@ -82,7 +90,9 @@ impl SendQueue {
             msg,
             reply,
         };
-        self.tx
+        // UUIDv7: the low bits are random, so shares are even
+        let share = (conversation.0.as_u128() % self.writers.len() as u128) as usize;
+        self.writers[share]
             .send(job)
             .await
             .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the message writer has stopped")))?;
@@ -92,18 +102,12 @@ impl SendQueue {
     }
 }
 
-/// One writer: takes whatever has queued (waiting for the first send when
-/// nothing has) and stores it. An idle writer holds the queue, so a send
-/// arriving while others write goes out at once.
-async fn run(
-    db: DbPool,
-    rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
-    batch_sizes: prometheus::Histogram,
-) {
+/// One writer: takes whatever has queued for its share (waiting for the
+/// first send when nothing has) and stores it.
+async fn run(db: DbPool, mut rx: mpsc::Receiver<Job>, batch_sizes: prometheus::Histogram) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     loop {
-        let received = rx.lock().await.recv_many(&mut jobs, MAX_BATCH).await;
-        if received == 0 {
+        if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
             return;
         }
         batch_sizes.observe(jobs.len() as f64);
@@ -122,16 +126,13 @@ async fn write(db: &DbPool, jobs: Vec<Job>) {
             return;
         }
     };
-    // a client_msg_id twice in one batch: the second waits and resolves as a resend
+    // a client_msg_id twice in one batch: the second waits and resolves as a
+    // resend; mentions are resolved against the full membership, one at a time
     let mut seen = HashSet::new();
-    let (batch, later): (Vec<Job>, Vec<Job>) = jobs
-        .into_iter()
-        .partition(|j| seen.insert((j.sender, j.msg.client_msg_id.0.clone())));
+    let (batch, later): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
+        seen.insert((j.sender, j.msg.client_msg_id.0.clone())) && super::mentioned_usernames(&j.msg.body.0).is_empty()
+    });
     let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
-    let mention_names: Vec<String> = batch
-        .iter()
-        .map(|j| super::mentioned_usernames(&j.msg.body.0).join(","))
-        .collect();
     let query = StoreMessages {
         ids: &ids,
         conversations: &batch.iter().map(|j| j.conversation.0).collect::<Vec<_>>(),
@@ -139,7 +140,6 @@ async fn write(db: &DbPool, jobs: Vec<Job>) {
         client_msg_ids: &batch.iter().map(|j| j.msg.client_msg_id.0.as_str()).collect::<Vec<_>>(),
         bodies: &batch.iter().map(|j| j.msg.body.0.as_str()).collect::<Vec<_>>(),
         reply_to_seqs: &batch.iter().map(|j| j.msg.reply_to_seq).collect::<Vec<_>>(),
-        mention_names: &mention_names,
     };
     let stored: Result<Vec<Message>, _> = query.load(&mut conn).await;
     match stored {
