@@ -381,7 +381,7 @@ describe('Consilium in the browser', () => {
     await visible(sent.getByText('E2E 冠脉造影未见明显狭窄'));
   });
 
-  it('an admin adds a member, who sees the team appear live', async () => {
+  it('an admin manages rosters, teams and accounts; the people affected see it live', async () => {
     const admin = await signIn('admin');
     const yang = await signIn('yangfan');
     expect(await sidebarItem(yang.page, 'team', CARDIOLOGY).count()).toBe(0);
@@ -397,6 +397,29 @@ describe('Consilium in the browser', () => {
     await visible(admin.page.locator('tr[data-username=yangfan]'));
 
     await visible(sidebarItem(yang.page, 'team', CARDIOLOGY));
+
+    // Change the new member's role, then remove them: the team leaves their sidebar live.
+    const roleOfYang = admin.page.getByLabel(fill(zh['admin.roleOf'], { name: '杨帆' }));
+    await roleOfYang.selectOption('specialist');
+    await expect.poll(() => roleOfYang.inputValue(), { timeout: WAIT }).toBe('specialist');
+    await admin.page.getByRole('button', { name: fill(zh['admin.removeMember'], { name: '杨帆' }) }).click();
+    await admin.page.locator('tr[data-username=yangfan]').waitFor({ state: 'detached', timeout: WAIT });
+    await sidebarItem(yang.page, 'team', CARDIOLOGY).waitFor({ state: 'detached', timeout: WAIT });
+
+    // Teams: create one with a lead, who sees it appear live; then archive it.
+    const NEW_TEAM = '社区慢病随访团队';
+    await go(admin.page, '#/admin/teams');
+    await admin.page.getByRole('button', { name: zh['admin.newTeam'] }).click();
+    const teamForm = admin.page.getByRole('form', { name: zh['admin.newTeam'] });
+    await teamForm.getByLabel(zh['admin.teamName']).fill(NEW_TEAM);
+    await teamForm.getByLabel(zh['admin.specialty']).fill('全科');
+    await teamForm.getByLabel(zh['admin.lead']).fill('yangfan');
+    await (await visible(teamForm.locator('.picker-results__item[data-username=yangfan]'))).click();
+    await teamForm.getByRole('button', { name: zh['admin.create'] }).click();
+    const newTeam = await visible(admin.page.locator('.card', { hasText: NEW_TEAM }));
+    await visible(sidebarItem(yang.page, 'team', NEW_TEAM));
+    await newTeam.getByRole('button', { name: zh['admin.archive'] }).click();
+    await visible(newTeam.getByText(zh['admin.archived'], { exact: true }));
 
     // Accounts: create one, reset its password, deactivate it.
     await go(admin.page, '#/admin/users');
