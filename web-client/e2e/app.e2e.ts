@@ -234,6 +234,13 @@ describe('Consilium in the browser', () => {
     await composer.pressSequentially('有空回电话');
     await composer.press('Enter');
     await visible(sidebarItem(li.page, 'direct', '王建国').locator('.unread', { hasText: '1' }));
+
+    // 李晓红 signs out: back at the login form, and a reload does not bring the session back.
+    await li.page.getByRole('button', { name: zh['shell.signOut'] }).click();
+    await visible(li.page.getByRole('button', { name: zh['login.submit'], exact: true }));
+    await li.page.reload();
+    await visible(li.page.getByRole('button', { name: zh['login.submit'], exact: true }));
+    expect(await sidebarItem(li.page, 'direct', '王建国').count()).toBe(0);
   });
 
   it('recovers from a dropped connection: shows reconnecting, syncs what it missed, sends what was written offline', async () => {
