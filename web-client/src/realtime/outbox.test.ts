@@ -1,64 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthStore, memoryStorage, type KeyValueStorage, type Session } from '../auth/store';
-import type { ClientFrame } from '../generated/ClientFrame';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { MessageDto } from '../generated/MessageDto';
-import type { ServerEvent } from '../generated/ServerEvent';
 import { clearOutboxOnSignOut, createOutboxPersistence, OUTBOX_MAX_AGE_MS, outboxKey } from './outbox';
-import { RealtimeStore, type SocketLike } from './store';
+import { RealtimeStore } from './store';
+import { conversation as teamConversation, FakeSocket, message as peerMessage } from './testing';
 
 const ME = 'user-me';
 const OTHER = 'user-other';
 const C1 = 'conv-1';
 const C2 = 'conv-2';
 
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: ClientFrame[] = [];
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as ClientFrame);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  drop(): void {
-    this.readyState = 3;
-    this.onclose?.({ code: 1006, reason: '' });
-  }
-  receive(event: ServerEvent): void {
-    this.onmessage?.({ data: JSON.stringify(event) });
-  }
-  sends(): Extract<ClientFrame, { type: 'send' }>[] {
-    return this.sent.filter((f): f is Extract<ClientFrame, { type: 'send' }> => f.type === 'send');
-  }
-}
-
 function conversation(id: string, lastSeq: number): ConversationDto {
-  return { id, kind: 'team', title: `title of ${id}`, last_seq: lastSeq, last_read_seq: lastSeq, unread: 0 };
+  return teamConversation(id, lastSeq, { title: `title of ${id}` });
 }
 
+/** One of my own messages, as the server echoes it back. */
 function message(conversationId: string, seq: number, extra: Partial<MessageDto> = {}): MessageDto {
-  return {
-    id: `m-${conversationId}-${seq}`,
-    conversation_id: conversationId,
-    seq,
-    sender_id: ME,
-    client_msg_id: `c-${seq}`,
-    body: `message ${seq}`,
-    mentions: [],
-    created_at: '2026-11-23T02:00:00Z',
-    recalled: false,
-    ...extra,
-  };
+  return peerMessage(conversationId, seq, { sender_id: ME, client_msg_id: `c-${seq}`, created_at: '2026-11-23T02:00:00Z', ...extra });
 }
 
 /** A tab: a store persisting into `storage` for `user`; `load()` is a page (re)load. */
