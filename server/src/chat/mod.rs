@@ -479,21 +479,21 @@ async fn explain_unstored(
     if let Some(existing) = find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
         return resend_outcome(existing, conversation);
     }
-    let exists: bool = diesel::select(diesel::dsl::exists(conversations::table.find(conversation.0)))
-        .get_result(conn)
-        .await?;
-    if !exists || (!on_behalf && !is_member(conn, conversation, sender).await?) {
-        return Err(ApiError::not_found("conversation"));
-    }
-    let writable: bool = conversations::table
+    // None: no such conversation; Some(false): its team is archived
+    let writable: Option<bool> = conversations::table
         .find(conversation.0)
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        .select(diesel::dsl::sql::<diesel::sql_types::Bool>(
             queries::OF_NO_ARCHIVED_TEAM,
         ))
-        .count()
-        .get_result::<i64>(conn)
-        .await?
-        > 0;
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(writable) = writable else {
+        return Err(ApiError::not_found("conversation"));
+    };
+    if !on_behalf && !is_member(conn, conversation, sender).await? {
+        return Err(ApiError::not_found("conversation"));
+    }
     if !writable {
         return Err(ApiError::Conflict(
             "the team is archived: its conversations are read-only".into(),

@@ -152,13 +152,10 @@ impl Realtime {
                 Ok(ended) => {
                     for (user, session_id) in ended {
                         // local only: every node runs this check for its own sockets
-                        self.inner.hub.deliver(Arc::new(Envelope {
-                            origin: self.inner.node,
-                            topic: Topic::User(user),
-                            seq: None,
-                            exclude_user: None,
-                            payload: Payload::Control(Control::CloseSession { session_id }),
-                        }));
+                        let close = Payload::Control(Control::CloseSession { session_id });
+                        self.inner
+                            .hub
+                            .deliver(self.envelope(Topic::User(user), None, None, close));
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "checking live sessions failed"),
@@ -195,14 +192,24 @@ impl Realtime {
         self.inner.shutdown.cancel();
     }
 
-    async fn publish(&self, topic: Topic, seq: Option<i64>, exclude_user: Option<UserId>, payload: Payload) {
-        let envelope = Arc::new(Envelope {
+    fn envelope(
+        &self,
+        topic: Topic,
+        seq: Option<i64>,
+        exclude_user: Option<UserId>,
+        payload: Payload,
+    ) -> Arc<Envelope> {
+        Arc::new(Envelope {
             origin: self.inner.node,
             topic,
             seq,
             exclude_user,
             payload,
-        });
+        })
+    }
+
+    async fn publish(&self, topic: Topic, seq: Option<i64>, exclude_user: Option<UserId>, payload: Payload) {
+        let envelope = self.envelope(topic, seq, exclude_user, payload);
         self.inner.hub.deliver(envelope.clone());
         if let Some(publisher) = &self.inner.publisher {
             publisher.publish(&envelope);
@@ -246,17 +253,12 @@ impl Realtime {
     }
 
     /// A message was committed.
-    pub async fn message_created(&self, message: &MessageDto) {
+    /// Takes the message by value: the event owns it, and copying a body of up
+    /// to 16,000 characters per send would be waste on the hottest path.
+    pub async fn message_created(&self, message: MessageDto) {
         self.inner.metrics.messages.inc();
         let topic = Topic::Conversation(message.conversation_id);
-        self.publish_event(
-            topic,
-            &ServerEvent::Message {
-                message: message.clone(),
-            },
-            None,
-        )
-        .await;
+        self.publish_event(topic, &ServerEvent::Message { message }, None).await;
     }
 
     /// A message was recalled.

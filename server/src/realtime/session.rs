@@ -422,17 +422,18 @@ impl Conn {
         .await;
         match result {
             Ok(outcome) => {
-                if outcome.created {
-                    self.rt().message_created(&outcome.message).await;
-                }
-                let m = outcome.message;
-                ServerEvent::Ack {
+                let m = &outcome.message;
+                let ack = ServerEvent::Ack {
                     id,
                     conversation_id,
                     seq: m.seq,
                     message_id: m.id,
                     created_at: m.created_at,
+                };
+                if outcome.created {
+                    self.rt().message_created(outcome.message).await;
                 }
+                ack
             }
             Err(e) => error_event(Some(id), &e),
         }

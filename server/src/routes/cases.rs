@@ -525,7 +525,7 @@ pub async fn referral_transition(
     };
     let mut conn = state.db.get().await?;
     let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    if let Some(message) = &done.outcome_message {
+    if let Some(message) = done.outcome_message {
         state.realtime.message_created(message).await;
     }
     let patient = patient_of(&mut conn, &done.target_case).await?;

@@ -113,7 +113,7 @@ pub async fn send(
         created: outcome.created,
     };
     if outcome.created {
-        state.realtime.message_created(&response.message).await;
+        state.realtime.message_created(response.message.clone()).await;
         Ok(HttpResponse::Created().json(response))
     } else {
         Ok(HttpResponse::Ok().json(response))
