@@ -14,6 +14,10 @@ cd "${repo}"
 
 stage() { printf '\n==> %s\n' "$*"; }
 
+# shellcheck source=scripts/prereqs.sh
+source scripts/prereqs.sh
+check_prerequisites --lint
+
 # Tests find their throwaway databases and Redis here; callers may point them
 # elsewhere.
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -119,6 +123,12 @@ stage "cargo build --workspace --bins"
 cargo build --workspace --bins
 
 stage "Rust tests"
+# The OpenAPI document is checked by a standard validator from PyPI.
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  echo "installing openapi-spec-validator (PyPI) for the OpenAPI test"
+  python3 -m pip install --quiet openapi-spec-validator ||
+    python3 -m pip install --quiet --break-system-packages openapi-spec-validator
+fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "cargo-nextest not found; trying: cargo install cargo-nextest --locked"
   cargo install cargo-nextest --locked ||

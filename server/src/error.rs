@@ -8,33 +8,34 @@
 //! database stays the one place uniqueness is enforced.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
-use consilium_shared::{ErrorBody, ErrorCode};
+use consilium_shared::{ErrorBody, ErrorCode, ErrorReason as Reason};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-/// Every way a request can fail.
+/// Every way a request can fail. Each client error names its [`Reason`]
+/// (what the client translates) and an English message (what a developer reads).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 400: malformed or invalid input.
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{1}")]
+    Invalid(Reason, String),
     /// 401: no valid credentials.
-    #[error("{0}")]
-    Unauthorized(String),
+    #[error("{1}")]
+    Unauthorized(Reason, String),
     /// 403: visible but not the caller's to change.
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{1}")]
+    Forbidden(Reason, String),
     /// 404: absent, or not the caller's to see.
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{1}")]
+    NotFound(Reason, String),
     /// 409: the current state forbids it.
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{1}")]
+    Conflict(Reason, String),
     /// 413: too large.
-    #[error("{0}")]
-    TooLarge(String),
+    #[error("{1}")]
+    TooLarge(Reason, String),
     /// 429: too many attempts.
-    #[error("{0}")]
-    RateLimited(String),
+    #[error("{1}")]
+    RateLimited(Reason, String),
     /// 500: a bug or an outage; details are logged, not returned.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -44,14 +45,28 @@ impl ApiError {
     /// The code this error is rendered with.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => ErrorCode::Invalid,
-            Self::Unauthorized(_) => ErrorCode::Unauthorized,
-            Self::Forbidden(_) => ErrorCode::Forbidden,
-            Self::NotFound(_) => ErrorCode::NotFound,
-            Self::Conflict(_) => ErrorCode::Conflict,
-            Self::TooLarge(_) => ErrorCode::TooLarge,
-            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::Invalid(..) => ErrorCode::Invalid,
+            Self::Unauthorized(..) => ErrorCode::Unauthorized,
+            Self::Forbidden(..) => ErrorCode::Forbidden,
+            Self::NotFound(..) => ErrorCode::NotFound,
+            Self::Conflict(..) => ErrorCode::Conflict,
+            Self::TooLarge(..) => ErrorCode::TooLarge,
+            Self::RateLimited(..) => ErrorCode::RateLimited,
             Self::Unexpected(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The precise cause.
+    pub fn reason(&self) -> Reason {
+        match self {
+            Self::Invalid(r, _)
+            | Self::Unauthorized(r, _)
+            | Self::Forbidden(r, _)
+            | Self::NotFound(r, _)
+            | Self::Conflict(r, _)
+            | Self::TooLarge(r, _)
+            | Self::RateLimited(r, _) => *r,
+            Self::Unexpected(_) => Reason::Internal,
         }
     }
 
@@ -61,12 +76,17 @@ impl ApiError {
             Self::Unexpected(_) => "internal server error".to_owned(),
             other => other.to_string(),
         };
-        ErrorBody::new(self.code(), message)
+        ErrorBody::new(self.code(), self.reason(), message)
     }
 
-    /// Shorthand for a 404 naming what was not found.
-    pub fn not_found(what: &str) -> Self {
-        Self::NotFound(format!("{what} not found"))
+    /// A 404 naming what was not found.
+    pub fn not_found(reason: Reason, what: &str) -> Self {
+        Self::NotFound(reason, format!("{what} not found"))
+    }
+
+    /// A 400 for a text field holding U+0000.
+    pub fn nul_character(where_: &str) -> Self {
+        Self::Invalid(Reason::NulCharacter, format!("{where_}: text must not contain U+0000"))
     }
 }
 
@@ -86,20 +106,23 @@ impl ResponseError for ApiError {
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
         match &err {
-            DieselError::NotFound => Self::NotFound("not found".into()),
+            DieselError::NotFound => Self::NotFound(Reason::NotFound, "not found".into()),
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => match info.constraint_name() {
-                Some("users_username_key") => Self::Conflict("username is already taken".into()),
-                Some("team_members_one_lead") => Self::Conflict("the team already has a lead".into()),
-                Some(other) => Self::Conflict(format!("already exists ({other})")),
-                None => Self::Conflict("already exists".into()),
+                Some("users_username_key") => Self::Conflict(Reason::UsernameTaken, "username is already taken".into()),
+                Some("team_members_one_lead") => {
+                    Self::Conflict(Reason::TeamHasLead, "the team already has a lead".into())
+                }
+                Some(other) => Self::Conflict(Reason::AlreadyExists, format!("already exists ({other})")),
+                None => Self::Conflict(Reason::AlreadyExists, "already exists".into()),
             },
-            DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info) => Self::Invalid(format!(
-                "value rejected ({})",
-                info.constraint_name().unwrap_or("check")
-            )),
-            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                Self::Invalid("refers to something that does not exist".into())
-            }
+            DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info) => Self::Invalid(
+                Reason::ValueRejected,
+                format!("value rejected ({})", info.constraint_name().unwrap_or("check")),
+            ),
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Self::Invalid(
+                Reason::UnknownReference,
+                "refers to something that does not exist".into(),
+            ),
             _ => Self::Unexpected(err.into()),
         }
     }
@@ -113,7 +136,7 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
 
 impl From<crate::domain::ValidationError> for ApiError {
     fn from(err: crate::domain::ValidationError) -> Self {
-        Self::Invalid(err.to_string())
+        Self::Invalid(err.reason, err.to_string())
     }
 }
 
@@ -121,22 +144,26 @@ impl From<crate::domain::ValidationError> for ApiError {
 pub fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let api = match &err {
-        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
-            ApiError::TooLarge(format!("request body is larger than {limit} bytes"))
-        }
-        E::ContentType => ApiError::Invalid("expected Content-Type: application/json".into()),
-        E::Deserialize(e) => ApiError::Invalid(format!("invalid JSON body: {e}")),
-        other => ApiError::Invalid(format!("invalid request body: {other}")),
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => ApiError::TooLarge(
+            Reason::BodyTooLarge,
+            format!("request body is larger than {limit} bytes"),
+        ),
+        E::ContentType => ApiError::Invalid(
+            Reason::WrongContentType,
+            "expected Content-Type: application/json".into(),
+        ),
+        E::Deserialize(e) => ApiError::Invalid(Reason::MalformedBody, format!("invalid JSON body: {e}")),
+        other => ApiError::Invalid(Reason::MalformedBody, format!("invalid request body: {other}")),
     };
     api.into()
 }
 
 /// Maps query-string parse failures to a 400.
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::Invalid(format!("invalid query string: {err}")).into()
+    ApiError::Invalid(Reason::MalformedQuery, format!("invalid query string: {err}")).into()
 }
 
 /// Maps path parse failures (e.g. a malformed id) to a 400.
 pub fn path_error(err: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::Invalid(format!("invalid path parameter: {err}")).into()
+    ApiError::Invalid(Reason::MalformedPath, format!("invalid path parameter: {err}")).into()
 }

@@ -16,5 +16,5 @@ pub mod teams;
 pub mod users;
 pub mod ws;
 
-pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, ErrorReason, WsCloseReason};
 pub use ids::*;

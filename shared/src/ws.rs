@@ -11,7 +11,7 @@ use crate::{
     ConversationId, MessageId, SessionId, TeamId, UserId,
     cases::{CaseDto, ConsultDto, ReferralDto},
     chat::{ConversationDto, MessageDto},
-    error::ErrorCode,
+    error::{ErrorCode, ErrorReason},
     teams::TeamRole,
 };
 
@@ -152,7 +152,9 @@ pub enum ServerEvent {
         id: Option<String>,
         /// Same codes as the HTTP API.
         code: ErrorCode,
-        /// What was wrong.
+        /// Same reasons as the HTTP API.
+        reason: ErrorReason,
+        /// What was wrong (English, for developers).
         message: String,
     },
     /// A new message.

@@ -9,6 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::db::models::User;
 use crate::error::ApiError;
 use crate::state::AppState;
+use consilium_shared::ErrorReason as Reason;
 
 /// The signed-in caller: a live session of an active user.
 #[derive(Debug, Clone)]
@@ -35,7 +36,10 @@ impl AuthUser {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("only an admin may do this".into()))
+            Err(ApiError::Forbidden(
+                Reason::AdminOnly,
+                "only an admin may do this".into(),
+            ))
         }
     }
 }
@@ -59,7 +63,8 @@ impl FromRequest for AuthUser {
         let token = bearer_token(req).map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("app state missing")))?;
-            let token = token.ok_or_else(|| ApiError::Unauthorized("missing bearer token".into()))?;
+            let token =
+                token.ok_or_else(|| ApiError::Unauthorized(Reason::MissingToken, "missing bearer token".into()))?;
             super::sessions::authenticate(&state, &token).await
         })
     }

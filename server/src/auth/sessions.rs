@@ -25,6 +25,7 @@ use crate::db::models::{Session, User};
 use crate::db::schema::{audit_events, refresh_tokens, sessions, users};
 use crate::error::ApiError;
 use crate::state::AppState;
+use consilium_shared::ErrorReason as Reason;
 
 /// Failed logins per username within [`THROTTLE_WINDOW_MINUTES`] before further attempts are refused.
 pub const MAX_FAILURES_PER_USERNAME: i64 = 5;
@@ -60,9 +61,10 @@ async fn check_throttle(conn: &mut AsyncPgConnection, username: &str, ip: Option
         .get_result(conn)
         .await?;
     if by_name >= MAX_FAILURES_PER_USERNAME {
-        return Err(ApiError::RateLimited(format!(
-            "too many failed logins for this account; try again in {THROTTLE_WINDOW_MINUTES} minutes"
-        )));
+        return Err(ApiError::RateLimited(
+            Reason::TooManyFailedLogins,
+            format!("too many failed logins for this account; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
+        ));
     }
     if let Some(ip) = ip {
         let by_ip: i64 = audit_events::table
@@ -73,9 +75,10 @@ async fn check_throttle(conn: &mut AsyncPgConnection, username: &str, ip: Option
             .get_result(conn)
             .await?;
         if by_ip >= MAX_FAILURES_PER_IP {
-            return Err(ApiError::RateLimited(format!(
-                "too many failed logins from this address; try again in {THROTTLE_WINDOW_MINUTES} minutes"
-            )));
+            return Err(ApiError::RateLimited(
+                Reason::TooManyFailedLogins,
+                format!("too many failed logins from this address; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
+            ));
         }
     }
     Ok(())
@@ -181,7 +184,10 @@ pub async fn login(
             }
             audit::record(&mut conn, entry).await?;
             tracing::info!(username, reason, "login failed");
-            Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into()))
+            Err(ApiError::Unauthorized(
+                Reason::WrongCredentials,
+                INVALID_CREDENTIALS.into(),
+            ))
         }
     }
 }
@@ -283,10 +289,14 @@ pub async fn refresh(state: &AppState, presented: &str, meta: &ClientMeta) -> Re
             tracing::warn!(%session_id, %user_id, "refresh token reused; session revoked");
             state.realtime.close_session(user_id, session_id).await;
             Err(ApiError::Unauthorized(
+                Reason::RefreshTokenReused,
                 "refresh token was already used; the session has been revoked".into(),
             ))
         }
-        RefreshOutcome::Rejected => Err(ApiError::Unauthorized("refresh token is invalid or expired".into())),
+        RefreshOutcome::Rejected => Err(ApiError::Unauthorized(
+            Reason::RefreshTokenInvalid,
+            "refresh token is invalid or expired".into(),
+        )),
     }
 }
 
@@ -355,7 +365,10 @@ pub async fn change_password(
     meta: &ClientMeta,
 ) -> Result<(), ApiError> {
     if !password::verify(current, caller.user.password_hash.clone()).await? {
-        return Err(ApiError::Forbidden("current password is wrong".into()));
+        return Err(ApiError::Forbidden(
+            Reason::WrongPassword,
+            "current password is wrong".into(),
+        ));
     }
     let new_hash = password::hash(new.expose().to_owned()).await?;
     let user_id = caller.id();
@@ -428,8 +441,8 @@ pub async fn ended_among(
 /// Checks an access token and loads its live session and active user.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let claims = state.jwt.verify(token).map_err(|e| match e {
-        TokenError::Expired => ApiError::Unauthorized("access token has expired".into()),
-        _ => ApiError::Unauthorized("access token is invalid".into()),
+        TokenError::Expired => ApiError::Unauthorized(Reason::TokenExpired, "access token has expired".into()),
+        _ => ApiError::Unauthorized(Reason::TokenInvalid, "access token is invalid".into()),
     })?;
     let mut conn = state.db.get().await?;
     let row: Option<(Option<chrono::DateTime<Utc>>, User)> = sessions::table
@@ -445,8 +458,14 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
             user,
             session_id: SessionId(claims.sid),
         }),
-        Some((Some(_), _)) => Err(ApiError::Unauthorized("session has ended".into())),
-        Some(_) => Err(ApiError::Unauthorized("account is deactivated".into())),
-        None => Err(ApiError::Unauthorized("access token is invalid".into())),
+        Some((Some(_), _)) => Err(ApiError::Unauthorized(Reason::SessionEnded, "session has ended".into())),
+        Some(_) => Err(ApiError::Unauthorized(
+            Reason::AccountDeactivated,
+            "account is deactivated".into(),
+        )),
+        None => Err(ApiError::Unauthorized(
+            Reason::TokenInvalid,
+            "access token is invalid".into(),
+        )),
     }
 }

@@ -38,6 +38,7 @@ use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, QueueKey};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
+use consilium_shared::ErrorReason as Reason;
 
 /// How the caller is related to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,10 +173,10 @@ pub async fn load_visible(
 ) -> Result<LoadedCase, ApiError> {
     let (case, patient) = load_row(conn, id, lock)
         .await?
-        .ok_or_else(|| ApiError::not_found("case"))?;
+        .ok_or_else(|| ApiError::not_found(Reason::CaseNotFound, "case"))?;
     let access = access_of(conn, &case, user)
         .await?
-        .ok_or_else(|| ApiError::not_found("case"))?;
+        .ok_or_else(|| ApiError::not_found(Reason::CaseNotFound, "case"))?;
     Ok(LoadedCase { case, patient, access })
 }
 
@@ -222,8 +223,14 @@ pub async fn team_member_ids(conn: &mut AsyncPgConnection, team: Uuid) -> Result
         .collect())
 }
 
+/// The 409 for a change the case's current status forbids, naming that status.
 fn conflict_status(what: &str, status: &str) -> ApiError {
-    ApiError::Conflict(format!("{what} is {status}"))
+    let reason = match status {
+        "triage" => Reason::CaseInTriage,
+        "open" => Reason::CaseOpen,
+        _ => Reason::CaseClosed,
+    };
+    ApiError::Conflict(reason, format!("{what} is {status}"))
 }
 
 fn valid_patient(p: &NewPatient) -> Result<(String, Sex, Option<String>), ApiError> {
@@ -237,6 +244,7 @@ fn valid_patient(p: &NewPatient) -> Result<(String, Sex, Option<String>), ApiErr
         && birth > Utc::now().date_naive()
     {
         return Err(ApiError::Invalid(
+            Reason::DateInFuture,
             "patient.birth_date: must not be in the future".into(),
         ));
     }
@@ -333,7 +341,7 @@ pub async fn create(
     req: CreateCaseRequest,
 ) -> Result<(Case, Patient), ApiError> {
     if member_role(conn, team, caller).await?.is_none() {
-        return Err(ApiError::not_found("team"));
+        return Err(ApiError::not_found(Reason::TeamNotFound, "team"));
     }
     require_active(conn, team, "the team").await?;
     let patient = match (req.patient, req.patient_id) {
@@ -352,11 +360,19 @@ pub async fn create(
             .get_result(conn)
             .await?;
             if !known {
-                return Err(ApiError::Invalid("patient_id: not a patient of this team".into()));
+                return Err(ApiError::Invalid(
+                    Reason::PatientNotInTeam,
+                    "patient_id: not a patient of this team".into(),
+                ));
             }
             PatientChoice::Existing(id)
         }
-        _ => return Err(ApiError::Invalid("give exactly one of patient or patient_id".into())),
+        _ => {
+            return Err(ApiError::Invalid(
+                Reason::PatientAmbiguous,
+                "give exactly one of patient or patient_id".into(),
+            ));
+        }
     };
     let fields = NewCaseFields {
         patient,
@@ -484,7 +500,7 @@ pub async fn list_for_team(
     ip: Option<&str>,
 ) -> Result<(Vec<CaseDto>, bool), ApiError> {
     if member_role(conn, team, caller).await?.is_none() {
-        return Err(ApiError::not_found("team"));
+        return Err(ApiError::not_found(Reason::TeamNotFound, "team"));
     }
     let mut query = cases::table
         .inner_join(patients::table)
@@ -556,14 +572,14 @@ pub async fn update(
         async move {
             let loaded = load_for_change(conn, id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
-                return Err(ApiError::Forbidden("only the case's team may change it".into()));
+                return Err(ApiError::Forbidden(Reason::CaseTeamOnly, "only the case's team may change it".into()));
             }
             let current = CaseStatus::from_db(&loaded.case.status)?;
             if current == CaseStatus::Triage && req.priority.is_some() && !loaded.access.can_triage() {
-                return Err(ApiError::Forbidden("only the team's assistants and lead re-prioritise the queue".into()));
+                return Err(ApiError::Forbidden(Reason::TriagersOnly, "only the team's assistants and lead re-prioritise the queue".into()));
             }
             if current == CaseStatus::Closed && req.status == Some(CaseStatus::Open) && loaded.case.decline_reason.is_some() {
-                return Err(ApiError::Conflict("the case is closed: it was declined, submit it again instead".into()));
+                return Err(ApiError::Conflict(Reason::CaseDeclined, "the case is closed: it was declined, submit it again instead".into()));
             }
             if let Some(target) = req.status
                 && target != current
@@ -632,7 +648,7 @@ pub async fn triage(
             let referral_status = referral.as_ref().map(|(_, s)| s.clone());
             let loaded = load_for_change(conn, id, caller).await?;
             if !loaded.access.can_triage() {
-                return Err(ApiError::Forbidden("only the team's assistants and lead triage".into()));
+                return Err(ApiError::Forbidden(Reason::TriagersOnly, "only the team's assistants and lead triage".into()));
             }
             if loaded.case.status != "triage" {
                 return Err(conflict_status("the case", &loaded.case.status));
@@ -641,7 +657,7 @@ pub async fn triage(
             let (case, left_team, detail) = match action {
                 TriageAction::Assign { assignee_id, priority } => {
                     if member_role(conn, team, assignee_id).await?.is_none() {
-                        return Err(ApiError::Invalid("assignee_id: not a member of the team".into()));
+                        return Err(ApiError::Invalid(Reason::AssigneeNotMember, "assignee_id: not a member of the team".into()));
                     }
                     let case: Case = diesel::update(cases::table.find(id.0))
                         .set((
@@ -683,15 +699,15 @@ pub async fn triage(
                 }
                 TriageAction::Transfer { team_id, note } => {
                     if team_id == team {
-                        return Err(ApiError::Invalid("team_id: the case is already in this team".into()));
+                        return Err(ApiError::Invalid(Reason::SameTeam, "team_id: the case is already in this team".into()));
                     }
                     if referral_status.is_some() {
-                        return Err(ApiError::Conflict(
+                        return Err(ApiError::Conflict(Reason::ReferredCaseTransfer,
                             "a referred case cannot be transferred; decline the referral instead".into(),
                         ));
                     }
                     require_active(conn, team_id, "the receiving team").await.map_err(|e| match e {
-                        ApiError::NotFound(_) => ApiError::Invalid("team_id: no such team".into()),
+                        ApiError::NotFound(..) => ApiError::Invalid(Reason::TeamMissing, "team_id: no such team".into()),
                         other => other,
                     })?;
                     let case: Case = diesel::update(cases::table.find(id.0))
@@ -714,7 +730,7 @@ pub async fn triage(
                     if let Some((_, status)) = &referral
                         && status != "pending"
                     {
-                        return Err(ApiError::Conflict(format!("the referral is {status}")));
+                        return Err(crate::referrals::status_conflict(consilium_shared::cases::ReferralStatus::from_db(status)?));
                     }
                     let case: Case = diesel::update(cases::table.find(id.0))
                         .set((cases::status.eq("closed"), cases::decline_reason.eq(&reason)))
@@ -767,6 +783,7 @@ pub async fn suggest_assignees(
     let loaded = load_visible(conn, id, caller, false).await?;
     if !matches!(loaded.access, CaseAccess::Team(_)) {
         return Err(ApiError::Forbidden(
+            Reason::CaseTeamOnly,
             "only the case's team sees assignment suggestions".into(),
         ));
     }

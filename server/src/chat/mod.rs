@@ -39,9 +39,10 @@ use crate::db::models::{NewConversation, User};
 use crate::db::schema::{
     conversation_members, conversation_participants, conversation_reads, conversations, messages, users,
 };
-use crate::domain::ValidationError;
+use crate::domain::{ValidationError, reject_nul};
 use crate::error::ApiError;
 use crate::users::escape_like;
+use consilium_shared::ErrorReason as Reason;
 
 pub use queries::Message;
 pub use writer::SendQueue;
@@ -53,12 +54,14 @@ pub struct MessageBody(String);
 impl MessageBody {
     /// Accepts a valid body.
     pub fn parse(raw: String) -> Result<Self, ValidationError> {
+        reject_nul(&raw, "body")?;
         if raw.trim().is_empty() {
-            return Err(ValidationError::new("body", "must not be empty"));
+            return Err(ValidationError::new("body", Reason::FieldEmpty, "must not be empty"));
         }
         if raw.chars().count() > MAX_BODY_CHARS {
             return Err(ValidationError::new(
                 "body",
+                Reason::BodyTooLong,
                 format!("must be at most {MAX_BODY_CHARS} characters"),
             ));
         }
@@ -73,11 +76,20 @@ pub struct ClientMsgId(String);
 impl ClientMsgId {
     /// Accepts a valid key.
     pub fn parse(raw: String) -> Result<Self, ValidationError> {
+        reject_nul(&raw, "client_msg_id")?;
         let len = raw.chars().count();
         if (1..=100).contains(&len) {
             Ok(Self(raw))
         } else {
-            Err(ValidationError::new("client_msg_id", "must be 1–100 characters"))
+            Err(ValidationError::new(
+                "client_msg_id",
+                if len == 0 {
+                    Reason::FieldEmpty
+                } else {
+                    Reason::FieldTooLong
+                },
+                "must be 1–100 characters",
+            ))
         }
     }
 }
@@ -137,7 +149,7 @@ pub async fn require_member(
     if is_member(conn, conversation, user).await? {
         Ok(())
     } else {
-        Err(ApiError::not_found("conversation"))
+        Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"))
     }
 }
 
@@ -253,7 +265,7 @@ pub async fn get_for(
     list_for(conn, user, Some(id))
         .await?
         .pop()
-        .ok_or_else(|| ApiError::not_found("conversation"))
+        .ok_or_else(|| ApiError::not_found(Reason::ConversationNotFound, "conversation"))
 }
 
 /// `GET /conversations/{id}`: the conversation with its members' read positions.
@@ -296,6 +308,7 @@ pub async fn get_or_create_direct(
 ) -> Result<(ConversationDto, bool), ApiError> {
     if me == other {
         return Err(ApiError::Invalid(
+            Reason::DirectWithSelf,
             "user_id: a direct conversation needs another user".into(),
         ));
     }
@@ -306,8 +319,13 @@ pub async fn get_or_create_direct(
         .await
         .optional()?;
     match peer {
-        None => return Err(ApiError::not_found("user")),
-        Some(false) => return Err(ApiError::Conflict("the user is deactivated".into())),
+        None => return Err(ApiError::not_found(Reason::UserNotFound, "user")),
+        Some(false) => {
+            return Err(ApiError::Conflict(
+                Reason::UserDeactivated,
+                "the user is deactivated".into(),
+            ));
+        }
         Some(true) => {}
     }
     let (a, b) = if me.0 < other.0 { (me, other) } else { (other, me) };
@@ -458,9 +476,12 @@ async fn store(
             None => explain_unstored(conn, sender, conversation, &msg, on_behalf).await,
         },
         // the client_msg_id was used before (or by a concurrent resend): answer with the original
-        Err(ApiError::Conflict(_)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
+        Err(ApiError::Conflict(..)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
             Some(existing) => resend_outcome(existing, conversation),
-            None => Err(ApiError::Conflict("message could not be stored; retry".into())),
+            None => Err(ApiError::Conflict(
+                Reason::MessageNotStored,
+                "message could not be stored; retry".into(),
+            )),
         },
         Err(e) => Err(e),
     }
@@ -489,27 +510,33 @@ async fn explain_unstored(
         .await
         .optional()?;
     let Some(writable) = writable else {
-        return Err(ApiError::not_found("conversation"));
+        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
     };
     if !on_behalf && !is_member(conn, conversation, sender).await? {
-        return Err(ApiError::not_found("conversation"));
+        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
     }
     if !writable {
         return Err(ApiError::Conflict(
+            Reason::TeamArchived,
             "the team is archived: its conversations are read-only".into(),
         ));
     }
     match msg.reply_to_seq {
-        Some(reply) => Err(ApiError::Invalid(format!(
-            "reply_to_seq: no message {reply} in this conversation"
-        ))),
-        None => Err(ApiError::Conflict("message could not be stored; retry".into())),
+        Some(reply) => Err(ApiError::Invalid(
+            Reason::ReplyTargetMissing,
+            format!("reply_to_seq: no message {reply} in this conversation"),
+        )),
+        None => Err(ApiError::Conflict(
+            Reason::MessageNotStored,
+            "message could not be stored; retry".into(),
+        )),
     }
 }
 
 fn resend_outcome(existing: Message, conversation: ConversationId) -> Result<SendOutcome, ApiError> {
     if existing.conversation_id != conversation.0 {
         return Err(ApiError::Conflict(
+            Reason::ClientMsgIdReused,
             "client_msg_id was already used for another conversation".into(),
         ));
     }
@@ -571,7 +598,10 @@ pub async fn mark_read(
     seq: i64,
 ) -> Result<Option<i64>, ApiError> {
     if seq < 0 {
-        return Err(ApiError::Invalid("seq: must not be negative".into()));
+        return Err(ApiError::Invalid(
+            Reason::NegativeSeq,
+            "seq: must not be negative".into(),
+        ));
     }
     require_member(conn, conversation, user).await?;
     let last_seq: i64 = conversations::table
@@ -599,7 +629,12 @@ pub async fn history(
         .filter(messages::conversation_id.eq(conversation.0))
         .select(Message::as_select());
     let rows: Vec<Message> = match (after_seq, before_seq) {
-        (Some(_), Some(_)) => return Err(ApiError::Invalid("give after_seq or before_seq, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Invalid(
+                Reason::ConflictingCursors,
+                "give after_seq or before_seq, not both".into(),
+            ));
+        }
         (Some(after), None) => {
             base.filter(messages::seq.gt(after))
                 .order(messages::seq.asc())
@@ -641,12 +676,18 @@ pub async fn recall(
                 .first(conn)
                 .await
                 .optional()?;
-            let msg = msg.ok_or_else(|| ApiError::not_found("message"))?;
+            let msg = msg.ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
             if msg.sender_id != caller.0 {
-                return Err(ApiError::Forbidden("only the sender may recall a message".into()));
+                return Err(ApiError::Forbidden(
+                    Reason::SenderOnly,
+                    "only the sender may recall a message".into(),
+                ));
             }
             if msg.recalled_at.is_some() {
-                return Err(ApiError::Conflict("the message is already recalled".into()));
+                return Err(ApiError::Conflict(
+                    Reason::AlreadyRecalled,
+                    "the message is already recalled".into(),
+                ));
             }
             let updated: Message = diesel::update(messages::table.find(msg.id))
                 .set(messages::recalled_at.eq(Utc::now()))
@@ -677,10 +718,13 @@ pub async fn search(
 ) -> Result<SearchResults, ApiError> {
     let q = q.trim();
     if q.is_empty() {
-        return Err(ApiError::Invalid("q: must not be empty".into()));
+        return Err(ApiError::Invalid(Reason::InvalidQuery, "q: must not be empty".into()));
     }
     if q.chars().count() > 200 {
-        return Err(ApiError::Invalid("q: must be at most 200 characters".into()));
+        return Err(ApiError::Invalid(
+            Reason::InvalidQuery,
+            "q: must be at most 200 characters".into(),
+        ));
     }
     let pattern = format!("%{}%", escape_like(q));
     let mine = conversation_members::table

@@ -28,6 +28,7 @@ use crate::db::schema::{consult_consultants, consults, conversation_members, con
 use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
+use consilium_shared::ErrorReason as Reason;
 
 /// A consult with its consultants.
 #[derive(Debug, Clone)]
@@ -99,9 +100,9 @@ pub async fn load_visible(
     } else {
         query.first(conn).await.optional()?
     }
-    .ok_or_else(|| ApiError::not_found("consult"))?;
+    .ok_or_else(|| ApiError::not_found(Reason::ConsultNotFound, "consult"))?;
     if !crate::chat::is_member(conn, ConversationId(consult.conversation_id), caller).await? {
-        return Err(ApiError::not_found("consult"));
+        return Err(ApiError::not_found(Reason::ConsultNotFound, "consult"));
     }
     let consultants = consultants_of(conn, consult.id).await?;
     Ok(LoadedConsult { consult, consultants })
@@ -120,20 +121,29 @@ pub async fn request(
     ids.sort();
     ids.dedup();
     if ids.is_empty() || ids.len() > 10 {
-        return Err(ApiError::Invalid("consultant_ids: name 1 to 10 consultants".into()));
+        return Err(ApiError::Invalid(
+            Reason::ConsultantCount,
+            "consultant_ids: name 1 to 10 consultants".into(),
+        ));
     }
     if ids.contains(&caller.0) {
-        return Err(ApiError::Invalid("consultant_ids: you cannot consult yourself".into()));
+        return Err(ApiError::Invalid(
+            Reason::ConsultSelf,
+            "consultant_ids: you cannot consult yourself".into(),
+        ));
     }
     let urgency = req.urgency.unwrap_or(Priority::Routine);
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let loaded = cases::load_for_change(conn, case_id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
-                return Err(ApiError::Forbidden("only the case's team may request a consult".into()));
+                return Err(ApiError::Forbidden(
+                    Reason::CaseTeamOnly,
+                    "only the case's team may request a consult".into(),
+                ));
             }
             if loaded.case.status == "closed" {
-                return Err(ApiError::Conflict("the case is closed".into()));
+                return Err(ApiError::Conflict(Reason::CaseClosed, "the case is closed".into()));
             }
             let active: i64 = users::table
                 .filter(users::id.eq_any(&ids))
@@ -143,6 +153,7 @@ pub async fn request(
                 .await?;
             if active != ids.len() as i64 {
                 return Err(ApiError::Invalid(
+                    Reason::ConsultantInactive,
                     "consultant_ids: every consultant must be an active user".into(),
                 ));
             }
@@ -235,6 +246,18 @@ fn allowed_from(t: &ConsultTransition) -> &'static [ConsultStatus] {
     }
 }
 
+/// The 409 for a transition the current status forbids, naming that status.
+fn status_conflict(current: ConsultStatus) -> ApiError {
+    let reason = match current {
+        ConsultStatus::Requested => Reason::ConsultRequested,
+        ConsultStatus::Accepted => Reason::ConsultAccepted,
+        ConsultStatus::Completed => Reason::ConsultCompleted,
+        ConsultStatus::Declined => Reason::ConsultDeclined,
+        ConsultStatus::Cancelled => Reason::ConsultCancelled,
+    };
+    ApiError::Conflict(reason, format!("the consult is {}", current.as_db()))
+}
+
 /// Applies a transition; 403 for the wrong person, 409 naming the current
 /// status for a transition the state machine forbids.
 pub async fn transition(
@@ -259,11 +282,15 @@ pub async fn transition(
             let before = loaded.audience(conn).await?;
             match &t {
                 ConsultTransition::Cancel if loaded.consult.requested_by != caller.0 => {
-                    return Err(ApiError::Forbidden("only the requester may cancel a consult".into()));
+                    return Err(ApiError::Forbidden(
+                        Reason::RequesterOnly,
+                        "only the requester may cancel a consult".into(),
+                    ));
                 }
                 ConsultTransition::Cancel => {}
                 _ if !loaded.consultants.contains(&caller.0) => {
                     return Err(ApiError::Forbidden(
+                        Reason::ConsultantOnly,
                         "only a named consultant may answer a consult".into(),
                     ));
                 }
@@ -273,7 +300,7 @@ pub async fn transition(
             cases::require_writable(conn, loaded.consult.case_id, "the case's team").await?;
             let current = ConsultStatus::from_db(&loaded.consult.status)?;
             if !allowed_from(&t).contains(&current) {
-                return Err(ApiError::Conflict(format!("the consult is {}", loaded.consult.status)));
+                return Err(status_conflict(current));
             }
             let target = t.target();
             let opinion = match &t {
@@ -340,7 +367,8 @@ pub async fn list(
     page: PageRequest<TimeKey>,
 ) -> Result<(Vec<ConsultDto>, bool), ApiError> {
     if let Some(s) = status {
-        ConsultStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown consult status {s:?}")))?;
+        ConsultStatus::from_db(s)
+            .map_err(|_| ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown consult status {s:?}")))?;
     }
     let mut query = consults::table
         .select(Consult::as_select())

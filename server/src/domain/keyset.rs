@@ -37,7 +37,7 @@ impl<K> PageRequest<K> {
 }
 
 fn malformed() -> ValidationError {
-    ValidationError::new("cursor", "malformed")
+    ValidationError::new("cursor", consilium_shared::ErrorReason::MalformedCursor, "malformed")
 }
 
 fn parse_micros(raw: &str) -> Result<DateTime<Utc>, ValidationError> {

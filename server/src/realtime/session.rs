@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use actix_ws::{CloseCode, CloseReason, MessageStream, Session};
 use bytestring::ByteString;
 use consilium_shared::{
-    ConversationId, ErrorCode, SessionId, UserId,
+    ConversationId, ErrorCode, ErrorReason as Reason, SessionId, UserId, WsCloseReason,
     chat::ConversationDto,
     ws::{ClientFrame, MAX_FRAME_BYTES, OwnStatus, ServerEvent},
 };
@@ -29,6 +29,7 @@ use super::envelope::{Control, Payload, Topic};
 use super::hub::Outbound;
 use crate::auth::{AuthUser, sessions};
 use crate::chat::{self, NewMessage};
+use crate::domain::json_text_has_nul;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -40,7 +41,7 @@ const SYNC_PAGE: i64 = 500;
 /// Why a session ended, and the close frame to send.
 enum End {
     ClientClosed,
-    Close(CloseCode, &'static str),
+    Close(CloseCode, WsCloseReason),
 }
 
 struct Cursor {
@@ -113,10 +114,10 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
                 tracing::info!("connected");
                 conn.run(stream, rx).await
             }
-            Err(ApiError::Unauthorized(_)) => End::Close(CloseCode::Policy, "session ended"),
+            Err(ApiError::Unauthorized(..)) => End::Close(CloseCode::Policy, WsCloseReason::SessionEnded),
             Err(e) => {
                 tracing::error!(error = %e, "could not start session");
-                End::Close(CloseCode::Error, "internal error")
+                End::Close(CloseCode::Error, WsCloseReason::InternalError)
             }
         };
         conn.finish().await;
@@ -130,10 +131,10 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
 }
 
 /// Sends a close frame, giving a backed-up socket a while to drain first.
-async fn close_within(ws: Session, code: CloseCode, why: &str, limit: Duration) {
+async fn close_within(ws: Session, code: CloseCode, why: WsCloseReason, limit: Duration) {
     let reason = CloseReason {
         code,
-        description: Some(why.to_owned()),
+        description: Some(why.as_str().to_owned()),
     };
     let _ = tokio::time::timeout(limit, ws.close(Some(reason))).await;
 }
@@ -155,7 +156,7 @@ async fn wait_for_auth(
     loop {
         tokio::select! {
             _ = &mut deadline => {
-                close_within(ws.clone(), CloseCode::Policy, "authentication timed out", Duration::from_secs(1)).await;
+                close_within(ws.clone(), CloseCode::Policy, WsCloseReason::AuthTimeout, Duration::from_secs(1)).await;
                 return None;
             }
             msg = stream.next() => match msg {
@@ -163,7 +164,7 @@ async fn wait_for_auth(
                     let token = match serde_json::from_str::<ClientFrame>(&text) {
                         Ok(ClientFrame::Auth { token }) => token,
                         _ => {
-                            close_within(ws.clone(), CloseCode::Policy, "first frame must be auth", Duration::from_secs(1)).await;
+                            close_within(ws.clone(), CloseCode::Policy, WsCloseReason::AuthRequired, Duration::from_secs(1)).await;
                             return None;
                         }
                     };
@@ -171,7 +172,7 @@ async fn wait_for_auth(
                         Ok(auth) => Some(auth),
                         Err(e) => {
                             let _ = send_event(ws, &error_event(None, &e)).await;
-                            close_within(ws.clone(), CloseCode::Policy, "invalid token", Duration::from_secs(1)).await;
+                            close_within(ws.clone(), CloseCode::Policy, WsCloseReason::InvalidToken, Duration::from_secs(1)).await;
                             None
                         }
                     };
@@ -191,14 +192,16 @@ fn error_event(id: Option<String>, e: &ApiError) -> ServerEvent {
     ServerEvent::Error {
         id,
         code: body.error.code,
+        reason: body.error.reason,
         message: body.error.message,
     }
 }
 
-fn invalid(id: Option<String>, message: impl Into<String>) -> ServerEvent {
+fn invalid(id: Option<String>, reason: Reason, message: impl Into<String>) -> ServerEvent {
     ServerEvent::Error {
         id,
         code: ErrorCode::Invalid,
+        reason,
         message: message.into(),
     }
 }
@@ -215,7 +218,7 @@ impl Conn {
         let mut db = self.state.db.get().await?;
         // a logout or deactivation between the token check and the subscription above reached no one
         if !sessions::is_live(&mut db, self.user, self.session_id).await? {
-            return Err(ApiError::Unauthorized("session ended".into()));
+            return Err(ApiError::Unauthorized(Reason::SessionEnded, "session ended".into()));
         }
         let conversation_ids = chat::conversation_ids_of(&mut db, self.user).await?;
         let contacts = chat::contacts_of(&mut db, self.user).await?;
@@ -294,7 +297,7 @@ impl Conn {
             };
             tokio::select! {
                 biased;
-                _ = cancel.cancelled() => return End::Close(CloseCode::Again, "too slow; reconnect and sync"),
+                _ = cancel.cancelled() => return End::Close(CloseCode::Again, WsCloseReason::TooSlow),
                 msg = stream.next() => {
                     last_heard = Instant::now();
                     match msg {
@@ -304,7 +307,7 @@ impl Conn {
                             }
                         }
                         Some(Ok(actix_ws::AggregatedMessage::Binary(_))) => {
-                            if !send_event(&mut self.ws, &invalid(None, "binary frames are not supported; send JSON text")).await {
+                            if !send_event(&mut self.ws, &invalid(None, Reason::BinaryFrame, "binary frames are not supported; send JSON text")).await {
                                 return End::ClientClosed;
                             }
                         }
@@ -316,11 +319,11 @@ impl Conn {
                         Some(Ok(actix_ws::AggregatedMessage::Pong(_))) => {}
                         Some(Ok(actix_ws::AggregatedMessage::Close(_))) | None => return End::ClientClosed,
                         Some(Err(actix_ws::ProtocolError::Overflow)) => {
-                            return End::Close(CloseCode::Size, "frame larger than 64 KiB");
+                            return End::Close(CloseCode::Size, WsCloseReason::FrameTooLarge);
                         }
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "websocket protocol error");
-                            return End::Close(CloseCode::Protocol, "protocol error");
+                            return End::Close(CloseCode::Protocol, WsCloseReason::ProtocolError);
                         }
                     }
                 }
@@ -332,7 +335,7 @@ impl Conn {
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > cfg.client_timeout {
-                        return End::Close(CloseCode::Normal, "idle timeout");
+                        return End::Close(CloseCode::Normal, WsCloseReason::IdleTimeout);
                     }
                     if self.ws.ping(b"").await.is_err() {
                         return End::ClientClosed;
@@ -350,22 +353,30 @@ impl Conn {
 
     /// Handles one client frame; `Some` ends the session.
     async fn on_text(&mut self, text: &str) -> Option<End> {
+        let frame_id = || {
+            serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+        };
+        // Every string of every frame is refused whole when it holds U+0000.
+        if json_text_has_nul(text.as_bytes()) {
+            let event = invalid(frame_id(), Reason::NulCharacter, "frame: text must not contain U+0000");
+            return (!send_event(&mut self.ws, &event).await).then_some(End::ClientClosed);
+        }
         let frame: ClientFrame = match serde_json::from_str(text) {
             Ok(f) => f,
             Err(e) => {
-                let id = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
                 let message = if e.is_data() || e.is_syntax() || e.is_eof() {
                     format!("invalid frame: {e}")
                 } else {
                     "invalid frame".to_owned()
                 };
-                return (!send_event(&mut self.ws, &invalid(id, message)).await).then_some(End::ClientClosed);
+                let event = invalid(frame_id(), Reason::MalformedFrame, message);
+                return (!send_event(&mut self.ws, &event).await).then_some(End::ClientClosed);
             }
         };
         let reply = match frame {
-            ClientFrame::Auth { .. } => Some(invalid(None, "already authenticated")),
+            ClientFrame::Auth { .. } => Some(invalid(None, Reason::AlreadyAuthenticated, "already authenticated")),
             ClientFrame::Ping { id } => Some(ServerEvent::Pong { id }),
             ClientFrame::Send {
                 id,
@@ -382,7 +393,10 @@ impl Conn {
                     self.rt().typing(conversation_id, self.user).await;
                     None
                 } else {
-                    Some(error_event(None, &ApiError::not_found("conversation")))
+                    Some(error_event(
+                        None,
+                        &ApiError::not_found(Reason::ConversationNotFound, "conversation"),
+                    ))
                 }
             }
             ClientFrame::Read { conversation_id, seq } => match self.on_read(conversation_id, seq).await {
@@ -413,7 +427,10 @@ impl Conn {
         reply_to_seq: Option<i64>,
     ) -> ServerEvent {
         if self.limiter.check().is_err() {
-            return error_event(Some(id), &ApiError::RateLimited("sending too fast; slow down".into()));
+            return error_event(
+                Some(id),
+                &ApiError::RateLimited(Reason::SendingTooFast, "sending too fast; slow down".into()),
+            );
         }
         let result = async {
             let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
@@ -495,7 +512,7 @@ impl Conn {
             Outbound::CatchUp => {
                 return match self.catch_up().await {
                     Ok(true) => None,
-                    Ok(false) => Some(End::Close(CloseCode::Policy, "session ended")),
+                    Ok(false) => Some(End::Close(CloseCode::Policy, WsCloseReason::SessionEnded)),
                     Err(e) => {
                         tracing::warn!(error = %e, "catch-up failed");
                         None
@@ -626,10 +643,10 @@ impl Conn {
     async fn on_control(&mut self, control: Control) -> Option<End> {
         match control {
             Control::CloseSession { session_id } if session_id == self.session_id => {
-                Some(End::Close(CloseCode::Policy, "session ended"))
+                Some(End::Close(CloseCode::Policy, WsCloseReason::SessionEnded))
             }
             Control::CloseSession { .. } => None,
-            Control::CloseUser => Some(End::Close(CloseCode::Policy, "account deactivated")),
+            Control::CloseUser => Some(End::Close(CloseCode::Policy, WsCloseReason::AccountDeactivated)),
             Control::RefreshMembership => match self.refresh_membership().await {
                 Ok(alive) => (!alive).then_some(End::ClientClosed),
                 Err(e) => {

@@ -42,6 +42,7 @@ use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
+use consilium_shared::ErrorReason as Reason;
 
 /// The wire view.
 pub fn to_dto(r: &Referral) -> Result<ReferralDto, ApiError> {
@@ -86,7 +87,7 @@ pub async fn load_visible(
     } else {
         query.first(conn).await.optional()?
     }
-    .ok_or_else(|| ApiError::not_found("referral"))?;
+    .ok_or_else(|| ApiError::not_found(Reason::ReferralNotFound, "referral"))?;
     if let Some(role) = member_role(conn, TeamId(referral.to_team_id), caller).await? {
         return Ok((referral, Side::Receiving(role)));
     }
@@ -96,7 +97,7 @@ pub async fn load_visible(
     {
         return Ok((referral, Side::Referring));
     }
-    Err(ApiError::not_found("referral"))
+    Err(ApiError::not_found(Reason::ReferralNotFound, "referral"))
 }
 
 /// Members of both teams: everyone who hears about a referral.
@@ -135,16 +136,16 @@ pub async fn create(
         async move {
             let loaded = cases::load_for_change(conn, case_id, caller).await?;
             if !matches!(loaded.access, CaseAccess::Team(_)) {
-                return Err(ApiError::Forbidden("only the case's team may refer it".into()));
+                return Err(ApiError::Forbidden(Reason::CaseTeamOnly, "only the case's team may refer it".into()));
             }
             if loaded.case.status == "closed" {
-                return Err(ApiError::Conflict("the case is closed".into()));
+                return Err(ApiError::Conflict(Reason::CaseClosed, "the case is closed".into()));
             }
             if to_team.0 == loaded.case.team_id {
-                return Err(ApiError::Invalid("to_team_id: the case is already with this team".into()));
+                return Err(ApiError::Invalid(Reason::SameTeam, "to_team_id: the case is already with this team".into()));
             }
             require_active(conn, to_team, "the receiving team").await.map_err(|e| match e {
-                ApiError::NotFound(_) => ApiError::Invalid("to_team_id: no such team".into()),
+                ApiError::NotFound(..) => ApiError::Invalid(Reason::TeamMissing, "to_team_id: no such team".into()),
                 other => other,
             })?;
             let open_referral: bool = diesel::select(diesel::dsl::exists(
@@ -156,7 +157,7 @@ pub async fn create(
             .get_result(conn)
             .await?;
             if open_referral {
-                return Err(ApiError::Conflict("the case already has an open referral to that team".into()));
+                return Err(ApiError::Conflict(Reason::ReferralAlreadyOpen, "the case already has an open referral to that team".into()));
             }
             let target_conversation = Uuid::now_v7();
             diesel::insert_into(conversations::table)
@@ -240,6 +241,18 @@ fn allowed_from(t: &ReferralTransition) -> &'static [ReferralStatus] {
     }
 }
 
+/// The 409 for a transition the current status forbids, naming that status.
+pub fn status_conflict(current: ReferralStatus) -> ApiError {
+    let reason = match current {
+        ReferralStatus::Pending => Reason::ReferralPending,
+        ReferralStatus::Accepted => Reason::ReferralAccepted,
+        ReferralStatus::Declined => Reason::ReferralDeclined,
+        ReferralStatus::Completed => Reason::ReferralCompleted,
+        ReferralStatus::Cancelled => Reason::ReferralCancelled,
+    };
+    ApiError::Conflict(reason, format!("the referral is {}", current.as_db()))
+}
+
 /// What a transition did.
 #[derive(Debug)]
 pub struct Transitioned {
@@ -284,11 +297,17 @@ pub async fn transition(
                 ReferralTransition::Cancel => side == Side::Referring,
             };
             if !permitted {
-                return Err(ApiError::Forbidden(match &t {
-                    ReferralTransition::Cancel => "only the referring team may cancel a referral".into(),
-                    _ => "only the receiving team's assistants and lead (or the assignee, to complete) may do this"
-                        .into(),
-                }));
+                return Err(match &t {
+                    ReferralTransition::Cancel => ApiError::Forbidden(
+                        Reason::ReferringTeamOnly,
+                        "only the referring team may cancel a referral".into(),
+                    ),
+                    _ => ApiError::Forbidden(
+                        Reason::ReceivingTeamOnly,
+                        "only the receiving team's assistants and lead (or the assignee, to complete) may do this"
+                            .into(),
+                    ),
+                });
             }
             require_active(conn, TeamId(referral.to_team_id), "the receiving team").await?;
             if matches!(t, ReferralTransition::Cancel | ReferralTransition::Complete(_)) {
@@ -296,7 +315,7 @@ pub async fn transition(
             }
             let current = ReferralStatus::from_db(&referral.status)?;
             if !allowed_from(&t).contains(&current) {
-                return Err(ApiError::Conflict(format!("the referral is {}", referral.status)));
+                return Err(status_conflict(current));
             }
             let (status, detail) = match &t {
                 ReferralTransition::Accept(req) => {
@@ -306,6 +325,7 @@ pub async fn transition(
                             .is_none()
                     {
                         return Err(ApiError::Invalid(
+                            Reason::AssigneeNotMember,
                             "assignee_id: not a member of the receiving team".into(),
                         ));
                     }
@@ -421,7 +441,8 @@ pub async fn list(
     page: PageRequest<TimeKey>,
 ) -> Result<(Vec<ReferralDto>, bool), ApiError> {
     if let Some(s) = status {
-        ReferralStatus::from_db(s).map_err(|_| ApiError::Invalid(format!("status: unknown referral status {s:?}")))?;
+        ReferralStatus::from_db(s)
+            .map_err(|_| ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown referral status {s:?}")))?;
     }
     let my_teams = team_members::table
         .filter(team_members::user_id.eq(caller.0))

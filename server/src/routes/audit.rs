@@ -15,6 +15,7 @@ use crate::db::models::AuditEvent;
 use crate::db::schema::audit_events;
 use crate::error::ApiError;
 use crate::state::AppState;
+use consilium_shared::ErrorReason as Reason;
 
 /// Detail keys that carry patient content (opinions, reasons, outcomes, recalled
 /// bodies, case titles). The rows keep them; the admin view shows only their size:
@@ -74,7 +75,10 @@ pub async fn list(
     caller.require_admin()?;
     let limit = page_limit(query.limit)?;
     let before: Option<i64> = decode_cursor(query.cursor.as_deref())?
-        .map(|c| c.parse().map_err(|_| ApiError::Invalid("cursor: malformed".into())))
+        .map(|c| {
+            c.parse()
+                .map_err(|_| ApiError::Invalid(Reason::MalformedCursor, "cursor: malformed".into()))
+        })
         .transpose()?;
     let mut q = audit_events::table
         .select(AuditEvent::as_select())

@@ -23,6 +23,7 @@ use crate::domain::keyset::{QueueKey, TimeKey};
 use crate::error::ApiError;
 use crate::referrals::{self, ReferralTransition};
 use crate::state::AppState;
+use consilium_shared::ErrorReason as Reason;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/teams/{id}/cases", web::post().to(create_case))
@@ -50,12 +51,14 @@ fn optional_json(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Null);
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::Invalid(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::Invalid(Reason::MalformedBody, format!("invalid JSON body: {e}")))
 }
 
 /// A transition's body parsed as `T` (an empty body parses as JSON `null`).
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_value(optional_json(body)?).map_err(|e| ApiError::Invalid(format!("invalid body: {e}")))
+    serde_json::from_value(optional_json(body)?)
+        .map_err(|e| ApiError::Invalid(Reason::MalformedBody, format!("invalid body: {e}")))
 }
 
 /// Tells everyone involved that a case changed: new conversation membership
@@ -99,7 +102,7 @@ async fn announce_case(
 }
 
 /// A member opens a case discussion in their team (status `open`).
-#[utoipa::path(post, path = "/api/v1/teams/{id}/cases", tag = "cases", security(("bearer" = [])), request_body = CreateCaseRequest,
+#[utoipa::path(post, path = "/api/v1/teams/{id}/cases", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "cases", security(("bearer" = [])), request_body = CreateCaseRequest,
     responses((status = 201, body = CaseDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_case(
     state: web::Data<AppState>,
@@ -114,7 +117,7 @@ pub async fn create_case(
 }
 
 /// Anyone submits a new patient to any team's triage queue.
-#[utoipa::path(post, path = "/api/v1/teams/{id}/intakes", tag = "cases", security(("bearer" = [])), request_body = IntakeRequest,
+#[utoipa::path(post, path = "/api/v1/teams/{id}/intakes", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "cases", security(("bearer" = [])), request_body = IntakeRequest,
     responses((status = 201, body = CaseDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn submit_intake(
     state: web::Data<AppState>,
@@ -129,7 +132,7 @@ pub async fn submit_intake(
 }
 
 /// The triage queue: cases waiting, most urgent first, then oldest (members), a page at a time.
-#[utoipa::path(get, path = "/api/v1/teams/{id}/triage", tag = "cases", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/teams/{id}/triage", tag = "cases", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "The team's id"), PageQuery),
     responses((status = 200, body = Page<CaseDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn triage_queue(
     state: web::Data<AppState>,
@@ -155,7 +158,7 @@ pub async fn triage_queue(
 
 /// A team's cases, by status and assignee (members), in the triage queue's
 /// order (most urgent first, then oldest), a page at a time.
-#[utoipa::path(get, path = "/api/v1/teams/{id}/cases", tag = "cases", security(("bearer" = [])), params(CaseListQuery),
+#[utoipa::path(get, path = "/api/v1/teams/{id}/cases", tag = "cases", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "The team's id"), CaseListQuery),
     responses((status = 200, body = Page<CaseDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_cases(
     state: web::Data<AppState>,
@@ -180,7 +183,7 @@ pub async fn list_cases(
 }
 
 /// A case (audited). Its submitter sees its status but not its discussion.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = CaseDto), (status = 404, body = ErrorBody)))]
 pub async fn get_case(
     state: web::Data<AppState>,
@@ -195,7 +198,7 @@ pub async fn get_case(
 }
 
 /// Edits, closes (`status: closed`) or reopens (`status: open`) a case (its team).
-#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), request_body = UpdateCaseRequest,
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "cases", security(("bearer" = [])), request_body = UpdateCaseRequest,
     responses((status = 200, body = CaseDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_case(
     state: web::Data<AppState>,
@@ -229,7 +232,7 @@ async fn announce_change(
 }
 
 /// Triage: `assign`, `prioritize`, `transfer` or `decline` (the team's assistants and lead).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/triage", tag = "cases", security(("bearer" = [])), request_body = TriageAction,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/triage", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "cases", security(("bearer" = [])), request_body = TriageAction,
     responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn triage(
     state: web::Data<AppState>,
@@ -248,7 +251,7 @@ pub async fn triage(
 
 /// Members ranked as assignees for a case: matching specialties, then load.
 /// Not paged: bounded by the team's roster.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/suggestions", tag = "cases", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cases/{id}/suggestions", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = Vec<AssigneeSuggestion>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn suggestions(
     state: web::Data<AppState>,
@@ -281,7 +284,7 @@ async fn announce_consult(
 }
 
 /// Asks colleagues of any team for a consult on a case (the case's team).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/consults", tag = "consults", security(("bearer" = [])), request_body = CreateConsultRequest,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/consults", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "consults", security(("bearer" = [])), request_body = CreateConsultRequest,
     responses((status = 201, body = ConsultDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn request_consult(
     state: web::Data<AppState>,
@@ -297,7 +300,7 @@ pub async fn request_consult(
 }
 
 /// The consults of a case. Not paged: a case has a handful.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/consults", tag = "consults", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cases/{id}/consults", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "consults", security(("bearer" = [])),
     responses((status = 200, body = Vec<ConsultDto>), (status = 404, body = ErrorBody)))]
 pub async fn case_consults(
     state: web::Data<AppState>,
@@ -331,7 +334,7 @@ pub async fn list_consults(
 }
 
 /// One consult (everyone involved).
-#[utoipa::path(get, path = "/api/v1/consults/{id}", tag = "consults", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/consults/{id}", params(("id" = uuid::Uuid, Path, description = "The consult's id")), tag = "consults", security(("bearer" = [])),
     responses((status = 200, body = ConsultDto), (status = 404, body = ErrorBody)))]
 pub async fn get_consult(
     state: web::Data<AppState>,
@@ -348,7 +351,7 @@ pub async fn get_consult(
 
 /// `accept`, `decline {reason}`, `complete {opinion}` (consultants) or `cancel` (requester).
 #[utoipa::path(post, path = "/api/v1/consults/{id}/{transition}", tag = "consults", security(("bearer" = [])),
-    params(("transition" = String, Path, description = "accept | decline | complete | cancel")),
+    params(("id" = uuid::Uuid, Path, description = "The consult's id"), ("transition" = String, Path, description = "accept | decline | complete | cancel")),
     request_body(content = String, content_type = "application/json", description = "decline: DeclineRequest; complete: CompleteConsultRequest; accept, cancel: empty"),
     responses((status = 200, body = ConsultDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn consult_transition(
@@ -364,7 +367,7 @@ pub async fn consult_transition(
         "cancel" => ConsultTransition::Cancel,
         "decline" => ConsultTransition::Decline(json_body::<DeclineRequest>(&body)?.reason),
         "complete" => ConsultTransition::Complete(json_body::<CompleteConsultRequest>(&body)?.opinion),
-        _ => return Err(ApiError::NotFound("no such endpoint".into())),
+        _ => return Err(ApiError::NotFound(Reason::NoSuchEndpoint, "no such endpoint".into())),
     };
     let mut conn = state.db.get().await?;
     let (consult, before) = consults::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
@@ -405,7 +408,7 @@ async fn announce_referral_of_case(
 }
 
 /// Refers a case up or down to another team; a linked case enters that team's triage queue.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/referrals", tag = "referrals", security(("bearer" = [])), request_body = CreateReferralRequest,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/referrals", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "referrals", security(("bearer" = [])), request_body = CreateReferralRequest,
     responses((status = 201, body = ReferralDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_referral(
     state: web::Data<AppState>,
@@ -452,7 +455,7 @@ async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient
 }
 
 /// The referrals from or to a case. Not paged: a case has a handful.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", tag = "referrals", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "referrals", security(("bearer" = [])),
     responses((status = 200, body = Vec<ReferralDto>), (status = 404, body = ErrorBody)))]
 pub async fn case_referrals(
     state: web::Data<AppState>,
@@ -486,7 +489,7 @@ pub async fn list_referrals(
 }
 
 /// One referral (both teams).
-#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", params(("id" = uuid::Uuid, Path, description = "The referral's id")), tag = "referrals", security(("bearer" = [])),
     responses((status = 200, body = ReferralDto), (status = 404, body = ErrorBody)))]
 pub async fn get_referral(
     state: web::Data<AppState>,
@@ -501,7 +504,7 @@ pub async fn get_referral(
 /// `accept {assignee_id?, appointment_at?}`, `decline {reason}`, `complete {outcome}`
 /// (receiving team's assistants and lead; the assignee may complete) or `cancel` (referring team).
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/{transition}", tag = "referrals", security(("bearer" = [])),
-    params(("transition" = String, Path, description = "accept | decline | complete | cancel")),
+    params(("id" = uuid::Uuid, Path, description = "The referral's id"), ("transition" = String, Path, description = "accept | decline | complete | cancel")),
     request_body(content = String, content_type = "application/json", description = "accept: AcceptReferralRequest (optional); decline: DeclineRequest; complete: CompleteReferralRequest; cancel: empty"),
     responses((status = 200, body = ReferralDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn referral_transition(
@@ -521,7 +524,7 @@ pub async fn referral_transition(
         "decline" => ReferralTransition::Decline(json_body::<DeclineRequest>(&body)?.reason),
         "complete" => ReferralTransition::Complete(json_body::<CompleteReferralRequest>(&body)?.outcome),
         "cancel" => ReferralTransition::Cancel,
-        _ => return Err(ApiError::NotFound("no such endpoint".into())),
+        _ => return Err(ApiError::NotFound(Reason::NoSuchEndpoint, "no such endpoint".into())),
     };
     let mut conn = state.db.get().await?;
     let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;

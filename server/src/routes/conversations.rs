@@ -39,7 +39,7 @@ pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<web::J
 }
 
 /// One conversation with its members and their read positions ("read by").
-#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "chat", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", params(("id" = uuid::Uuid, Path, description = "The conversation's id")), tag = "chat", security(("bearer" = [])),
     responses((status = 200, body = ConversationDetail), (status = 404, body = ErrorBody)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -51,7 +51,7 @@ pub async fn get(
 }
 
 /// The direct conversation with another user, created on first use.
-#[utoipa::path(post, path = "/api/v1/direct/{user_id}", tag = "chat", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/direct/{user_id}", params(("user_id" = uuid::Uuid, Path, description = "The user's id")), tag = "chat", security(("bearer" = [])),
     responses((status = 200, body = ConversationDto), (status = 201, body = ConversationDto), (status = 404, body = ErrorBody)))]
 pub async fn direct(
     state: web::Data<AppState>,
@@ -70,7 +70,7 @@ pub async fn direct(
 
 /// Message history, oldest first: `after_seq` pages forward, `before_seq` backward,
 /// neither gives the newest page. `next_cursor` is the seq to pass to continue in the same direction.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "chat", security(("bearer" = [])), params(HistoryQuery),
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "chat", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "The conversation's id"), HistoryQuery),
     responses((status = 200, body = Page<MessageDto>), (status = 404, body = ErrorBody)))]
 pub async fn history(
     state: web::Data<AppState>,
@@ -93,7 +93,7 @@ pub async fn history(
 
 /// Posts a message (same rules as the websocket `send`): 201 when stored, 200
 /// with the original when the `client_msg_id` was already used.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "chat", security(("bearer" = [])), request_body = SendMessageRequest,
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", params(("id" = uuid::Uuid, Path, description = "The conversation's id")), tag = "chat", security(("bearer" = [])), request_body = SendMessageRequest,
     responses((status = 201, body = SendMessageResponse), (status = 200, body = SendMessageResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn send(
     state: web::Data<AppState>,
@@ -121,7 +121,7 @@ pub async fn send(
 }
 
 /// Recalls the caller's own message; readers see a tombstone.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages/{seq}/recall", tag = "chat", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages/{seq}/recall", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation")), tag = "chat", security(("bearer" = [])),
     responses((status = 200, body = MessageDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn recall(
     state: web::Data<AppState>,
@@ -137,7 +137,7 @@ pub async fn recall(
 }
 
 /// Moves the caller's read position forward.
-#[utoipa::path(put, path = "/api/v1/conversations/{id}/read", tag = "chat", security(("bearer" = [])), request_body = ReadRequest,
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/read", params(("id" = uuid::Uuid, Path, description = "The conversation's id")), tag = "chat", security(("bearer" = [])), request_body = ReadRequest,
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn read(
     state: web::Data<AppState>,

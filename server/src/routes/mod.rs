@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod conversations;
+pub mod input;
 pub mod openapi;
 pub mod ops;
 pub mod teams;
@@ -18,6 +19,7 @@ use consilium_shared::paging::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page};
 use crate::domain::ValidationError;
 use crate::domain::keyset::PageRequest;
 use crate::error::ApiError;
+use consilium_shared::ErrorReason as Reason;
 
 /// Registers every `/api/v1` route.
 pub fn api(cfg: &mut web::ServiceConfig) {
@@ -36,9 +38,10 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit {
         None => Ok(DEFAULT_PAGE_LIMIT),
         Some(l) if (1..=MAX_PAGE_LIMIT).contains(&l) => Ok(l),
-        Some(_) => Err(ApiError::Invalid(format!(
-            "limit: must be between 1 and {MAX_PAGE_LIMIT}"
-        ))),
+        Some(_) => Err(ApiError::Invalid(
+            Reason::InvalidLimit,
+            format!("limit: must be between 1 and {MAX_PAGE_LIMIT}"),
+        )),
     }
 }
 
@@ -55,7 +58,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
                 .decode(c)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| ApiError::Invalid("cursor: malformed".into()))
+                .ok_or_else(|| ApiError::Invalid(Reason::MalformedCursor, "cursor: malformed".into()))
         })
         .transpose()
 }

@@ -69,7 +69,7 @@ pub async fn directory(
 }
 
 /// A team with its roster (members and admins).
-#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/teams/{id}", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = TeamDetail), (status = 404, body = ErrorBody)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -82,7 +82,7 @@ pub async fn get(
 }
 
 /// Changes the team's description (admin or lead) or its lead (admin).
-#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", security(("bearer" = [])), request_body = UpdateTeamRequest,
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "teams", security(("bearer" = [])), request_body = UpdateTeamRequest,
     responses((status = 200, body = TeamDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -101,7 +101,7 @@ pub async fn update(
 }
 
 /// Archives a team (admin).
-#[utoipa::path(post, path = "/api/v1/teams/{id}/archive", tag = "teams", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/teams/{id}/archive", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = TeamDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn archive(
     state: web::Data<AppState>,
@@ -116,7 +116,7 @@ pub async fn archive(
 
 /// The roster (members and admins). Not paged: a team's roster is a few dozen
 /// people, shown and triaged against as a whole.
-#[utoipa::path(get, path = "/api/v1/teams/{id}/members", tag = "teams", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/teams/{id}/members", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = Vec<TeamMemberDto>), (status = 404, body = ErrorBody)))]
 pub async fn members(
     state: web::Data<AppState>,
@@ -129,7 +129,7 @@ pub async fn members(
 }
 
 /// Adds a member or changes their role (admin or lead).
-#[utoipa::path(put, path = "/api/v1/teams/{id}/members/{user_id}", tag = "teams", security(("bearer" = [])), request_body = SetMemberRequest,
+#[utoipa::path(put, path = "/api/v1/teams/{id}/members/{user_id}", params(("id" = uuid::Uuid, Path, description = "The team's id"), ("user_id" = uuid::Uuid, Path, description = "The user's id")), tag = "teams", security(("bearer" = [])), request_body = SetMemberRequest,
     responses((status = 200, body = TeamMemberDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn set_member(
     state: web::Data<AppState>,
@@ -149,7 +149,7 @@ pub async fn set_member(
 }
 
 /// Removes a member (admin or lead; never the lead).
-#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{user_id}", tag = "teams", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{user_id}", params(("id" = uuid::Uuid, Path, description = "The team's id"), ("user_id" = uuid::Uuid, Path, description = "The user's id")), tag = "teams", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn remove_member(
     state: web::Data<AppState>,

@@ -57,7 +57,7 @@ pub async fn search(
 }
 
 /// One user's public profile.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = uuid::Uuid, Path, description = "The user's id")), tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 404, body = ErrorBody)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -69,7 +69,7 @@ pub async fn get(
 }
 
 /// Changes a profile (self or admin); role and password reset are admin-only.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = uuid::Uuid, Path, description = "The user's id")), tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
     responses((status = 200, body = UserDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -87,7 +87,7 @@ pub async fn update(
 }
 
 /// Deactivates an account (admin): its tokens stop working and its sockets close at once.
-#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", params(("id" = uuid::Uuid, Path, description = "The user's id")), tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn deactivate(
     state: web::Data<AppState>,
@@ -102,7 +102,7 @@ pub async fn deactivate(
 }
 
 /// Reactivates a deactivated account (admin); the user signs in again.
-#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", params(("id" = uuid::Uuid, Path, description = "The user's id")), tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reactivate(
     state: web::Data<AppState>,

@@ -6,6 +6,7 @@ use crate::auth::{extractor::bearer_token, sessions};
 use crate::error::ApiError;
 use crate::realtime::session;
 use crate::state::AppState;
+use consilium_shared::ErrorReason as Reason;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/ws", web::get().to(upgrade));
@@ -22,7 +23,9 @@ pub async fn upgrade(
     if let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
         if !state.config.allowed_origins.iter().any(|o| o == origin) {
-            return Err(ApiError::Forbidden(format!("origin {origin:?} is not allowed")).into());
+            return Err(
+                ApiError::Forbidden(Reason::OriginNotAllowed, format!("origin {origin:?} is not allowed")).into(),
+            );
         }
     }
     let pre_auth = match bearer_token(&req) {

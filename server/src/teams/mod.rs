@@ -27,6 +27,7 @@ use crate::db::schema::{conversations, team_members, teams, users};
 use crate::domain::BoundedText;
 use crate::error::ApiError;
 use crate::users::escape_like;
+use consilium_shared::ErrorReason as Reason;
 
 /// A roster change to announce live to the team (and the affected user).
 #[derive(Debug, Clone, Copy)]
@@ -52,10 +53,10 @@ pub async fn load_visible(
         .first(conn)
         .await
         .optional()?;
-    let team = team.ok_or_else(|| ApiError::not_found("team"))?;
+    let team = team.ok_or_else(|| ApiError::not_found(Reason::TeamNotFound, "team"))?;
     let role = member_role(conn, team_id, caller.id()).await?;
     if role.is_none() && !caller.is_admin() {
-        return Err(ApiError::not_found("team"));
+        return Err(ApiError::not_found(Reason::TeamNotFound, "team"));
     }
     Ok((team, role))
 }
@@ -80,6 +81,7 @@ fn require_roster_manager(caller: &AuthUser, role: Option<TeamRole>) -> Result<(
         Ok(())
     } else {
         Err(ApiError::Forbidden(
+            Reason::LeadOrAdminOnly,
             "only an admin or the team's lead may change the roster".into(),
         ))
     }
@@ -94,7 +96,10 @@ fn require_not_archived(team: &Team) -> Result<(), ApiError> {
 }
 
 fn archived(which: &str) -> ApiError {
-    ApiError::Conflict(format!("{which} is archived: its records are read-only"))
+    ApiError::Conflict(
+        Reason::TeamArchived,
+        format!("{which} is archived: its records are read-only"),
+    )
 }
 
 /// Loads `team` for a change to its records (cases, triage, consults,
@@ -110,7 +115,7 @@ pub async fn require_active(conn: &mut AsyncPgConnection, team: TeamId, which: &
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("team"))?;
+        .ok_or_else(|| ApiError::not_found(Reason::TeamNotFound, "team"))?;
     if team.archived_at.is_some() {
         return Err(archived(which));
     }
@@ -126,8 +131,11 @@ async fn require_active_user(conn: &mut AsyncPgConnection, id: UserId, field: &s
         .optional()?;
     match user {
         Some(u) if u.active => Ok(u),
-        Some(_) => Err(ApiError::Invalid(format!("{field}: the user is deactivated"))),
-        None => Err(ApiError::Invalid(format!("{field}: no such user"))),
+        Some(_) => Err(ApiError::Invalid(
+            Reason::UserDeactivated,
+            format!("{field}: the user is deactivated"),
+        )),
+        None => Err(ApiError::Invalid(Reason::UserMissing, format!("{field}: no such user"))),
     }
 }
 
@@ -370,11 +378,15 @@ pub async fn update(
     let (team, role) = load_visible(conn, caller, team_id).await?;
     if !caller.is_admin() && role != Some(TeamRole::Lead) {
         return Err(ApiError::Forbidden(
+            Reason::LeadOrAdminOnly,
             "only an admin or the team's lead may change the team".into(),
         ));
     }
     if req.lead_id.is_some() && !caller.is_admin() {
-        return Err(ApiError::Forbidden("only an admin may set the lead".into()));
+        return Err(ApiError::Forbidden(
+            Reason::AdminOnly,
+            "only an admin may set the lead".into(),
+        ));
     }
     require_not_archived(&team)?;
     let changes = TeamChanges {
@@ -519,6 +531,7 @@ pub async fn set_member(
     require_not_archived(&team)?;
     if role == TeamRole::Lead {
         return Err(ApiError::Invalid(
+            Reason::LeadViaTeam,
             "role: the lead is set with PATCH /teams/{id} lead_id".into(),
         ));
     }
@@ -536,6 +549,7 @@ pub async fn set_member(
             let (member, change) = match current {
                 Some(m) if m.role == "lead" => {
                     return Err(ApiError::Conflict(
+                        Reason::LeadRoleFixed,
                         "the lead's role cannot be changed; set a new lead first".into(),
                     ));
                 }
@@ -626,9 +640,10 @@ pub async fn remove_member(
                 .await
                 .optional()?;
             match current.as_deref() {
-                None => return Err(ApiError::not_found("member")),
+                None => return Err(ApiError::not_found(Reason::MemberNotFound, "member")),
                 Some("lead") => {
                     return Err(ApiError::Conflict(
+                        Reason::LeadNotRemovable,
                         "the lead cannot be removed; set a new lead first".into(),
                     ));
                 }

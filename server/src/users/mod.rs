@@ -20,6 +20,7 @@ use crate::db::models::{NewUser, User, UserChanges};
 use crate::db::schema::users;
 use crate::domain::{BoundedText, NewPassword, Username, parse_specialties};
 use crate::error::ApiError;
+use consilium_shared::ErrorReason as Reason;
 
 /// A user's profile after validation.
 struct ValidProfile {
@@ -94,7 +95,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> Result<User, ApiE
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("user"))
+        .ok_or_else(|| ApiError::not_found(Reason::UserNotFound, "user"))
 }
 
 /// What a `PATCH /users/{id}` changed, so the caller can act on side effects.
@@ -118,15 +119,22 @@ pub async fn update_user(
     let existing = find(conn, target).await?;
     let is_self = caller.id() == target;
     if !caller.is_admin() && !is_self {
-        return Err(ApiError::Forbidden("you may only change your own profile".into()));
+        return Err(ApiError::Forbidden(
+            Reason::SelfOnly,
+            "you may only change your own profile".into(),
+        ));
     }
     if !caller.is_admin() && (req.role.is_some() || req.password.is_some()) {
         return Err(ApiError::Forbidden(
+            Reason::AdminOnly,
             "only an admin may change roles or reset passwords".into(),
         ));
     }
     if req.role == Some(PlatformRole::User) && existing.is_admin() && is_self {
-        return Err(ApiError::Conflict("an admin cannot remove their own admin role".into()));
+        return Err(ApiError::Conflict(
+            Reason::DemoteSelf,
+            "an admin cannot remove their own admin role".into(),
+        ));
     }
     let password_hash = match req.password {
         Some(p) => Some(password::hash(NewPassword::parse(p, "password")?.expose().to_owned()).await?),
@@ -208,7 +216,10 @@ pub async fn set_active(
 ) -> Result<(User, Vec<consilium_shared::SessionId>), ApiError> {
     caller.require_admin()?;
     if caller.id() == target && !active {
-        return Err(ApiError::Conflict("you cannot deactivate your own account".into()));
+        return Err(ApiError::Conflict(
+            Reason::DeactivateSelf,
+            "you cannot deactivate your own account".into(),
+        ));
     }
     find(conn, target).await?;
     let actor = caller.id();

@@ -5,5 +5,6 @@ mod auth;
 mod cli;
 mod deploy_files;
 mod http_edges;
+mod input;
 mod teams;
 mod users;

@@ -4,6 +4,7 @@ import type { ConsultDto } from "./ConsultDto";
 import type { ConversationDto } from "./ConversationDto";
 import type { ConversationId } from "./ConversationId";
 import type { ErrorCode } from "./ErrorCode";
+import type { ErrorReason } from "./ErrorReason";
 import type { MessageDto } from "./MessageDto";
 import type { MessageId } from "./MessageId";
 import type { PresenceEntry } from "./PresenceEntry";
@@ -63,7 +64,11 @@ id?: string,
  */
 code: ErrorCode, 
 /**
- * What was wrong.
+ * Same reasons as the HTTP API.
+ */
+reason: ErrorReason, 
+/**
+ * What was wrong (English, for developers).
  */
 message: string, } | { "type": "message", 
 /**
