@@ -5,6 +5,7 @@ use std::io::BufRead;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use consilium_shared::users::{CreateUserRequest, PlatformRole};
+use secrecy::ExposeSecret;
 
 use crate::config::Config;
 use crate::startup::Application;
@@ -49,7 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let applied = db::run_migrations(&config.database_url).await?;
+            let applied = db::run_migrations(config.database_url.expose_secret()).await?;
             println!(
                 "applied {} migration(s){}",
                 applied.len(),
@@ -72,8 +73,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            db::run_migrations(&config.database_url).await?;
-            let pool = db::pool(&config.database_url, 2)?;
+            db::run_migrations(config.database_url.expose_secret()).await?;
+            let pool = db::pool(config.database_url.expose_secret(), 2)?;
             let mut conn = pool.get().await?;
             let req = CreateUserRequest {
                 username: username.clone(),
@@ -91,8 +92,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created admin {username}");
         }
         Command::SeedDemo => {
-            db::run_migrations(&config.database_url).await?;
-            let pool = db::pool(&config.database_url, 2)?;
+            db::run_migrations(config.database_url.expose_secret()).await?;
+            let pool = db::pool(config.database_url.expose_secret(), 2)?;
             let outcome = seed::seed_demo(&pool).await?;
             println!("{outcome}");
         }

@@ -7,6 +7,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+// `secrecy` keeps credentials out of `Debug` output and logs: a `Config`
+// printed while debugging a start-up problem must not leak them.
+use secrecy::SecretString;
+
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -47,29 +51,33 @@ pub struct BootstrapAdmin {
     /// Username of the admin.
     pub username: String,
     /// Initial password.
-    pub password: String,
+    pub password: SecretString,
 }
 
 /// Everything the server needs to know about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Postgres connection string.
-    pub database_url: String,
-    /// Redis connection string; `None` runs a single node with in-process fan-out.
-    pub redis_url: Option<String>,
+    /// Postgres connection string (may hold a password).
+    pub database_url: SecretString,
+    /// Redis connection string (may hold a password); `None` runs a single
+    /// node with in-process fan-out.
+    pub redis_url: Option<SecretString>,
     /// Prefix of every Redis key and channel, so several deployments (or test
     /// runs) can share one Redis: pub/sub ignores database numbers.
     pub redis_prefix: String,
     /// Address to listen on; port 0 picks a free one (tests).
     pub bind_addr: SocketAddr,
     /// HMAC secret for access tokens.
-    pub jwt_secret: String,
+    pub jwt_secret: SecretString,
     /// Lifetime of an access token.
     pub access_token_ttl: Duration,
     /// Lifetime of an unused refresh token.
     pub refresh_token_ttl: Duration,
     /// Browser origins allowed to open the websocket.
     pub allowed_origins: Vec<String>,
+    /// Whether `ALLOWED_ORIGINS` was given; if not, the origins follow the
+    /// address the server really binds (see [`origins_for`]).
+    pub origins_from_env: bool,
     /// Built web client, served at `/`.
     pub static_dir: Option<PathBuf>,
     /// Admin to create when no user exists.
@@ -157,18 +165,19 @@ impl Config {
                     reason: "must be at least 32 characters".into(),
                 });
             }
-            (Some(secret), _) => secret,
-            (None, AppEnv::Dev) => DEV_JWT_SECRET.to_owned(),
+            (Some(secret), _) => SecretString::from(secret),
+            (None, AppEnv::Dev) => SecretString::from(DEV_JWT_SECRET),
             (None, AppEnv::Production) => return Err(ConfigError::Missing("JWT_SECRET")),
         };
-        let allowed_origins = get("ALLOWED_ORIGINS")
-            .map(|v| {
-                v.split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let origins_from_env = get("ALLOWED_ORIGINS").is_some();
+        let allowed_origins = match get("ALLOWED_ORIGINS") {
+            Some(v) => v
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            None => origins_for(bind_addr),
+        };
         let static_dir = get("STATIC_DIR").map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
@@ -179,7 +188,10 @@ impl Config {
             });
         }
         let bootstrap_admin = match (get("BOOTSTRAP_ADMIN_USERNAME"), get("BOOTSTRAP_ADMIN_PASSWORD")) {
-            (Some(username), Some(password)) => Some(BootstrapAdmin { username, password }),
+            (Some(username), Some(password)) => Some(BootstrapAdmin {
+                username,
+                password: SecretString::from(password),
+            }),
             (None, None) => None,
             (Some(_), None) => return Err(ConfigError::Missing("BOOTSTRAP_ADMIN_PASSWORD")),
             (None, Some(_)) => return Err(ConfigError::Missing("BOOTSTRAP_ADMIN_USERNAME")),
@@ -229,14 +241,15 @@ impl Config {
         let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| "consilium".to_owned());
 
         Ok(Self {
-            database_url,
-            redis_url,
+            database_url: SecretString::from(database_url),
+            redis_url: redis_url.map(SecretString::from),
             redis_prefix,
             bind_addr,
             jwt_secret,
             access_token_ttl,
             refresh_token_ttl,
             allowed_origins,
+            origins_from_env,
             static_dir,
             bootstrap_admin,
             app_env,
@@ -246,6 +259,24 @@ impl Config {
             ws,
         })
     }
+}
+
+/// The browser origins of a server reached at `bind`: its own address, and
+/// for a loopback or wildcard address the local names a browser uses. This
+/// is the default when `ALLOWED_ORIGINS` is unset, so changing `BIND_ADDR`
+/// never leaves the web client locked out of its own server.
+pub fn origins_for(bind: SocketAddr) -> Vec<String> {
+    let port = bind.port();
+    let ip = bind.ip();
+    let mut origins = Vec::new();
+    if ip.is_loopback() || ip.is_unspecified() {
+        origins.push(format!("http://127.0.0.1:{port}"));
+        origins.push(format!("http://localhost:{port}"));
+        origins.push(format!("http://[::1]:{port}"));
+    } else {
+        origins.push(format!("http://{bind}"));
+    }
+    origins
 }
 
 fn parse_or<T: std::str::FromStr>(value: Option<String>, name: &'static str, default: T) -> Result<T, ConfigError>
@@ -303,8 +334,36 @@ mod tests {
         ])?;
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(c.allowed_origins, vec!["http://a.example", "https://b.example"]);
+        assert!(c.origins_from_env);
         assert!(c.redis_url.is_none());
         assert_eq!(c.app_env, AppEnv::Dev);
+        Ok(())
+    }
+
+    #[test]
+    fn origins_follow_bind_addr_when_unset() -> Result<(), ConfigError> {
+        let c = config(&[("DATABASE_URL", "postgres://x/y"), ("BIND_ADDR", "127.0.0.1:9191")])?;
+        assert!(!c.origins_from_env);
+        assert!(c.allowed_origins.contains(&"http://127.0.0.1:9191".to_owned()));
+        assert!(c.allowed_origins.contains(&"http://localhost:9191".to_owned()));
+        let c = config(&[("DATABASE_URL", "postgres://x/y"), ("BIND_ADDR", "10.1.2.3:8443")])?;
+        assert_eq!(c.allowed_origins, vec!["http://10.1.2.3:8443"]);
+        Ok(())
+    }
+
+    #[test]
+    fn secrets_never_print() -> Result<(), ConfigError> {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://app:pg-hunter2@db.example/consilium"),
+            ("REDIS_URL", "redis://:redis-hunter2@cache.example:6379"),
+            ("JWT_SECRET", "jwt-hunter2-jwt-hunter2-jwt-hunter2-0123"),
+            ("BOOTSTRAP_ADMIN_USERNAME", "admin"),
+            ("BOOTSTRAP_ADMIN_PASSWORD", "admin-hunter2"),
+        ])?;
+        let printed = format!("{c:?} {c:#?}");
+        for secret in ["pg-hunter2", "redis-hunter2", "jwt-hunter2", "admin-hunter2"] {
+            assert!(!printed.contains(secret), "{secret} printed in {printed}");
+        }
         Ok(())
     }
 }

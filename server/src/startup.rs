@@ -1,7 +1,10 @@
 //! Start-up as a value: `Application::build` migrates, bootstraps and binds;
 //! `run_until_stopped` serves. Tests build it on port 0 and read `port()`.
 
+use consilium_shared::ErrorReason as Reason;
 use std::net::TcpListener;
+
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 use actix_files::{Files, NamedFile};
@@ -35,11 +38,19 @@ pub struct Application {
 impl Application {
     /// Migrates the database, creates the bootstrap admin if needed, connects
     /// the realtime machinery and binds the listener.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        db::run_migrations(&config.database_url).await?;
-        let pool = db::pool(&config.database_url, config.db_pool_size)?;
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
+        let local_addr = listener.local_addr()?;
+        if !config.origins_from_env {
+            // Follow the address really bound (port 0 picks one), so the
+            // web client served here is never refused by its own server.
+            config.allowed_origins = crate::config::origins_for(local_addr);
+        }
+        tracing::info!(origins = ?config.allowed_origins, "browser origins allowed to open the websocket");
+        db::run_migrations(config.database_url.expose_secret()).await?;
+        let pool = db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
         if let Some(admin) = &config.bootstrap_admin {
-            bootstrap_admin(&pool, &admin.username, &admin.password).await?;
+            bootstrap_admin(&pool, &admin.username, admin.password.expose_secret()).await?;
         }
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new("consilium")
             .endpoint("/metrics")
@@ -49,20 +60,19 @@ impl Application {
         let state = AppState {
             sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry)?,
             db: pool,
-            jwt: Arc::new(JwtKeys::new(&config.jwt_secret, config.access_token_ttl)),
+            jwt: Arc::new(JwtKeys::new(config.jwt_secret.expose_secret(), config.access_token_ttl)),
             config: Arc::new(config),
             realtime,
             dummy_password_hash: password::hash(uuid::Uuid::new_v4().to_string()).await?.into(),
         };
 
-        let listener =
-            TcpListener::bind(state.config.bind_addr).with_context(|| format!("binding {}", state.config.bind_addr))?;
-        let port = listener.local_addr()?.port();
+        let port = local_addr.port();
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();
         let mut server = HttpServer::new(move || {
             let mut app = App::new()
+                .wrap(middleware::from_fn(routes::input::refuse_nul))
                 .wrap(middleware::from_fn(request_id_header))
                 .wrap(TracingLogger::default())
                 .wrap(metrics.clone())
@@ -72,6 +82,7 @@ impl Application {
                         .limit(MAX_JSON_BODY_BYTES)
                         .error_handler(error::json_error),
                 )
+                .app_data(routes::input::payload_config())
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::ops::routes)
@@ -98,6 +109,9 @@ impl Application {
             }
             app.default_service(web::to(not_found))
         })
+        // Small realtime frames must leave at once: with Nagle's algorithm an
+        // event can wait for the peer's delayed ACK (tens of milliseconds).
+        .tcp_nodelay(true)
         .listen(listener)?;
         if let Some(workers) = state.config.http_workers {
             server = server.workers(workers);
@@ -126,7 +140,7 @@ impl Application {
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such endpoint".into()))
+    Err(ApiError::NotFound(Reason::NoSuchEndpoint, "no such endpoint".into()))
 }
 
 /// Echoes the request id tracing-actix-web assigned, so a user's bug report
@@ -167,7 +181,7 @@ async fn bootstrap_admin(pool: &db::DbPool, username: &str, password: &str) -> a
             Ok(())
         }
         // another node won the race
-        Err(ApiError::Conflict(_)) => Ok(()),
+        Err(ApiError::Conflict(..)) => Ok(()),
         Err(e) => Err(anyhow::anyhow!("creating bootstrap admin: {e}")),
     }
 }

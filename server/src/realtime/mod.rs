@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod presence;
 pub mod session;
 
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -64,6 +65,7 @@ impl Realtime {
         let hub = Hub::start(sub_tx, metrics.clone());
         let (publisher, presence) = match &config.redis_url {
             Some(url) => {
+                let url = url.expose_secret();
                 let publisher = bus::connect(
                     url,
                     config.redis_prefix.clone(),
@@ -73,11 +75,9 @@ impl Realtime {
                     metrics.clone(),
                 )
                 .await?;
-                let conn = redis::aio::ConnectionManager::new_with_config(
-                    redis::Client::open(url.as_str())?,
-                    bus::manager_config(),
-                )
-                .await?;
+                let conn =
+                    redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, bus::manager_config())
+                        .await?;
                 let presence = PresenceStore::Redis {
                     conn,
                     prefix: config.redis_prefix.clone(),
