@@ -12,10 +12,15 @@ cd "${repo}"
 
 stage() { printf '\n==> %s\n' "$*"; }
 
+# shellcheck source=scripts/prereqs.sh
+source scripts/prereqs.sh
+check_prerequisites
+
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/consilium}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 export BIND_ADDR=${BIND_ADDR:-127.0.0.1:8080}
-export ALLOWED_ORIGINS=${ALLOWED_ORIGINS:-http://127.0.0.1:8080,http://localhost:8080}
+# ALLOWED_ORIGINS is left unset unless the caller sets it: the server then
+# allows the origins of the address it binds, whatever BIND_ADDR is.
 export APP_ENV=${APP_ENV:-dev}
 export LOG_FORMAT=${LOG_FORMAT:-pretty}
 
@@ -73,7 +78,10 @@ esac
 stage "consilium serve"
 cat <<EOF
 Consilium:  http://${host}:${port}/
-Demo login: username admin, password consilium-demo
+Demo logins (password consilium-demo for all):
+  wangjianguo  王建国, chief expert of the cardiology team (a populated screen)
+  sunli        孙丽, triage assistant of the cardiology team
+  admin        the administrator (accounts, teams, audit; no patient content)
 Web client: ${STATIC_DIR:-(not built; API only)}
 Stop with Ctrl-C.
 EOF

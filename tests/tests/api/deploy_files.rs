@@ -80,7 +80,8 @@ fn compose_wires_the_server_to_postgres_and_redis() {
         .iter()
         .filter_map(Yaml::as_str)
         .collect();
-    assert!(ports.contains(&"8080:8080"), "{ports:?}");
+    // Published on loopback only: a TLS proxy serves other machines.
+    assert!(ports.contains(&"127.0.0.1:8080:8080"), "{ports:?}");
     for dependency in ["postgres", "redis"] {
         assert_eq!(
             server["depends_on"][dependency]["condition"].as_str(),
