@@ -1,6 +1,7 @@
 // End-to-end: real server (see server.ts), real Chromium, two or three
 // signed-in people at once. Every wait is on visible state, never a sleep.
-// Screenshots of the main screens go to docs/screenshots/.
+// Screenshots of the main screens go to e2e-output/screenshots/ (untracked);
+// with UPDATE_SCREENSHOTS=1 they replace the committed ones in docs/screenshots/.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,9 +12,13 @@ import type { CaseDto, ConsultDto, ConversationDto, MessageDto, Page as HistoryP
 import { en } from '../src/i18n/en';
 import { zhCN } from '../src/i18n/zh-CN';
 import { outboxKey } from '../src/realtime/outbox';
+import { serverOnSameDatabase } from './server';
 
 const base = inject('baseUrl');
-const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+const databaseUrl = inject('databaseUrl');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(here, '../../docs/screenshots') : path.resolve(here, '../e2e-output/screenshots');
 const zh = zhCN;
 const CARDIOLOGY = '王建国心血管专家团队';
 const ENDOCRINOLOGY = '刘淑芬内分泌专家团队';
@@ -670,5 +675,71 @@ describe('Consilium in the browser', () => {
     }
     expect((await allMessages(liApi, direct.id)).filter((m) => m.body === text)).toHaveLength(1);
     expect(await li.page.evaluate((key) => localStorage.getItem(key), outboxKey(liApi.id))).toBeNull();
+  });
+  it('shows offline at once when the network goes, and catches up when it comes back', async () => {
+    const wang = await signIn('wangjianguo');
+    const li = await signIn('lixiaohong');
+    for (const p of [wang, li]) {
+      await (await visible(sidebarItem(p.page, 'team', CARDIOLOGY))).click();
+      await visible(p.page.locator('.message').first());
+    }
+
+    // The browser loses its network: the indicator says so within a few seconds, not "connected".
+    await li.context.setOffline(true);
+    const offline = li.page.getByRole('status').filter({ hasText: zh['connection.offline'] });
+    await offline.waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await li.page.getByRole('status').filter({ hasText: zh['connection.connected'] }).count()).toBe(0);
+
+    // Meanwhile 王建国 posts.
+    const text = 'E2E 网络断开期间发的消息';
+    const composer = wang.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await composer.pressSequentially(text);
+    await composer.press('Enter');
+    await visible(wang.page.locator('.message[data-seq]', { hasText: text }));
+
+    // Back online: connected again at once, and the message sent meanwhile arrives, once.
+    await li.context.setOffline(false);
+    await visible(li.page.getByRole('status').filter({ hasText: zh['connection.connected'] }));
+    await visible(li.page.locator('.message[data-seq]', { hasText: text }));
+    expect(await li.page.locator('.message', { hasText: text }).count()).toBe(1);
+    expect(await offline.count()).toBe(0);
+  });
+
+  it('explains a live connection the server refuses (page origin not in ALLOWED_ORIGINS) instead of showing an empty app', async () => {
+    // A second server on the same database that allows some other origin only.
+    const other = await serverOnSameDatabase(databaseUrl, { ALLOWED_ORIGINS: 'https://consilium.example.org' });
+    try {
+      const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(`refused: ${e.message}`));
+      await page.goto(`${other.url}/`);
+      await page.getByLabel(zh['login.username']).fill('lixiaohong');
+      await page.getByLabel(zh['login.password']).fill('consilium-demo');
+      await page.getByRole('button', { name: zh['login.submit'], exact: true }).click();
+
+      // Signing in works (plain HTTP); the websocket is refused at the upgrade, and the app says so.
+      const alert = page.getByRole('alert').filter({ hasText: zh['connection.refused.title'] });
+      await alert.waitFor({ state: 'visible', timeout: 2 * WAIT });
+      await visible(alert.getByRole('heading', { name: zh['connection.refused.title'] }));
+      const explanation = (await alert.textContent()) ?? '';
+      expect(explanation).toContain(zh['connection.refused.body']);
+      expect(explanation).toContain(fill(zh['connection.refused.adminHint'], { origin: other.url }));
+      await visible(alert.getByRole('button', { name: zh['connection.refused.retry'] }));
+      // Not "connected", and the sidebar does not claim there are no conversations.
+      expect(await page.getByRole('status').filter({ hasText: zh['connection.connected'] }).count()).toBe(0);
+      await visible(page.getByText(zh['chat.waitingForConnection']));
+      expect(await page.getByText(zh['chat.noConversations']).count()).toBe(0);
+      await shot(page, 'connection-refused.zh-CN');
+
+      // Retrying keeps explaining (the server still refuses), and the English reader gets English.
+      await alert.getByRole('button', { name: zh['connection.refused.retry'] }).click();
+      await page.getByRole('combobox', { name: zh['language.label'] }).selectOption('en');
+      const english = page.getByRole('alert').filter({ hasText: en['connection.refused.title'] });
+      await visible(english);
+      expect((await english.textContent()) ?? '').toContain('ALLOWED_ORIGINS');
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -22,7 +22,65 @@ const clientDir = path.resolve(here, '..');
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
+    /** The throwaway database, for a test that starts a second server on it (serverOnSameDatabase). */
+    databaseUrl: string;
   }
+}
+
+/** The server binary the suite runs (CONSILIUM_BIN, default ../target/debug/consilium). */
+export function serverBinary(): string {
+  return path.resolve(clientDir, process.env.CONSILIUM_BIN ?? '../target/debug/consilium');
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:<port>`, which serves the built client and the API. */
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * One more `consilium serve` on the suite's database (already migrated and
+ * seeded), on a free port, serving dist/; `env` overrides its environment
+ * (e.g. ALLOWED_ORIGINS). Single node: no Redis.
+ */
+export async function serverOnSameDatabase(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const full: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    BIND_ADDR: `127.0.0.1:${port}`,
+    STATIC_DIR: path.join(clientDir, 'dist'),
+    ALLOWED_ORIGINS: url,
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ...env,
+  };
+  delete full.REDIS_URL;
+  const { server, log } = spawnServer(serverBinary(), full);
+  const stop = () => stopServer(server);
+  try {
+    await waitReady(url, server, log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
+}
+
+function spawnServer(bin: string, env: NodeJS.ProcessEnv): { server: ChildProcess; log: () => string } {
+  let output = '';
+  const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  server.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  return { server, log: () => output };
+}
+
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
 }
 
 function freePort(): Promise<number> {
@@ -62,7 +120,7 @@ function warnWithoutCjkFont(): void {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   warnWithoutCjkFont();
-  const bin = path.resolve(clientDir, process.env.CONSILIUM_BIN ?? '../target/debug/consilium');
+  const bin = serverBinary();
   if (!existsSync(bin)) throw new Error(`server binary not found at ${bin}; build it or set CONSILIUM_BIN`);
   const dist = path.join(clientDir, 'dist');
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
@@ -94,12 +152,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   let server: ChildProcess | null = null;
   const teardown = async () => {
-    if (server !== null && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    if (server !== null) await stopServer(server);
     try {
       await admin.query(`drop database if exists ${dbName} with (force)`);
     } finally {
@@ -111,16 +164,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const seeded = spawnSync(bin, ['seed-demo'], { env, encoding: 'utf8', timeout: 60_000 });
     if (seeded.status !== 0) throw new Error(`seed-demo failed (${seeded.status}):\n${seeded.stdout}\n${seeded.stderr}`);
 
-    let output = '';
-    server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-    server.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-    await waitReady(baseUrl, server, () => output);
+    const started = spawnServer(bin, env);
+    server = started.server;
+    await waitReady(baseUrl, server, started.log);
   } catch (error) {
     await teardown();
     throw error;
   }
 
   project.provide('baseUrl', baseUrl);
+  project.provide('databaseUrl', dbUrl.toString());
   return teardown;
 }

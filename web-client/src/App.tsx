@@ -5,7 +5,7 @@ import { Shell } from './shell/Shell';
 export function App() {
   const { session, endedReason } = useAuth();
   return session === null ? (
-    <LoginPage sessionExpired={endedReason === 'expired'} />
+    <LoginPage endedReason={endedReason} />
   ) : (
     <Shell key={session.user.id} session={session} />
   );

@@ -20,7 +20,9 @@ const user: UserDto = {
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
-const apiError = (status: number, code: string, message: string) => json(status, { error: { code, message } });
+/** A spec error body: `{"error": {"code", "reason", "message"}}`. */
+const apiError = (status: number, code: string, message: string, reason = 'internal') =>
+  json(status, { error: { code, reason, message } });
 
 interface Call {
   method: string;
@@ -60,10 +62,30 @@ function setup(route: (call: Call) => Response | Promise<Response>, session: Ses
 }
 
 describe('error parsing', () => {
-  it('uses the code and message of the spec error body', () => {
-    const error = errorFromResponse(409, 'Conflict', JSON.stringify({ error: { code: 'conflict', message: 'referral is accepted' } }));
+  it('uses the code, reason and message of the spec error body', () => {
+    const body = { error: { code: 'conflict', reason: 'referral_accepted', message: 'referral is accepted' } };
+    const error = errorFromResponse(409, 'Conflict', JSON.stringify(body));
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: 'conflict', message: 'referral is accepted', status: 409 });
+    expect(error).toMatchObject({ code: 'conflict', reason: 'referral_accepted', message: 'referral is accepted', status: 409 });
+  });
+
+  it('has no reason for a body from an older server that sends none', () => {
+    const error = errorFromResponse(409, 'Conflict', JSON.stringify({ error: { code: 'conflict', message: 'team is archived' } }));
+    expect(error).toMatchObject({ code: 'conflict', message: 'team is archived', status: 409 });
+    expect(error.reason).toBeUndefined();
+  });
+
+  it('has no reason for one this client does not know (a newer server), and keeps the code', () => {
+    const body = { error: { code: 'forbidden', reason: 'some_future_rule', message: 'no' } };
+    const error = errorFromResponse(403, 'Forbidden', JSON.stringify(body));
+    expect(error).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(error.reason).toBeUndefined();
+  });
+
+  it('ignores a reason that is not a string', () => {
+    const error = errorFromResponse(400, '', JSON.stringify({ error: { code: 'invalid', reason: 42, message: 'bad' } }));
+    expect(error).toMatchObject({ code: 'invalid', message: 'bad' });
+    expect(error.reason).toBeUndefined();
   });
 
   it.each([
@@ -85,15 +107,15 @@ describe('error parsing', () => {
   });
 
   it('falls back to the status for a code the client does not know', () => {
-    const error = errorFromResponse(403, '', JSON.stringify({ error: { code: 'teapot', message: 'no' } }));
+    const error = errorFromResponse(403, '', JSON.stringify({ error: { code: 'teapot', reason: 'admin_only', message: 'no' } }));
     expect(error).toMatchObject({ code: 'forbidden', message: 'no' });
   });
 
   it('rejects requests with a typed ApiError', async () => {
-    const { client } = setup(() => apiError(404, 'not_found', 'no such case'));
+    const { client } = setup(() => apiError(404, 'not_found', 'no such case', 'case_not_found'));
     const failure = client.request('GET', '/cases/x');
     await expect(failure).rejects.toBeInstanceOf(ApiError);
-    await expect(failure).rejects.toMatchObject({ code: 'not_found', status: 404, message: 'no such case' });
+    await expect(failure).rejects.toMatchObject({ code: 'not_found', reason: 'case_not_found', status: 404, message: 'no such case' });
   });
 
   it('reports an unreachable server as a network error with status 0', async () => {
@@ -138,8 +160,8 @@ describe('requests', () => {
   });
 
   it('a failed login is an unauthorized ApiError and no refresh call', async () => {
-    const { client, calls } = setup(() => apiError(401, 'unauthorized', 'invalid credentials'));
-    await expect(client.login({ username: 'x', password: 'y' })).rejects.toMatchObject({ code: 'unauthorized' });
+    const { client, calls } = setup(() => apiError(401, 'unauthorized', 'invalid credentials', 'wrong_credentials'));
+    await expect(client.login({ username: 'x', password: 'y' })).rejects.toMatchObject({ code: 'unauthorized', reason: 'wrong_credentials' });
     expect(calls).toHaveLength(1);
   });
 
@@ -280,14 +302,32 @@ describe('silent refresh', () => {
     expect(auth.getState().session).not.toBeNull();
   });
 
-  it('signs out when even the renewed token is refused (account deactivated)', async () => {
+  it('signs out when even the renewed token is refused', async () => {
     const { client, auth, calls } = setup((call) =>
       call.url === '/api/v1/auth/refresh'
         ? json(200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900, user })
-        : apiError(401, 'unauthorized', 'deactivated'),
+        : apiError(401, 'unauthorized', 'session ended', 'session_ended'),
+    );
+    await expect(client.request('GET', '/teams')).rejects.toMatchObject({ code: 'unauthorized', reason: 'session_ended' });
+    expect(calls).toHaveLength(3);
+    expect(auth.getState()).toEqual({ session: null, endedReason: 'expired' });
+  });
+
+  it('tells the login page when the account was deactivated', async () => {
+    const { client, auth } = setup((call) =>
+      call.url === '/api/v1/auth/refresh'
+        ? apiError(401, 'unauthorized', 'account deactivated', 'account_deactivated')
+        : apiError(401, 'unauthorized', 'token expired', 'token_expired'),
     );
     await expect(client.request('GET', '/teams')).rejects.toMatchObject({ code: 'unauthorized' });
-    expect(calls).toHaveLength(3);
+    expect(auth.getState()).toEqual({ session: null, endedReason: 'deactivated' });
+  });
+
+  it('signs out after a refused refresh from an older server that sends no reason', async () => {
+    const { client, auth } = setup((call) =>
+      json(401, { error: { code: 'unauthorized', message: call.url === '/api/v1/auth/refresh' ? 'refresh token revoked' : 'expired' } }),
+    );
+    await expect(client.request('GET', '/teams')).rejects.toMatchObject({ code: 'unauthorized' });
     expect(auth.getState()).toEqual({ session: null, endedReason: 'expired' });
   });
 

@@ -120,7 +120,12 @@ export class ApiClient {
       if (renewed !== null) {
         await response.body?.cancel();
         response = await this.send(method, path, options, renewed);
-        if (response.status === 401) this.auth.signOut('expired');
+        if (response.status === 401) {
+          // Even a just-renewed token is refused: the session is over (the reason says whether the account was deactivated).
+          const error = errorFromResponse(response.status, response.statusText, await safeText(response));
+          this.auth.signOut(error.reason === 'account_deactivated' ? 'deactivated' : 'expired');
+          throw error;
+        }
       }
     }
     return readBody<T>(response);
@@ -150,7 +155,7 @@ export class ApiClient {
       const error = errorFromResponse(response.status, response.statusText, await safeText(response));
       // A refused token ends the session; a server in trouble does not.
       if (error.code === 'internal' || error.code === 'rate_limited') throw error;
-      this.auth.signOut('expired');
+      this.auth.signOut(error.reason === 'account_deactivated' ? 'deactivated' : 'expired');
       return null;
     }
     const answer = await readBody<RefreshResponse>(response);

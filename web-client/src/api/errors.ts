@@ -3,7 +3,13 @@
 // The server's code follows the HTTP status; when a body is missing or not the
 // spec's shape (a proxy's 502 page, say) the code is derived from the status,
 // so callers can always switch on `code` and never parse bodies themselves.
+// `reason` is the server's word for the precise cause, which the UI translates
+// (i18n/reasons.ts); it is undefined when the server sent none (an older
+// server) or one this client does not know (a newer server). `message` is the
+// server's English text, for developers only: the UI never shows it.
 
+import type { ErrorReason } from '../generated/ErrorReason';
+import { isErrorReason } from '../i18n/reasons';
 import type { ErrorDetail, ServerErrorCode } from './types';
 
 export type { ServerErrorCode } from './types';
@@ -36,6 +42,8 @@ export class ApiError extends Error {
     message: string,
     /** HTTP status; 0 when there was no answer. */
     readonly status: number,
+    /** The server's reason word, when it sent one this client knows. */
+    readonly reason: ErrorReason | undefined = undefined,
   ) {
     super(message);
   }
@@ -70,11 +78,13 @@ export function errorFromResponse(status: number, statusText: string, bodyText: 
   // A code this client does not know (a newer server) falls back to the status.
   const code = detail !== null && isServerErrorCode(detail.code) ? detail.code : codeForStatus(status);
   const message = detail?.message || statusText || `HTTP ${status}`;
-  return new ApiError(code, message, status);
+  const raw = detail?.reason;
+  const reason = isErrorReason(raw) ? raw : undefined;
+  return new ApiError(code, message, status, reason);
 }
 
-/** The `error` object of a spec error body, with `code` not yet checked against the known codes. */
-type RawErrorDetail = Omit<ErrorDetail, 'code'> & { code: string };
+/** The `error` object of a spec error body, with `code` and `reason` not yet checked against the known ones. */
+type RawErrorDetail = Omit<ErrorDetail, 'code' | 'reason'> & { code: string; reason?: string };
 
 function parseErrorDetail(text: string): RawErrorDetail | null {
   if (text === '') return null;
@@ -83,8 +93,9 @@ function parseErrorDetail(text: string): RawErrorDetail | null {
     if (typeof value !== 'object' || value === null) return null;
     const error: unknown = (value as Record<string, unknown>).error;
     if (typeof error !== 'object' || error === null) return null;
-    const { code, message } = error as Record<string, unknown>;
-    return typeof code === 'string' && typeof message === 'string' ? { code, message } : null;
+    const { code, reason, message } = error as Record<string, unknown>;
+    if (typeof code !== 'string' || typeof message !== 'string') return null;
+    return typeof reason === 'string' ? { code, reason, message } : { code, message };
   } catch {
     return null;
   }

@@ -3,8 +3,9 @@ import { LanguageSwitch } from '../i18n/LanguageSwitch';
 import { useI18n } from '../i18n/useI18n';
 import { api } from '../session';
 import { loginErrorKey, type LoginErrorKey } from './loginError';
+import type { SignOutReason } from './store';
 
-export function LoginPage({ sessionExpired }: { sessionExpired: boolean }) {
+export function LoginPage({ endedReason }: { endedReason: SignOutReason | null }) {
   const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -60,9 +61,9 @@ export function LoginPage({ sessionExpired }: { sessionExpired: boolean }) {
         </p>
         <h1 id={headingId}>{t('login.title')}</h1>
 
-        {sessionExpired && error === null && (
+        {endedReason !== null && endedReason !== 'user' && error === null && (
           <p className="notice" role="status">
-            {t('login.sessionExpired')}
+            {t(endedReason === 'deactivated' ? 'login.accountDeactivated' : 'login.sessionExpired')}
           </p>
         )}
 

@@ -14,6 +14,20 @@ describe('loginErrorKey', () => {
     expect(loginErrorKey(error)).toBe(key);
   });
 
+  it.each([
+    [new ApiError('unauthorized', 'invalid credentials', 401, 'wrong_credentials'), 'login.error.invalidCredentials'],
+    [new ApiError('unauthorized', 'account deactivated', 401, 'account_deactivated'), 'error.reason.account_deactivated'],
+    [new ApiError('rate_limited', 'too many failed logins', 429, 'too_many_failed_logins'), 'login.error.rateLimited'],
+    [new ApiError('internal', 'boom', 500, 'internal'), 'login.error.unexpected'],
+  ])('uses the reason when the server gives one: %s -> %s', (error, key) => {
+    expect(loginErrorKey(error)).toBe(key);
+  });
+
+  it('tells a deactivated account apart from a wrong password, in Chinese', () => {
+    const error = new ApiError('unauthorized', 'account deactivated', 401, 'account_deactivated');
+    expect(translate('zh-CN', loginErrorKey(error))).toBe('您的账号已被停用，请联系管理员。');
+  });
+
   it('has words for each case in both languages', () => {
     expect(translate('zh-CN', loginErrorKey(new ApiError('unauthorized', '', 401)))).toBe('用户名或密码错误。');
     expect(translate('en', loginErrorKey(new ApiError('rate_limited', '', 429)))).toMatch(/too many/i);

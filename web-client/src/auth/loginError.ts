@@ -1,10 +1,20 @@
 import { isApiError } from '../api/errors';
 import type { MessageKey } from '../i18n';
+import { errorReasonKey, type ErrorReasonKey } from '../i18n/reasons';
 
-export type LoginErrorKey = Extract<MessageKey, `login.error.${string}`>;
+export type LoginErrorKey = Extract<MessageKey, `login.error.${string}`> | ErrorReasonKey;
 
-/** The message a failed sign-in shows: credentials, throttling and connectivity each get their own words. */
+/**
+ * The message a failed sign-in shows: credentials, throttling and connectivity
+ * each get their own words; any other reason the server gives (a deactivated
+ * account, say) gets its own text; without a reason, the code decides.
+ */
 export function loginErrorKey(error: unknown): LoginErrorKey {
+  if (isApiError(error)) {
+    if (error.reason === 'wrong_credentials') return 'login.error.invalidCredentials';
+    if (error.reason === 'too_many_failed_logins') return 'login.error.rateLimited';
+    if (error.reason !== undefined && error.reason !== 'internal') return errorReasonKey(error.reason);
+  }
   if (isApiError(error, 'unauthorized')) return 'login.error.invalidCredentials';
   if (isApiError(error, 'rate_limited')) return 'login.error.rateLimited';
   if (isApiError(error, 'network')) return 'login.error.network';

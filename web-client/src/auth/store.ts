@@ -14,7 +14,7 @@ export interface Session {
 }
 
 /** Why the last session ended; the login page tells the user when it wasn't their choice. */
-export type SignOutReason = 'user' | 'expired';
+export type SignOutReason = 'user' | 'expired' | 'deactivated';
 
 export interface AuthState {
   session: Session | null;

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ConversationMemberDto, MessageDto, UserDto } from '../api/types';
+import { refusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent, useRealtimeStore } from '../realtime/context';
 import { hasOlder, typingUsers, type PendingMessage } from '../realtime/store';
@@ -297,7 +298,12 @@ function PendingItem({ pending: p, replied }: { pending: PendingMessage; replied
         {p.state === 'sent' && <span className="muted">{t('chat.sent')}</span>}
         {p.state === 'failed' && (
           <>
-            <span className="message__failed">{t('chat.failed')}</span>
+            <span className="message__failed">
+              {t('chat.failed')}
+              {/* Why, in the client's own words: the reason's text, or the code's when the server gave none. */}
+              {' · '}
+              {p.error === 'timeout' ? t('chat.failedTimeout') : t(refusalKey(p.error, p.reason))}
+            </span>
             <button type="button" className="button button--small" onClick={() => store.retry(p.clientMsgId)}>
               {t('chat.retry')}
             </button>

@@ -12,6 +12,7 @@ const SECTIONS: readonly ConversationKind[] = ['team', 'case', 'consult', 'refer
 export function Sidebar({ activeId }: { activeId: string | undefined }) {
   const { t } = useI18n();
   const conversations = useRealtime((s) => s.conversations);
+  const everConnected = useRealtime((s) => s.epoch > 0);
   const [filter, setFilter] = useState('');
   const filterId = useId();
 
@@ -51,7 +52,10 @@ export function Sidebar({ activeId }: { activeId: string | undefined }) {
           </section>
         ),
       )}
-      {Object.keys(conversations).length === 0 && <p className="muted sidebar__empty">{t('chat.noConversations')}</p>}
+      {Object.keys(conversations).length === 0 && (
+        // Before the first `ready` the list is unknown, not empty.
+        <p className="muted sidebar__empty">{t(everConnected ? 'chat.noConversations' : 'chat.waitingForConnection')}</p>
+      )}
     </nav>
   );
 }

@@ -4,6 +4,7 @@
 
 import { createContext, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import type { ServerEvent } from '../generated/ServerEvent';
+import { isApiError } from '../api/errors';
 import { browserStorage } from '../auth/store';
 import { api, authStore } from '../session';
 import { createOutboxPersistence } from './outbox';
@@ -24,7 +25,13 @@ export function RealtimeProvider({ userId, children }: { userId: string; childre
       new RealtimeStore({
         url: socketUrl(),
         token: (fresh) => api.accessToken(fresh),
-        onSignedOut: () => authStore.signOut('expired'),
+        onSignedOut: (reason) => authStore.signOut(reason === 'account_deactivated' ? 'deactivated' : 'expired'),
+        // Does the server answer HTTP while the socket keeps failing? Then it refuses the socket (e.g. ALLOWED_ORIGINS).
+        probe: () =>
+          api.me().then(
+            () => true,
+            (error: unknown) => isApiError(error) && error.code !== 'network' && error.code !== 'internal',
+          ),
         // Unsent messages survive a reload, kept per user; nothing is written once this user has signed out.
         outbox: createOutboxPersistence(browserStorage(), userId, { active: () => authStore.getState().session?.user.id === userId }),
       }),
@@ -48,17 +55,20 @@ export function RealtimeProvider({ userId, children }: { userId: string; childre
       if (document.visibilityState === 'hidden') store.setOwnPresence('away');
       else active();
     };
-    const online = () => store.reconnectNow();
+    const online = () => store.setNetwork(true);
+    const offline = () => store.setNetwork(false);
     const events = ['pointerdown', 'keydown', 'focus'] as const;
     for (const e of events) window.addEventListener(e, active, { passive: true });
     document.addEventListener('visibilitychange', visibility);
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
     active();
     return () => {
       clearTimeout(idleTimer);
       for (const e of events) window.removeEventListener(e, active);
       document.removeEventListener('visibilitychange', visibility);
       window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
     };
   }, [store]);
 

@@ -91,7 +91,7 @@ describe('persisting the outbox', () => {
     const { store, connect } = tab(storage);
     const ws = await connect([conversation(C1, 0)]);
     const id = store.send(C1, 'too long?');
-    ws.receive({ type: 'error', id, code: 'too_large', message: 'too large' });
+    ws.receive({ type: 'error', id, code: 'too_large', reason: 'body_too_large', message: 'too large' });
     expect(saved(storage)?.entries.map((e) => e.state)).toEqual(['failed']);
     store.discard(id);
     expect(saved(storage)).toBeNull();
@@ -188,7 +188,7 @@ describe('restoring after a reload', () => {
     const ws = await first.connect([conversation(C1, 0)]);
     first.store.send(C1, 'timed out');
     const refused = first.store.send(C1, 'refused');
-    ws.receive({ type: 'error', id: refused, code: 'forbidden', message: 'no' });
+    ws.receive({ type: 'error', id: refused, code: 'forbidden', reason: 'case_team_only', message: 'no' });
     await vi.advanceTimersByTimeAsync(10_000);
     expect(first.pending(C1)).toEqual([
       ['timed out', 'failed'],
@@ -201,7 +201,7 @@ describe('restoring after a reload', () => {
       ['timed out', 'sending'],
       ['refused', 'failed'],
     ]);
-    expect(second.store.getState().conversations[C1]?.pending[1]?.error).toBe('forbidden');
+    expect(second.store.getState().conversations[C1]?.pending[1]).toMatchObject({ error: 'forbidden', reason: 'case_team_only' });
     const ws2 = await second.connect([conversation(C1, 0)]);
     expect(ws2.sends().map((f) => f.body)).toEqual(['timed out']);
   });

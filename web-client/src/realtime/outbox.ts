@@ -27,6 +27,8 @@ export interface OutboxEntry {
   state: 'sending' | 'failed';
   /** The server's refusal code of a failed send. */
   error?: string;
+  /** The server's reason word of a failed send, when it gave one. */
+  reason?: string;
   queuedAt: number;
 }
 
@@ -138,13 +140,14 @@ function parse(value: unknown, now: number): SavedOutbox {
 
 function parseEntry(raw: unknown): OutboxEntry | null {
   if (!isRecord(raw)) return null;
-  const { clientMsgId, conversationId, body, replyToSeq, state, error, queuedAt } = raw;
+  const { clientMsgId, conversationId, body, replyToSeq, state, error, reason, queuedAt } = raw;
   if (typeof clientMsgId !== 'string' || clientMsgId === '' || typeof conversationId !== 'string' || typeof body !== 'string' || body === '') return null;
   if (state !== 'sending' && state !== 'failed') return null;
   if (typeof queuedAt !== 'number' || !Number.isFinite(queuedAt)) return null;
   const entry: OutboxEntry = { clientMsgId, conversationId, body, state, queuedAt };
   if (typeof replyToSeq === 'number' && Number.isInteger(replyToSeq) && replyToSeq > 0) entry.replyToSeq = replyToSeq;
   if (typeof error === 'string') entry.error = error;
+  if (typeof reason === 'string') entry.reason = reason;
   return entry;
 }
 

@@ -78,7 +78,7 @@ describe('connecting', () => {
     latest().open();
     latest().drop(1008, 'session ended');
     expect(store.getState().status).toBe('signed_out');
-    expect(onSignedOut).toHaveBeenCalledOnce();
+    expect(onSignedOut).toHaveBeenCalledExactlyOnceWith('session_ended');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(sockets).toHaveLength(1);
   });
@@ -221,7 +221,7 @@ describe('reconnect and sync', () => {
     const ws = await connect([]);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(ws.framesOf('ping')).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(40_000);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(ws.closed).toBe(true);
     expect(store.getState().status).toBe('reconnecting');
     await vi.advanceTimersByTimeAsync(500);
@@ -258,8 +258,8 @@ describe('optimistic sends', () => {
     const { connect, store } = setup();
     const ws = await connect([conversation(C1, 0)]);
     const id = store.send(C1, 'hello');
-    ws.receive({ type: 'error', id, code: 'rate_limited', message: 'sending too fast; slow down' });
-    expect(store.getState().conversations[C1]?.pending[0]).toMatchObject({ state: 'failed', error: 'rate_limited' });
+    ws.receive({ type: 'error', id, code: 'rate_limited', reason: 'sending_too_fast', message: 'sending too fast; slow down' });
+    expect(store.getState().conversations[C1]?.pending[0]).toMatchObject({ state: 'failed', error: 'rate_limited', reason: 'sending_too_fast' });
 
     store.retry(id);
     const sends = ws.framesOf('send');

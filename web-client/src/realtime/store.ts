@@ -3,8 +3,19 @@
 // `useSyncExternalStore`; nothing else opens a socket.
 //
 // What it owns:
-// - the connection: auth frame, `ready`, app-level ping, reconnect with
-//   jittered backoff, `sync` from per-conversation cursors after every `ready`;
+// - the connection: auth frame, `ready`, reconnect with jittered backoff,
+//   `sync` from per-conversation cursors after every `ready`. A heartbeat pings
+//   every PING_EVERY_MS and treats a socket that answers nothing within
+//   PONG_DEADLINE_MS as dead (a dead link may never deliver `close`), and a
+//   socket with no `ready` within READY_TIMEOUT_MS as failed. The browser's
+//   `offline` event shows `offline` at once; `online` reconnects at once.
+//   Attempts that keep failing before `ready` while the server answers HTTP
+//   (`probe`) mean the server refuses this page's socket (an Origin missing
+//   from ALLOWED_ORIGINS is refused before the upgrade, which the browser only
+//   reports as a failed connection): `refused` is set so the UI can say so.
+//   The server's close reason (a WsCloseReason) decides between signing out
+//   (`session_ended`, `account_deactivated`), a fresh token (`invalid_token`)
+//   and a plain reconnect; an unknown close text is just a drop;
 // - per-conversation message lists, ordered and de-duplicated by `seq`. The
 //   cursor is the highest seq with no gap below it in the live tail; anything
 //   that skips ahead is held back until the gap is filled, so the list never
@@ -28,9 +39,23 @@ import type { MessageDto } from '../generated/MessageDto';
 import type { OwnStatus } from '../generated/OwnStatus';
 import type { PresenceStatus } from '../generated/PresenceStatus';
 import type { ServerEvent } from '../generated/ServerEvent';
+import type { ErrorReason } from '../generated/ErrorReason';
+import type { WsCloseReason } from '../generated/WsCloseReason';
+import { isErrorReason, parseCloseReason } from '../i18n/reasons';
 import type { OutboxEntry, OutboxPersistence } from './outbox';
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'signed_out';
+/**
+ * `offline`: the browser says it has no network (no attempt is made until it
+ * says `online`, but for a slow fallback); `reconnecting`: the link was lost or
+ * the attempts fail, and the store keeps trying with backoff.
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'signed_out';
+
+/** The server answers HTTP but refuses this page's websocket, attempt after attempt. */
+export interface SocketRefusal {
+  /** The last close reason the server gave, when it gave a known one (none for a refused upgrade). */
+  closeReason: WsCloseReason | null;
+}
 
 /** `sending`: not acked yet (queued while offline); `sent`: acked, its message not here yet; `failed`: needs a retry. */
 export type PendingState = 'sending' | 'sent' | 'failed';
@@ -43,8 +68,10 @@ export interface PendingMessage {
   state: PendingState;
   /** Set by the ack. */
   seq?: number;
-  /** The server's error code when it refused the send. */
+  /** The server's error code when it refused the send (`timeout` when no ack came). */
   error?: string;
+  /** The server's reason word when it refused the send. */
+  reason?: ErrorReason;
   /** When the user pressed send (ms since epoch), to order several pending ones. */
   queuedAt: number;
 }
@@ -69,6 +96,8 @@ export interface RealtimeState {
   epoch: number;
   conversations: Readonly<Record<string, ConversationState>>;
   presence: Readonly<Record<string, PresenceStatus>>;
+  /** Set while the server keeps refusing the websocket although it answers HTTP; cleared by `ready`. */
+  refused: SocketRefusal | null;
 }
 
 /** The part of the browser WebSocket the store uses; tests pass a fake. */
@@ -87,8 +116,14 @@ export interface RealtimeOptions {
   /** An access token (refreshed first when `fresh`), or null once signed out. Rejects on network trouble. */
   token: (fresh: boolean) => Promise<string | null>;
   createSocket?: (url: string) => SocketLike;
-  /** Called when the server ends the session (1008 session ended / account deactivated). */
-  onSignedOut?: () => void;
+  /** Called when the server ends the session (close reason `session_ended` or `account_deactivated`). */
+  onSignedOut?: (reason: WsCloseReason) => void;
+  /**
+   * Whether the server answers plain HTTP (e.g. `GET /me`), asked after
+   * REFUSED_AFTER_FAILURES attempts in a row failed before `ready`: true means
+   * the socket itself is being refused. Without it the store assumes it does.
+   */
+  probe?: () => Promise<boolean>;
   now?: () => number;
   random?: () => number;
   /** A send not acked this long after it went out on an open socket is marked failed. */
@@ -100,10 +135,17 @@ export interface RealtimeOptions {
 const OPEN = 1;
 export const TYPING_SHOWN_MS = 5_000;
 const TYPING_THROTTLE_MS = 3_000;
-const PING_EVERY_MS = 20_000;
-const DEAD_AFTER_MS = 45_000;
+/** How often a connected socket is pinged. */
+export const PING_EVERY_MS = 20_000;
+/** A ping answered by no frame at all (pong or anything else) within this long means the link is dead. */
+export const PONG_DEADLINE_MS = 10_000;
+/** A socket that has not brought `ready` this long after it was created is given up (the server allows 10 s for auth). */
+export const READY_TIMEOUT_MS = 15_000;
+/** Attempts in a row that fail before `ready` until the store asks whether the server refuses the socket. */
+export const REFUSED_AFTER_FAILURES = 3;
 const PRESENCE_EVERY_MS = 45_000;
-const MAX_BACKOFF_MS = 30_000;
+/** Longest wait between attempts; also the fallback retry while the browser says it is offline. */
+export const MAX_BACKOFF_MS = 30_000;
 /** Refusals worth sending again by themselves after a reload; any other stays failed until the user decides. */
 const TRANSIENT_ERRORS = new Set(['timeout', 'rate_limited', 'internal']);
 
@@ -112,16 +154,26 @@ type Listener = () => void;
 type EventListener = (event: ServerEvent) => void;
 
 export class RealtimeStore {
-  private state: RealtimeState = { status: 'idle', userId: null, epoch: 0, conversations: {}, presence: {} };
+  private state: RealtimeState = { status: 'idle', userId: null, epoch: 0, conversations: {}, presence: {}, refused: null };
   private readonly listeners = new Set<Listener>();
   private readonly eventListeners = new Set<EventListener>();
   private ws: SocketLike | null = null;
   private attempt = 0;
-  private heard = 0;
+  /** Attempts in a row that ended before `ready`. */
+  private failures = 0;
+  /** The last known reason the server closed a socket with, since the last `ready`. */
+  private lastCloseReason: WsCloseReason | null = null;
+  private probing = false;
+  /** The browser said `offline` and has not said `online` since (and no socket got through meanwhile). */
+  private networkDown = false;
   private running = false;
   /** Bumped by stop(), so a connect() still waiting for its token gives up. */
   private generation = 0;
   private beat: ReturnType<typeof setInterval> | null = null;
+  /** Runs out PONG_DEADLINE_MS after a ping unless a frame arrives first. */
+  private pongDeadline: ReturnType<typeof setTimeout> | null = null;
+  /** Runs out READY_TIMEOUT_MS after a socket was created unless `ready` arrives first. */
+  private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
   /** Messages that arrived ahead of a gap, per conversation. */
@@ -193,6 +245,7 @@ export class RealtimeStore {
         queuedAt: e.queuedAt,
         ...(e.replyToSeq === undefined ? {} : { replyToSeq: e.replyToSeq }),
         ...(retry || e.error === undefined ? {} : { error: e.error }),
+        ...(retry || !isErrorReason(e.reason) ? {} : { reason: e.reason }),
       };
       conversations[info.id] = { ...c, pending: [...c.pending, p] };
     }
@@ -217,6 +270,7 @@ export class RealtimeStore {
           queuedAt: p.queuedAt,
           ...(p.replyToSeq === undefined ? {} : { replyToSeq: p.replyToSeq }),
           ...(p.error === undefined ? {} : { error: p.error }),
+          ...(p.reason === undefined ? {} : { reason: p.reason }),
         });
         conversations[c.info.id] = c.info;
       }
@@ -260,10 +314,18 @@ export class RealtimeStore {
   }
 
   private clearTimers(): void {
-    if (this.beat !== null) clearInterval(this.beat);
+    this.clearSocketTimers();
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     if (this.typingTimer !== null) clearTimeout(this.typingTimer);
-    this.beat = this.reconnectTimer = this.typingTimer = null;
+    this.reconnectTimer = this.typingTimer = null;
+  }
+
+  /** The timers that belong to the current socket: heartbeat, pong deadline, ready timeout, acks. */
+  private clearSocketTimers(): void {
+    if (this.beat !== null) clearInterval(this.beat);
+    if (this.pongDeadline !== null) clearTimeout(this.pongDeadline);
+    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    this.beat = this.pongDeadline = this.readyTimer = null;
     for (const timer of this.ackTimers.values()) clearTimeout(timer);
     this.ackTimers.clear();
   }
@@ -278,21 +340,22 @@ export class RealtimeStore {
       return;
     }
     if (!this.running || generation !== this.generation) return;
-    if (token === null) return this.signedOut();
+    if (token === null) return this.signedOut(null);
     let ws: SocketLike;
     try {
       ws = this.createSocket(this.options.url);
     } catch {
-      return this.scheduleReconnect(false);
+      return this.failed();
     }
     this.ws = ws;
-    this.heard = this.now();
     ws.onopen = () => {
       ws.send(JSON.stringify({ type: 'auth', token } satisfies ClientFrame));
     };
     ws.onmessage = (event) => {
       if (this.ws !== ws) return;
-      this.heard = this.now();
+      // Any frame shows the link is alive.
+      if (this.pongDeadline !== null) clearTimeout(this.pongDeadline);
+      this.pongDeadline = null;
       let frame: ServerEvent;
       try {
         frame = JSON.parse(String(event.data)) as ServerEvent;
@@ -308,43 +371,99 @@ export class RealtimeStore {
     ws.onerror = () => {
       // A close event follows; that is where we reconnect.
     };
-    if (this.beat !== null) clearInterval(this.beat);
+    this.clearSocketTimers();
+    this.readyTimer = setTimeout(() => {
+      this.readyTimer = null;
+      // Opened (or not) but no `ready`: give this attempt up and count it as failed.
+      if (this.ws === ws && this.state.status !== 'connected') this.abandon(ws);
+    }, READY_TIMEOUT_MS);
     this.beat = setInterval(() => this.heartbeat(), PING_EVERY_MS);
   }
 
   private heartbeat(): void {
     const ws = this.ws;
-    if (ws === null) return;
-    if (this.now() - this.heard > DEAD_AFTER_MS) {
-      // A dead link may never send `close`: drop it ourselves.
-      ws.onclose = null;
-      ws.close();
-      this.closed(1006, 'no pong');
-      return;
-    }
-    this.write({ type: 'ping' });
-    if (this.state.status === 'connected' && this.now() - this.lastPresenceSent >= PRESENCE_EVERY_MS) {
+    if (ws === null || this.state.status !== 'connected') return;
+    this.ping(ws);
+    if (this.now() - this.lastPresenceSent >= PRESENCE_EVERY_MS) {
       // Presence is kept per login session; re-announcing keeps it right when another tab closes.
       this.sendPresence();
     }
   }
 
-  private closed(code: number, reason: string): void {
+  /** Pings and arms the deadline: no frame at all before it runs out means the link is dead. */
+  private ping(ws: SocketLike): void {
+    if (!this.write({ type: 'ping' })) return;
+    if (this.pongDeadline !== null) return;
+    this.pongDeadline = setTimeout(() => {
+      this.pongDeadline = null;
+      if (this.ws === ws) this.abandon(ws);
+    }, PONG_DEADLINE_MS);
+  }
+
+  /** Drops a socket the server may never close for us (dead link, no `ready`), then reconnects as after any drop. */
+  private abandon(ws: SocketLike): void {
+    ws.onclose = null;
+    ws.onmessage = null;
+    ws.close();
+    this.closed(1006, '');
+  }
+
+  private closed(code: number, reasonText: string): void {
     this.ws = null;
-    if (this.beat !== null) clearInterval(this.beat);
-    this.beat = null;
-    for (const timer of this.ackTimers.values()) clearTimeout(timer);
-    this.ackTimers.clear();
+    this.clearSocketTimers();
     if (!this.running) return;
-    if (code === 1008 && (reason === 'session ended' || reason === 'account deactivated')) return this.signedOut();
-    this.set({ status: 'reconnecting' });
-    this.scheduleReconnect(code === 1008);
+    const reason = parseCloseReason(reasonText);
+    if (reason === 'session_ended' || reason === 'account_deactivated') return this.signedOut(reason);
+    if (reason !== null) this.lastCloseReason = reason;
+    // A policy close (a refused token) asks for a fresh token first.
+    this.failed(code === 1008 || reason === 'invalid_token');
+  }
+
+  /** An attempt ended (before or after `ready`): show it and try again after the backoff. */
+  private failed(fresh = false): void {
+    if (this.state.status !== 'connected' && !this.networkDown) this.failures += 1;
+    const status = this.networkDown ? 'offline' : 'reconnecting';
+    if (this.state.status !== status) this.set({ status });
+    this.scheduleReconnect(fresh);
+    if (this.failures >= REFUSED_AFTER_FAILURES) void this.checkRefused();
+  }
+
+  /** Asks whether the server answers HTTP; if it does while the socket keeps failing, the socket is being refused. */
+  private async checkRefused(): Promise<void> {
+    if (this.probing) return;
+    const generation = this.generation;
+    this.probing = true;
+    let reachable: boolean;
+    try {
+      reachable = this.options.probe === undefined ? true : await this.options.probe();
+    } catch {
+      reachable = false;
+    } finally {
+      this.probing = false;
+    }
+    if (!this.running || generation !== this.generation || this.state.status === 'connected') return;
+    if (this.failures < REFUSED_AFTER_FAILURES) return;
+    if (!reachable) {
+      if (this.state.refused !== null) this.set({ refused: null });
+      return;
+    }
+    // The server answered, so the network is there whatever the browser said.
+    this.networkDown = false;
+    const refused = this.state.refused;
+    if (refused === null || refused.closeReason !== this.lastCloseReason) {
+      this.set({ refused: { closeReason: this.lastCloseReason }, ...(this.state.status === 'offline' ? { status: 'reconnecting' as const } : {}) });
+    }
   }
 
   private scheduleReconnect(fresh: boolean): void {
     if (!this.running) return;
-    if (this.state.status !== 'reconnecting') this.set({ status: this.state.epoch === 0 ? 'connecting' : 'reconnecting' });
-    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt++) * (0.5 + this.random() / 2);
+    if (this.state.status !== 'reconnecting' && this.state.status !== 'offline') {
+      this.set({ status: this.state.epoch === 0 ? 'connecting' : 'reconnecting' });
+    }
+    // While the browser says it is offline, only a slow fallback attempt (in case it is wrong); `online` retries at once.
+    const delay = this.networkDown
+      ? MAX_BACKOFF_MS
+      : Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt++) * (0.5 + this.random() / 2);
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
@@ -354,18 +473,51 @@ export class RealtimeStore {
 
   /** Skip the backoff wait (the browser came back online, the user clicked "reconnect"). */
   reconnectNow(): void {
-    if (!this.running || this.ws !== null) return;
+    if (!this.running) return;
+    if (this.ws !== null) {
+      // Connected: make sure the link is really alive. Still waiting for `ready`: let that attempt finish.
+      if (this.state.status === 'connected') this.ping(this.ws);
+      return;
+    }
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     this.attempt = 0;
     void this.connect(false);
   }
 
-  private signedOut(): void {
+  /**
+   * The browser's `online`/`offline` events. Offline shows at once and drops the
+   * socket (browsers may keep a dead one open for minutes); online reconnects at
+   * once, and the `ready` that follows syncs what was missed.
+   */
+  setNetwork(online: boolean): void {
+    if (!this.running) return;
+    if (!online) {
+      this.networkDown = true;
+      const ws = this.ws;
+      if (ws !== null) {
+        ws.onclose = null;
+        ws.onmessage = null;
+        ws.close();
+        this.ws = null;
+      }
+      this.clearSocketTimers();
+      this.set({ status: 'offline', refused: null });
+      this.scheduleReconnect(false);
+      return;
+    }
+    if (!this.networkDown) return this.reconnectNow();
+    this.networkDown = false;
+    this.failures = 0;
+    if (this.state.status === 'offline') this.set({ status: this.state.epoch === 0 ? 'connecting' : 'reconnecting' });
+    this.reconnectNow();
+  }
+
+  private signedOut(reason: WsCloseReason | null): void {
     this.running = false;
     this.clearTimers();
-    this.set({ status: 'signed_out' });
-    this.options.onSignedOut?.();
+    this.set({ status: 'signed_out', refused: null });
+    this.options.onSignedOut?.(reason ?? 'session_ended');
   }
 
   private write(frame: ClientFrame): boolean {
@@ -390,7 +542,7 @@ export class RealtimeStore {
         this.onAck(event.id, event.conversation_id, event.seq);
         break;
       case 'error':
-        if (event.id !== undefined) this.onSendError(event.id, event.code);
+        if (event.id !== undefined) this.onSendError(event.id, event.code, event.reason);
         break;
       case 'message_recalled':
         this.recall(event.conversation_id, event.seq);
@@ -418,6 +570,11 @@ export class RealtimeStore {
 
   private onReady(event: Extract<ServerEvent, { type: 'ready' }>): void {
     this.attempt = 0;
+    this.failures = 0;
+    this.lastCloseReason = null;
+    this.networkDown = false;
+    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
     this.held.clear(); // the sync below re-sends everything after our cursors
     const previous = this.state.conversations;
     const conversations: Record<string, ConversationState> = {};
@@ -442,6 +599,7 @@ export class RealtimeStore {
       epoch: this.state.epoch + 1,
       conversations,
       presence,
+      refused: null,
     };
     this.write({ type: 'sync', id: `sync-${this.state.epoch}`, cursors });
     this.sendPresence();
@@ -604,18 +762,20 @@ export class RealtimeStore {
     });
   }
 
-  private onSendError(requestId: string, code: string): void {
+  private onSendError(requestId: string, code: string, reason: unknown): void {
     this.clearAckTimer(requestId);
-    this.markFailed(requestId, code);
+    // An older server sends no reason, a newer one may send a word this client does not know: the code then speaks.
+    this.markFailed(requestId, code, isErrorReason(reason) ? reason : undefined);
   }
 
-  private markFailed(clientMsgId: string, code: string): void {
+  private markFailed(clientMsgId: string, code: string, reason?: ErrorReason): void {
     for (const c of Object.values(this.state.conversations)) {
       const p = c.pending.find((x) => x.clientMsgId === clientMsgId);
       if (p === undefined || p.state !== 'sending') continue;
+      const failed: PendingMessage = { ...p, state: 'failed', error: code, ...(reason === undefined ? {} : { reason }) };
       this.setConversation(c.info.id, (conv) => ({
         ...conv,
-        pending: conv.pending.map((x) => (x === p ? { ...x, state: 'failed' as const, error: code } : x)),
+        pending: conv.pending.map((x) => (x === p ? failed : x)),
       }));
     }
   }
@@ -663,6 +823,7 @@ export class RealtimeStore {
       if (p === undefined || p.state !== 'failed') continue;
       const again: PendingMessage = { ...p, state: 'sending' };
       delete again.error;
+      delete again.reason;
       this.setConversation(c.info.id, (conv) => ({ ...conv, pending: conv.pending.map((x) => (x === p ? again : x)) }));
       this.transmit(again);
     }

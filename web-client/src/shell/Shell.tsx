@@ -9,11 +9,12 @@ import { Sidebar } from '../chat/Sidebar';
 import { ConsultsPage } from '../consults/ConsultsPage';
 import { LanguageSwitch } from '../i18n/LanguageSwitch';
 import { useI18n } from '../i18n/useI18n';
-import { RealtimeProvider, useRealtime, useRealtimeStore } from '../realtime/context';
+import { RealtimeProvider } from '../realtime/context';
 import { ReferralsPage } from '../referrals/ReferralsPage';
 import { api } from '../session';
 import { TriagePage } from '../triage/TriagePage';
 import { rememberUsers } from '../users/cache';
+import { ConnectionStatus, ConnectionTrouble } from './ConnectionStatus';
 import { href, useRoute, type Route } from './router';
 import { TeamsProvider, triageTeams, useTeams } from './teams';
 
@@ -94,6 +95,7 @@ function Frame({ session }: { session: Session }) {
           </ul>
         </nav>
       </header>
+      <ConnectionTrouble />
       <div className={`layout${showSidebar ? ' layout--with-sidebar' : ''} layout--${route.name === 'home' ? 'list' : 'detail'}`}>
         {showSidebar && <Sidebar activeId={route.name === 'chat' ? route.conversationId : undefined} />}
         <main id="main" ref={mainRef} className="layout__main" tabIndex={-1}>
@@ -182,24 +184,5 @@ function Home() {
         </>
       )}
     </section>
-  );
-}
-
-function ConnectionStatus() {
-  const { t } = useI18n();
-  const status = useRealtime((s) => s.status);
-  const store = useRealtimeStore();
-  const label =
-    status === 'connected' ? t('connection.connected') : status === 'reconnecting' ? t('connection.reconnecting') : t('connection.connecting');
-  return (
-    <div className={`connection connection--${status}`} role="status" data-status={status}>
-      <span className="connection__dot" aria-hidden="true" />
-      <span className="connection__label">{label}</span>
-      {status === 'reconnecting' && (
-        <button type="button" className="link-button" onClick={() => store.reconnectNow()}>
-          {t('connection.retryNow')}
-        </button>
-      )}
-    </div>
   );
 }

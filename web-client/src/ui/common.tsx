@@ -2,7 +2,7 @@
 
 import { isApiError } from '../api/errors';
 import type { CaseStatus, ConsultStatus, PresenceStatus, Priority, ReferralStatus } from '../api/types';
-import type { MessageKey } from '../i18n';
+import { refusalKey, type RefusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 
 export function PriorityBadge({ priority }: { priority: Priority }) {
@@ -21,25 +21,22 @@ export function PresenceDot({ status }: { status: PresenceStatus | undefined }) 
   return <span className={`presence presence--${s}`} role="img" aria-label={t(`presence.${s}`)} title={t(`presence.${s}`)} />;
 }
 
-/** The words for a failed request, by error code; the server's own message is kept for conflicts. */
-export function errorKey(error: unknown): Extract<MessageKey, `error.${string}`> {
-  if (isApiError(error, 'network')) return 'error.network';
-  if (isApiError(error, 'forbidden')) return 'error.forbidden';
-  if (isApiError(error, 'not_found')) return 'error.notFound';
-  if (isApiError(error, 'conflict')) return 'error.conflict';
-  if (isApiError(error, 'invalid')) return 'error.invalid';
-  if (isApiError(error, 'rate_limited')) return 'error.rateLimited';
+/**
+ * The words for a failed request: the client's own text for the server's
+ * `reason`, else a generic one for its code. The server's English `message`
+ * is never shown (a Chinese reader must not get English server text).
+ */
+export function errorKey(error: unknown): RefusalKey {
+  if (isApiError(error)) return refusalKey(error.code, error.reason);
   return 'error.unexpected';
 }
 
 export function ErrorText({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (error === undefined || error === null) return <div role="alert" className="form-error" />;
-  const detail = isApiError(error) && (error.code === 'invalid' || error.code === 'conflict') ? ` (${error.message})` : '';
   return (
     <div role="alert" className="form-error">
       {t(errorKey(error))}
-      {detail}
     </div>
   );
 }
