@@ -1,4 +1,4 @@
-import { LoginPage } from './auth/LoginPage';
+import { LoginPage } from './login/LoginPage';
 import { useAuth } from './session';
 import { Shell } from './shell/Shell';
 

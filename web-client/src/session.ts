@@ -1,16 +1,17 @@
-// The one auth store, API client and realtime connection of this tab.
-// Components import these; tests build their own with createAuthStore(),
-// new ApiClient() and new RealtimeStore().
+// The one auth store and API client of this tab (the realtime connection is
+// made per signed-in shell, in realtime/context.tsx). Components import these;
+// tests build their own with createAuthStore() and new ApiClient().
+//
+// A low-level module: it imports only api/ and auth/, and everything above
+// (realtime/, the feature folders, shell/) may import it (see
+// src/architecture.test.ts).
 
 import { useSyncExternalStore } from 'react';
 import { ApiClient } from './api/client';
 import { endpoints } from './api/endpoints';
-import { browserStorage, createAuthStore, type AuthState } from './auth/store';
-import { clearOutboxOnSignOut } from './realtime/outbox';
+import { createAuthStore, type AuthState } from './auth/store';
 
 export const authStore = createAuthStore();
-// Unsent messages are kept across reloads (realtime/outbox.ts), but not past a sign-out.
-clearOutboxOnSignOut(authStore, browserStorage());
 export const api = new ApiClient({ auth: authStore });
 export const rest = endpoints(api);
 

@@ -3,7 +3,7 @@
 // TeamsAdmin.tsx, RosterPage.tsx.
 
 import { useI18n } from '../i18n/useI18n';
-import { href, type AdminTab } from '../shell/router';
+import { href, type AdminTab } from '../router';
 import { useAuth } from '../session';
 import { RosterPage } from './RosterPage';
 import { TeamsAdmin } from './TeamsAdmin';

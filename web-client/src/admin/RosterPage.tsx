@@ -5,7 +5,7 @@ import { useEffect, useId, useState } from 'react';
 import type { TeamRole, UserDto } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtimeEvent } from '../realtime/context';
-import { href } from '../shell/router';
+import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText, Loading } from '../ui/common';
 import { UserPicker } from '../ui/pickers';

@@ -4,7 +4,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { TeamDto, UserDto } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
-import { href } from '../shell/router';
+import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText } from '../ui/common';
 import { invalidateDirectory, UserPicker } from '../ui/pickers';

@@ -5,7 +5,7 @@
 // re-read the stored tokens before it rotates them (see client.ts), because a
 // refresh token used twice makes the server revoke the whole chain.
 
-import type { UserDto } from '../api/types';
+import type { UserDto } from '../generated/UserDto';
 
 export interface Session {
   accessToken: string;

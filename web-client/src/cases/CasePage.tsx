@@ -2,10 +2,12 @@ import { useId, useState, type FormEvent } from 'react';
 import type { CaseDto, ConsultDto, Priority, ReferralDirection, ReferralDto, UserDto } from '../api/types';
 import { ConversationView } from '../chat/ConversationView';
 import { ConsultCard } from '../consults/ConsultCard';
+import { applyConsultToCase } from '../consults/live';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent } from '../realtime/context';
+import { applyReferralToCase, concernsCase } from '../referrals/live';
 import { ReferralCard } from '../referrals/ReferralCard';
-import { useTeams } from '../shell/teams';
+import { useTeams } from '../teams/myTeams';
 import { rest } from '../session';
 import { ErrorText, Loading, PriorityBadge, StatusBadge } from '../ui/common';
 import { formatDateTime } from '../ui/format';
@@ -29,8 +31,8 @@ export function CasePage({ caseId }: { caseId: string }) {
 
   useRealtimeEvent((e) => {
     if ((e.type === 'case_updated' || e.type === 'triage_changed') && e.case.id === caseId) kase.setData(e.case);
-    if (e.type === 'consult_updated' && e.consult.case_id === caseId) consults.reload();
-    if (e.type === 'referral_updated' && (e.referral.case_id === caseId || e.referral.target_case_id === caseId)) referrals.reload();
+    if (e.type === 'consult_updated' && e.consult.case_id === caseId) consults.apply((list) => applyConsultToCase(list, caseId, e.consult));
+    if (e.type === 'referral_updated' && concernsCase(e.referral, caseId)) referrals.apply((list) => applyReferralToCase(list, caseId, e.referral));
   });
 
   const c = kase.data;

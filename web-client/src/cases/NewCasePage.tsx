@@ -1,8 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { CaseDto, NewPatient, Priority, Sex } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
-import { hashParam, href, navigate } from '../shell/router';
-import { useTeams } from '../shell/teams';
+import { hashParam, href, navigate } from '../router';
+import { useTeams } from '../teams/myTeams';
 import { rest } from '../session';
 import { ErrorText, StatusBadge } from '../ui/common';
 import { TeamSelect } from '../ui/pickers';

@@ -4,7 +4,7 @@ import { refusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent, useRealtimeStore } from '../realtime/context';
 import { hasOlder, typingUsers, type PendingMessage } from '../realtime/store';
-import { href } from '../shell/router';
+import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText, PresenceDot } from '../ui/common';
 import { formatDateTime, formatTime, joinNames } from '../ui/format';

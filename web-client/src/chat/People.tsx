@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import type { UserDto } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeStore } from '../realtime/context';
-import { navigate } from '../shell/router';
+import { navigate } from '../router';
 import { rest } from '../session';
 import { ErrorText, PresenceDot } from '../ui/common';
 import { rememberUsers } from '../users/cache';

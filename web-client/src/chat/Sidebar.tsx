@@ -3,7 +3,7 @@ import type { ConversationKind } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime } from '../realtime/context';
 import { lastActivity, type ConversationState } from '../realtime/store';
-import { href } from '../shell/router';
+import { href } from '../router';
 import { PresenceDot } from '../ui/common';
 
 const SECTIONS: readonly ConversationKind[] = ['team', 'case', 'consult', 'referral', 'direct'];

@@ -3,7 +3,7 @@ import type { ConsultDto } from '../api/types';
 import type { ConsultTransition } from '../api/endpoints';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime } from '../realtime/context';
-import { href } from '../shell/router';
+import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText, PriorityBadge, StatusBadge } from '../ui/common';
 import { formatDateTime, joinNames } from '../ui/format';

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { loadPages, PAGE_SIZE } from '../api/paging';
 import type { BoxKind } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
-import { useRealtimeEvent } from '../realtime/context';
+import { useRealtime, useRealtimeEvent } from '../realtime/context';
 import { rest } from '../session';
 import { ErrorText } from '../ui/common';
 import { BoxTabs } from '../ui/BoxTabs';
 import { useAsync } from '../ui/useAsync';
 import { ConsultCard } from './ConsultCard';
+import { applyConsultToBox } from './live';
 
 /** Consults addressed to me (incoming) and those I asked for (outgoing), live. */
 export function ConsultsPage() {
@@ -16,8 +17,9 @@ export function ConsultsPage() {
   // Newest first, a page at a time; a live reload fetches again as many as are shown.
   const [wanted, setWanted] = useState(PAGE_SIZE);
   const list = useAsync(() => loadPages((page) => rest.consults(box, undefined, page), wanted), [box, wanted]);
+  const me = useRealtime((s) => s.userId);
   useRealtimeEvent((e) => {
-    if (e.type === 'consult_updated') list.reload();
+    if (e.type === 'consult_updated') list.apply((shown) => applyConsultToBox(shown, box, me, e.consult));
   });
   return (
     <section className="page" aria-labelledby="consults-heading">

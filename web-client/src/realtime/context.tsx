@@ -7,8 +7,11 @@ import type { ServerEvent } from '../generated/ServerEvent';
 import { isApiError } from '../api/errors';
 import { browserStorage } from '../auth/store';
 import { api, authStore } from '../session';
-import { createOutboxPersistence } from './outbox';
+import { clearOutboxOnSignOut, createOutboxPersistence } from './outbox';
 import { RealtimeStore, type RealtimeState } from './store';
+
+// Unsent messages are kept across reloads (outbox.ts), but not past a sign-out.
+clearOutboxOnSignOut(authStore, browserStorage());
 
 const RealtimeContext = createContext<RealtimeStore | null>(null);
 

@@ -16,21 +16,24 @@
 //   The server's close reason (a WsCloseReason) decides between signing out
 //   (`session_ended`, `account_deactivated`), a fresh token (`invalid_token`)
 //   and a plain reconnect; an unknown close text is just a drop;
-// - per-conversation message lists, ordered and de-duplicated by `seq`. The
-//   cursor is the highest seq with no gap below it in the live tail; anything
-//   that skips ahead is held back until the gap is filled, so the list never
-//   shows a hole. REST history (older pages) merges into the same list;
-// - optimistic sends: a pending entry per `client_msg_id`, `sent` once acked,
-//   gone once its message is in the list, `failed` on a refusal or an ack that
-//   never comes; retried and replayed after a reconnect with the same
-//   `client_msg_id`, which the server stores at most once. What is not acked
-//   yet is kept per user in storage (outbox.ts) and restored on load, so a
-//   reload or a crashed tab loses nothing; it goes out after the next `ready`;
-// - typing (5 s after the last event, cleared by a message from the typist),
-//   read positions ("read by"), unread counts and presence.
+// - per-conversation state: message lists ordered and de-duplicated by `seq`
+//   with gaps held back, recalls, pending sends, unread counts, read positions
+//   and typing. Its rules live in the pure reducer of conversationReducer.ts;
+//   the store turns frames, REST pages and user actions into its actions and
+//   publishes the result;
+// - optimistic sends on the wire: a pending entry goes out per
+//   `client_msg_id`, is marked `failed` when no ack comes in time, and is
+//   retried and replayed after a reconnect with the same `client_msg_id`,
+//   which the server stores at most once. What is not acked yet is kept per
+//   user in storage (outbox.ts) and restored on load, so a reload or a crashed
+//   tab loses nothing; it goes out after the next `ready`;
+// - the clock of typing indicators (shown 5 s after the last event) and presence.
 //
 // Workflow events (case_updated, triage_changed, …) are passed on to
-// `onEvent` listeners; the feature screens re-fetch what they show.
+// `onEvent` listeners; the feature screens apply the object an event carries
+// to what they show (triage/queue.ts, consults/live.ts, referrals/live.ts,
+// teams/live.ts, through useAsync's `apply`) and re-fetch only what an event
+// does not carry (roster_changed names only ids).
 
 import type { ClientFrame } from '../generated/ClientFrame';
 import type { ConversationDto } from '../generated/ConversationDto';
@@ -39,10 +42,23 @@ import type { MessageDto } from '../generated/MessageDto';
 import type { OwnStatus } from '../generated/OwnStatus';
 import type { PresenceStatus } from '../generated/PresenceStatus';
 import type { ServerEvent } from '../generated/ServerEvent';
-import type { ErrorReason } from '../generated/ErrorReason';
 import type { WsCloseReason } from '../generated/WsCloseReason';
 import { isErrorReason, parseCloseReason } from '../i18n/reasons';
+import {
+  anyoneTyping,
+  conversationReducer,
+  findPending,
+  initialConversations,
+  syncCursors,
+  type ConversationAction,
+  type ConversationsState,
+  type ConversationState,
+  type PendingMessage,
+} from './conversationReducer';
 import type { OutboxEntry, OutboxPersistence } from './outbox';
+
+export type { ConversationState, PendingMessage, PendingState } from './conversationReducer';
+export { hasOlder, lastActivity, oldestLoaded, tombstone, typingUsers } from './conversationReducer';
 
 /**
  * `offline`: the browser says it has no network (no attempt is made until it
@@ -55,38 +71,6 @@ export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecti
 export interface SocketRefusal {
   /** The last close reason the server gave, when it gave a known one (none for a refused upgrade). */
   closeReason: WsCloseReason | null;
-}
-
-/** `sending`: not acked yet (queued while offline); `sent`: acked, its message not here yet; `failed`: needs a retry. */
-export type PendingState = 'sending' | 'sent' | 'failed';
-
-export interface PendingMessage {
-  clientMsgId: string;
-  conversationId: string;
-  body: string;
-  replyToSeq?: number;
-  state: PendingState;
-  /** Set by the ack. */
-  seq?: number;
-  /** The server's error code when it refused the send (`timeout` when no ack came). */
-  error?: string;
-  /** The server's reason word when it refused the send. */
-  reason?: ErrorReason;
-  /** When the user pressed send (ms since epoch), to order several pending ones. */
-  queuedAt: number;
-}
-
-export interface ConversationState {
-  info: ConversationDto;
-  /** Messages with seq ≤ cursor that this tab has, ascending by seq, each seq once. */
-  messages: readonly MessageDto[];
-  /** Highest seq received with no gap below it in the live tail. */
-  cursor: number;
-  pending: readonly PendingMessage[];
-  /** user id → when their typing indicator expires (ms since epoch). */
-  typing: Readonly<Record<string, number>>;
-  /** user id → highest seq they have read (from GET /conversations/{id} and `read` events). */
-  readBy: Readonly<Record<string, number>>;
 }
 
 export interface RealtimeState {
@@ -176,10 +160,8 @@ export class RealtimeStore {
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Messages that arrived ahead of a gap, per conversation. */
-  private readonly held = new Map<string, Map<number, MessageDto>>();
-  /** Recalls of messages not received yet: `${conversation}:${seq}`. */
-  private readonly earlyRecalls = new Set<string>();
+  /** The reducer's state; `state.conversations` is always its `conversations`. */
+  private conv: ConversationsState = initialConversations;
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly lastTypingSent = new Map<string, number>();
   private ownStatus: OwnStatus = 'online';
@@ -230,14 +212,11 @@ export class RealtimeStore {
   private restoreOutbox(): void {
     const saved = this.options.outbox?.load();
     if (saved === undefined || saved.entries.length === 0) return;
-    const conversations: Record<string, ConversationState> = {};
     for (const e of saved.entries) {
       const info = saved.conversations[e.conversationId];
       if (info === undefined) continue;
-      const c = conversations[info.id] ?? emptyConversation(info);
-      if (c.pending.some((p) => p.clientMsgId === e.clientMsgId)) continue;
       const retry = e.state === 'sending' || e.error === undefined || TRANSIENT_ERRORS.has(e.error);
-      const p: PendingMessage = {
+      const pending: PendingMessage = {
         clientMsgId: e.clientMsgId,
         conversationId: info.id,
         body: e.body,
@@ -247,9 +226,8 @@ export class RealtimeStore {
         ...(retry || e.error === undefined ? {} : { error: e.error }),
         ...(retry || !isErrorReason(e.reason) ? {} : { reason: e.reason }),
       };
-      conversations[info.id] = { ...c, pending: [...c.pending, p] };
+      this.dispatch({ type: 'pending_restored', info, pending }, false);
     }
-    this.state = { ...this.state, conversations };
     this.saveOutbox();
   }
 
@@ -281,12 +259,27 @@ export class RealtimeStore {
     outbox.save({ entries: entries.sort((a, b) => a.queuedAt - b.queuedAt), conversations });
   }
 
-  private setConversation(id: string, update: (c: ConversationState) => ConversationState): void {
-    const current = this.state.conversations[id];
-    if (current === undefined) return;
-    const next = update(current);
-    if (next === current) return;
-    this.set({ conversations: { ...this.state.conversations, [id]: next } });
+  /**
+   * Runs a conversation action through the reducer and publishes the result
+   * when the screens can see a change (`publish: false` only updates the
+   * snapshot, for callers that publish later). Ack timers of sends that are no
+   * longer waiting for an ack are dropped.
+   */
+  private dispatch(action: ConversationAction, publish = true): void {
+    const next = conversationReducer(this.conv, action);
+    if (next === this.conv) return;
+    this.conv = next;
+    this.dropSettledAckTimers();
+    if (next.conversations === this.state.conversations) return;
+    if (publish) this.set({ conversations: next.conversations });
+    else this.state = { ...this.state, conversations: next.conversations };
+  }
+
+  /** An ack timer runs only for a send still `sending`: one acked, failed, discarded or delivered needs none. */
+  private dropSettledAckTimers(): void {
+    for (const clientMsgId of [...this.ackTimers.keys()]) {
+      if (!findPending(this.conv, clientMsgId).some((p) => p.state === 'sending')) this.clearAckTimer(clientMsgId);
+    }
   }
 
   // --- connection -----------------------------------------------------------
@@ -536,7 +529,7 @@ export class RealtimeStore {
         this.onReady(event);
         break;
       case 'message':
-        this.accept([event.message], false);
+        this.dispatch({ type: 'messages', messages: [event.message] });
         break;
       case 'ack':
         this.onAck(event.id, event.conversation_id, event.seq);
@@ -545,13 +538,13 @@ export class RealtimeStore {
         if (event.id !== undefined) this.onSendError(event.id, event.code, event.reason);
         break;
       case 'message_recalled':
-        this.recall(event.conversation_id, event.seq);
+        this.dispatch({ type: 'recalled', conversationId: event.conversation_id, seq: event.seq });
         break;
       case 'typing':
         this.onTyping(event.conversation_id, event.user_id);
         break;
       case 'read':
-        this.onRead(event.conversation_id, event.user_id, event.seq);
+        this.dispatch({ type: 'read', conversationId: event.conversation_id, userId: event.user_id, seq: event.seq });
         break;
       case 'presence':
         this.set({ presence: { ...this.state.presence, [event.user_id]: event.status } });
@@ -560,7 +553,7 @@ export class RealtimeStore {
         this.addConversation(event.conversation);
         break;
       case 'conversation_removed':
-        this.removeConversation(event.conversation_id);
+        this.dispatch({ type: 'conversation_removed', conversationId: event.conversation_id });
         break;
       default:
         break;
@@ -575,144 +568,28 @@ export class RealtimeStore {
     this.networkDown = false;
     if (this.readyTimer !== null) clearTimeout(this.readyTimer);
     this.readyTimer = null;
-    this.held.clear(); // the sync below re-sends everything after our cursors
-    const previous = this.state.conversations;
-    const conversations: Record<string, ConversationState> = {};
-    const cursors: Record<string, number> = {};
-    for (const info of event.conversations) {
-      const known = previous[info.id];
-      if (known === undefined) {
-        conversations[info.id] = emptyConversation(info);
-      } else if (info.last_seq < known.cursor) {
-        // Our copy is from another database: start at the server's position, keeping what is unsent.
-        conversations[info.id] = { ...emptyConversation(info), pending: known.pending };
-      } else {
-        if (known.cursor < info.last_seq) cursors[info.id] = known.cursor;
-        conversations[info.id] = { ...known, info: { ...info, last_seq: Math.max(info.last_seq, known.cursor) }, typing: {} };
-      }
-    }
+    this.dispatch({ type: 'ready', userId: event.user_id, conversations: event.conversations }, false);
     const presence: Record<string, PresenceStatus> = {};
     for (const entry of event.presence) presence[entry.user_id] = entry.status;
     this.state = {
       status: 'connected',
       userId: event.user_id,
       epoch: this.state.epoch + 1,
-      conversations,
+      conversations: this.conv.conversations,
       presence,
       refused: null,
     };
-    this.write({ type: 'sync', id: `sync-${this.state.epoch}`, cursors });
+    this.write({ type: 'sync', id: `sync-${this.state.epoch}`, cursors: syncCursors(this.conv) });
     this.sendPresence();
-    for (const c of Object.values(conversations)) {
+    for (const c of Object.values(this.conv.conversations)) {
       for (const p of c.pending) if (p.state === 'sending') this.transmit(p);
     }
     this.set({});
   }
 
-  /** Merges messages (live, synced or from REST history) into their conversations. */
-  private accept(messages: readonly MessageDto[], history: boolean): void {
-    const byConversation = new Map<string, MessageDto[]>();
-    for (const m of messages) {
-      const list = byConversation.get(m.conversation_id) ?? [];
-      list.push(m);
-      byConversation.set(m.conversation_id, list);
-    }
-    for (const [id, list] of byConversation) this.setConversation(id, (c) => this.merge(c, list, history));
-  }
-
-  /**
-   * `history`: a REST page, a contiguous range that may extend the list downwards.
-   * A live or synced message at or below the cursor only refreshes a copy we
-   * have (a tombstone); inserting it could open a hole in the list.
-   */
-  private merge(c: ConversationState, incoming: readonly MessageDto[], history: boolean): ConversationState {
-    const id = c.info.id;
-    const held = this.held.get(id) ?? new Map<number, MessageDto>();
-    const bySeq = new Map<number, MessageDto>();
-    let changedBelow = false;
-    for (const raw of incoming) {
-      const m = this.earlyRecalls.delete(`${id}:${raw.seq}`) ? tombstone(raw) : raw;
-      if (m.seq <= c.cursor) {
-        if (history || c.messages.some((x) => x.seq === m.seq)) {
-          bySeq.set(m.seq, m);
-          changedBelow = true;
-        }
-      } else {
-        held.set(m.seq, m);
-      }
-    }
-    let cursor = c.cursor;
-    const released: MessageDto[] = [];
-    for (let next = held.get(cursor + 1); next !== undefined; next = held.get(cursor + 1)) {
-      held.delete(cursor + 1);
-      cursor += 1;
-      released.push(next);
-      bySeq.set(next.seq, next);
-    }
-    if (held.size > 0) this.held.set(id, held);
-    else this.held.delete(id);
-    if (!changedBelow && released.length === 0) return c;
-
-    // Merge into the ordered list; a seq already there is replaced, never repeated.
-    const merged = new Map<number, MessageDto>();
-    for (const m of c.messages) merged.set(m.seq, m);
-    let changed = false;
-    for (const [seq, m] of bySeq) {
-      const old = merged.get(seq);
-      if (old === undefined || old.recalled !== m.recalled || old.body !== m.body) {
-        merged.set(seq, m);
-        changed = true;
-      }
-    }
-    if (!changed && cursor === c.cursor) return c;
-    const list = [...merged.values()].sort((a, b) => a.seq - b.seq);
-
-    const me = this.state.userId;
-    let info = c.info;
-    const newest = list[list.length - 1];
-    if (cursor > info.last_seq || (newest !== undefined && newest.seq === Math.max(cursor, info.last_seq))) {
-      info = { ...info, last_seq: Math.max(cursor, info.last_seq) };
-      if (newest !== undefined && newest.seq === info.last_seq) info = { ...info, last_message: newest };
-    }
-    let readBy = c.readBy;
-    let typing = c.typing;
-    for (const m of released) {
-      if (m.sender_id === me && m.seq > info.last_read_seq) info = { ...info, last_read_seq: m.seq };
-      if ((readBy[m.sender_id] ?? 0) < m.seq) readBy = { ...readBy, [m.sender_id]: m.seq };
-      if (typing[m.sender_id] !== undefined) {
-        const { [m.sender_id]: _gone, ...rest } = typing;
-        typing = rest;
-      }
-    }
-    info = { ...info, unread: Math.max(0, info.last_seq - info.last_read_seq) };
-    const have = new Set(list.map((m) => m.client_msg_id));
-    const seqs = new Set(list.map((m) => m.seq));
-    const pending = c.pending.filter((p) => !(have.has(p.clientMsgId) || (p.seq !== undefined && seqs.has(p.seq))));
-    for (const p of c.pending) if (!pending.includes(p)) this.clearAckTimer(p.clientMsgId);
-    return { ...c, info, messages: list, cursor, readBy, typing, pending: pending.length === c.pending.length ? c.pending : pending };
-  }
-
-  private recall(conversationId: string, seq: number): void {
-    const c = this.state.conversations[conversationId];
-    if (c === undefined) return;
-    const target = c.messages.find((m) => m.seq === seq);
-    if (target === undefined) {
-      const held = this.held.get(conversationId)?.get(seq);
-      if (held !== undefined) this.held.get(conversationId)?.set(seq, tombstone(held));
-      else this.earlyRecalls.add(`${conversationId}:${seq}`);
-      return;
-    }
-    this.setConversation(conversationId, (conv) => {
-      const messages = conv.messages.map((m) => (m.seq === seq ? tombstone(m) : m));
-      const last = conv.info.last_message;
-      const info = last !== undefined && last.seq === seq ? { ...conv.info, last_message: tombstone(last) } : conv.info;
-      return { ...conv, messages, info };
-    });
-  }
-
   private onTyping(conversationId: string, userId: string): void {
     if (userId === this.state.userId) return;
-    this.setConversation(conversationId, (c) => ({ ...c, typing: { ...c.typing, [userId]: this.now() + TYPING_SHOWN_MS } }));
+    this.dispatch({ type: 'typing', conversationId, userId, until: this.now() + TYPING_SHOWN_MS });
     this.scheduleTypingSweep();
   }
 
@@ -720,81 +597,24 @@ export class RealtimeStore {
     if (this.typingTimer !== null) return;
     this.typingTimer = setTimeout(() => {
       this.typingTimer = null;
-      const now = this.now();
-      let pendingAny = false;
-      const conversations = { ...this.state.conversations };
-      let changed = false;
-      for (const [id, c] of Object.entries(conversations)) {
-        const live = Object.entries(c.typing).filter(([, until]) => until > now);
-        if (live.length !== Object.keys(c.typing).length) {
-          conversations[id] = { ...c, typing: Object.fromEntries(live) };
-          changed = true;
-        }
-        if (live.length > 0) pendingAny = true;
-      }
-      if (changed) this.set({ conversations });
-      if (pendingAny) this.scheduleTypingSweep();
+      this.dispatch({ type: 'typing_expired', now: this.now() });
+      if (anyoneTyping(this.conv)) this.scheduleTypingSweep();
     }, 1_000);
-  }
-
-  private onRead(conversationId: string, userId: string, seq: number): void {
-    this.setConversation(conversationId, (c) => {
-      let next = c;
-      if ((c.readBy[userId] ?? 0) < seq) next = { ...next, readBy: { ...c.readBy, [userId]: seq } };
-      if (userId === this.state.userId && seq > c.info.last_read_seq) {
-        const info = { ...next.info, last_read_seq: seq };
-        next = { ...next, info: { ...info, unread: Math.max(0, info.last_seq - seq) } };
-      }
-      return next;
-    });
   }
 
   private onAck(requestId: string, conversationId: string, seq: number): void {
     this.clearAckTimer(requestId);
-    this.setConversation(conversationId, (c) => {
-      const p = c.pending.find((x) => x.clientMsgId === requestId);
-      if (p === undefined) return c;
-      if (c.messages.some((m) => m.seq === seq)) {
-        return { ...c, pending: c.pending.filter((x) => x !== p) };
-      }
-      const info = seq > c.info.last_read_seq ? { ...c.info, last_read_seq: seq } : c.info;
-      return { ...c, info, pending: c.pending.map((x) => (x === p ? { ...x, state: 'sent' as const, seq } : x)) };
-    });
+    this.dispatch({ type: 'ack', clientMsgId: requestId, conversationId, seq });
   }
 
   private onSendError(requestId: string, code: string, reason: unknown): void {
     this.clearAckTimer(requestId);
     // An older server sends no reason, a newer one may send a word this client does not know: the code then speaks.
-    this.markFailed(requestId, code, isErrorReason(reason) ? reason : undefined);
-  }
-
-  private markFailed(clientMsgId: string, code: string, reason?: ErrorReason): void {
-    for (const c of Object.values(this.state.conversations)) {
-      const p = c.pending.find((x) => x.clientMsgId === clientMsgId);
-      if (p === undefined || p.state !== 'sending') continue;
-      const failed: PendingMessage = { ...p, state: 'failed', error: code, ...(reason === undefined ? {} : { reason }) };
-      this.setConversation(c.info.id, (conv) => ({
-        ...conv,
-        pending: conv.pending.map((x) => (x === p ? failed : x)),
-      }));
-    }
+    this.dispatch({ type: 'send_failed', clientMsgId: requestId, error: code, ...(isErrorReason(reason) ? { reason } : {}) });
   }
 
   addConversation(info: ConversationDto): void {
-    const known = this.state.conversations[info.id];
-    if (known !== undefined) {
-      this.setConversation(info.id, (c) => ({ ...c, info: { ...info, last_seq: Math.max(info.last_seq, c.cursor) } }));
-      return;
-    }
-    this.set({ conversations: { ...this.state.conversations, [info.id]: emptyConversation(info) } });
-  }
-
-  private removeConversation(id: string): void {
-    if (this.state.conversations[id] === undefined) return;
-    const { [id]: gone, ...rest } = this.state.conversations;
-    for (const p of gone?.pending ?? []) this.clearAckTimer(p.clientMsgId);
-    this.held.delete(id);
-    this.set({ conversations: rest });
+    this.dispatch({ type: 'conversation_added', info });
   }
 
   // --- outgoing -------------------------------------------------------------
@@ -810,7 +630,7 @@ export class RealtimeStore {
       queuedAt: this.now(),
       ...(replyToSeq === undefined ? {} : { replyToSeq }),
     };
-    this.setConversation(conversationId, (c) => ({ ...c, pending: [...c.pending, pending] }));
+    this.dispatch({ type: 'send', pending });
     this.lastTypingSent.delete(conversationId);
     this.transmit(pending);
     return clientMsgId;
@@ -818,24 +638,15 @@ export class RealtimeStore {
 
   /** Sends a failed message again with the same client_msg_id. */
   retry(clientMsgId: string): void {
-    for (const c of Object.values(this.state.conversations)) {
-      const p = c.pending.find((x) => x.clientMsgId === clientMsgId);
-      if (p === undefined || p.state !== 'failed') continue;
-      const again: PendingMessage = { ...p, state: 'sending' };
-      delete again.error;
-      delete again.reason;
-      this.setConversation(c.info.id, (conv) => ({ ...conv, pending: conv.pending.map((x) => (x === p ? again : x)) }));
-      this.transmit(again);
-    }
+    const failed = new Set(findPending(this.conv, clientMsgId).filter((p) => p.state === 'failed').map((p) => p.conversationId));
+    if (failed.size === 0) return;
+    this.dispatch({ type: 'retry', clientMsgId });
+    for (const p of findPending(this.conv, clientMsgId)) if (p.state === 'sending' && failed.has(p.conversationId)) this.transmit(p);
   }
 
   /** Drops a failed message the user gave up on. */
   discard(clientMsgId: string): void {
-    for (const c of Object.values(this.state.conversations)) {
-      if (!c.pending.some((x) => x.clientMsgId === clientMsgId)) continue;
-      this.clearAckTimer(clientMsgId);
-      this.setConversation(c.info.id, (conv) => ({ ...conv, pending: conv.pending.filter((x) => x.clientMsgId !== clientMsgId) }));
-    }
+    this.dispatch({ type: 'discard', clientMsgId });
   }
 
   private transmit(p: PendingMessage): void {
@@ -853,7 +664,7 @@ export class RealtimeStore {
       p.clientMsgId,
       setTimeout(() => {
         this.ackTimers.delete(p.clientMsgId);
-        this.markFailed(p.clientMsgId, 'timeout');
+        this.dispatch({ type: 'send_failed', clientMsgId: p.clientMsgId, error: 'timeout' });
       }, this.ackTimeoutMs),
     );
   }
@@ -876,7 +687,7 @@ export class RealtimeStore {
     const c = this.state.conversations[conversationId];
     const me = this.state.userId;
     if (c === undefined || me === null || seq <= c.info.last_read_seq) return;
-    if (this.write({ type: 'read', conversation_id: conversationId, seq })) this.onRead(conversationId, me, seq);
+    if (this.write({ type: 'read', conversation_id: conversationId, seq })) this.dispatch({ type: 'read', conversationId, userId: me, seq });
   }
 
   setOwnPresence(status: OwnStatus): void {
@@ -893,62 +704,21 @@ export class RealtimeStore {
 
   /** Merges a page of `GET /conversations/{id}/messages` into the list. */
   mergeHistory(conversationId: string, messages: readonly MessageDto[]): void {
-    if (messages.length === 0) return;
-    this.accept(
-      messages.map((m) => (m.conversation_id === conversationId ? m : { ...m, conversation_id: conversationId })),
-      true,
-    );
+    this.dispatch({ type: 'history', conversationId, messages });
   }
 
   /** Starting read positions of every member, from `GET /conversations/{id}`. */
   setReadPositions(conversationId: string, members: readonly ConversationMemberDto[]): void {
-    this.setConversation(conversationId, (c) => {
-      const readBy = { ...c.readBy };
-      for (const m of members) readBy[m.user.id] = Math.max(readBy[m.user.id] ?? 0, m.last_read_seq);
-      return { ...c, readBy };
-    });
+    this.dispatch({ type: 'read_positions', conversationId, members });
   }
 
   /** Applies a recall this tab made over REST without waiting for the event. */
   applyRecall(conversationId: string, seq: number): void {
-    this.recall(conversationId, seq);
+    this.dispatch({ type: 'recalled', conversationId, seq });
   }
-}
-
-function emptyConversation(info: ConversationDto): ConversationState {
-  return { info, messages: [], cursor: info.last_seq, pending: [], typing: {}, readBy: {} };
-}
-
-export function tombstone(m: MessageDto): MessageDto {
-  return m.recalled ? m : { ...m, body: '', mentions: [], recalled: true };
 }
 
 function newId(): string {
   if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
-
-/** Users typing in a conversation right now, other than me. */
-export function typingUsers(c: ConversationState | undefined, now: number): string[] {
-  if (c === undefined) return [];
-  return Object.entries(c.typing)
-    .filter(([, until]) => until > now)
-    .map(([user]) => user);
-}
-
-/** Activity time for ordering the sidebar: the newest message, else 0. */
-export function lastActivity(c: ConversationState): number {
-  const at = c.info.last_message?.created_at;
-  return at === undefined ? 0 : Date.parse(at);
-}
-
-/** Seq of the oldest message loaded, or undefined when none is. */
-export function oldestLoaded(c: ConversationState): number | undefined {
-  return c.messages[0]?.seq;
-}
-
-/** More history exists before what is loaded. */
-export function hasOlder(c: ConversationState): boolean {
-  const oldest = oldestLoaded(c);
-  return oldest === undefined ? c.cursor > 0 : oldest > 1;
 }

@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { loadPages, PAGE_SIZE } from '../api/paging';
 import type { BoxKind } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtimeEvent } from '../realtime/context';
 import { rest } from '../session';
+import { useTeams } from '../teams/myTeams';
 import { BoxTabs } from '../ui/BoxTabs';
 import { ErrorText } from '../ui/common';
 import { useAsync } from '../ui/useAsync';
+import { applyReferralToBox } from './live';
 import { ReferralCard } from './ReferralCard';
 
 /** Referrals to my teams (incoming) and from them (outgoing), live. */
@@ -16,8 +18,10 @@ export function ReferralsPage() {
   // Newest first, a page at a time; a live reload fetches again as many as are shown.
   const [wanted, setWanted] = useState(PAGE_SIZE);
   const list = useAsync(() => loadPages((page) => rest.referrals(box, undefined, page), wanted), [box, wanted]);
+  const { teams, loaded } = useTeams();
+  const myTeamIds = useMemo(() => (loaded ? new Set(teams.map((t) => t.id)) : undefined), [teams, loaded]);
   useRealtimeEvent((e) => {
-    if (e.type === 'referral_updated') list.reload();
+    if (e.type === 'referral_updated') list.apply((shown) => applyReferralToBox(shown, box, myTeamIds, e.referral));
   });
   return (
     <section className="page" aria-labelledby="referrals-heading">

@@ -15,8 +15,8 @@ import { api } from '../session';
 import { TriagePage } from '../triage/TriagePage';
 import { rememberUsers } from '../users/cache';
 import { ConnectionStatus, ConnectionTrouble } from './ConnectionStatus';
-import { href, useRoute, type Route } from './router';
-import { TeamsProvider, triageTeams, useTeams } from './teams';
+import { href, useRoute, type Route } from '../router';
+import { TeamsProvider, triageTeams, useTeams } from '../teams/myTeams';
 
 /** The signed-in frame: one realtime connection, the header, the conversation sidebar and the page. */
 export function Shell({ session }: { session: Session }) {

@@ -4,14 +4,15 @@ import type { CaseDto, Priority, TeamMemberDto, TriageRequest } from '../api/typ
 import { byTriageOrder, PRIORITIES } from '../cases/priorities';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtimeEvent, useRealtime } from '../realtime/context';
-import { href, navigate } from '../shell/router';
-import { triageTeams, useTeams } from '../shell/teams';
+import { href, navigate } from '../router';
+import { triageTeams, useTeams } from '../teams/myTeams';
 import { rest } from '../session';
 import { ErrorText, Loading, PriorityBadge } from '../ui/common';
 import { joinNames, minutesSince } from '../ui/format';
 import { TeamSelect } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { rememberUsers, useUser } from '../users/cache';
+import { applyTriageChange } from './queue';
 
 /** The triage board of one team (assistants and lead): waiting cases by priority, then waiting time; live. */
 export function TriagePage({ teamId }: { teamId: string | undefined }) {
@@ -35,7 +36,9 @@ export function TriagePage({ teamId }: { teamId: string | undefined }) {
     if (epoch > 1) queue.reload();
   }, [epoch, queue.reload]);
   useRealtimeEvent((e) => {
-    if (e.type === 'triage_changed' && e.team_id === selected) queue.reload();
+    // The event carries the case: put it in its place or take it out.
+    if (e.type === 'triage_changed' && e.team_id === selected) queue.apply((cases) => applyTriageChange(cases, selected, e.case));
+    // It carries only ids: the roster is fetched again.
     if (e.type === 'roster_changed' && e.team_id === selected) members.reload();
   });
 

@@ -1,12 +1,16 @@
 // The signed-in user's teams (with their role in each), kept current: a
-// roster change or a new team channel reloads the list, so a member an admin
-// just added sees the team appear without reloading the page.
+// roster change or a new team channel reloads the list (their events carry
+// only ids), so a member an admin just added sees the team appear without
+// reloading the page; a removed team channel takes its team out (live.ts).
+//
+// Shared by the feature folders (cases/, triage/, referrals/) and the shell.
 
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import type { TeamDto, TeamRole } from '../api/types';
 import { useRealtime, useRealtimeEvent } from '../realtime/context';
 import { rest } from '../session';
 import { useAsync } from '../ui/useAsync';
+import { withoutTeamOfConversation } from './live';
 
 interface TeamsValue {
   teams: readonly TeamDto[];
@@ -18,13 +22,13 @@ const TeamsContext = createContext<TeamsValue>({ teams: [], loaded: false, reloa
 
 export function TeamsProvider({ children }: { children: ReactNode }) {
   const epoch = useRealtime((s) => s.epoch);
-  const { data, reload } = useAsync(() => rest.myTeams(), []);
+  const { data, reload, apply } = useAsync(() => rest.myTeams(), []);
   useEffect(() => {
     if (epoch > 1) reload();
   }, [epoch, reload]);
   useRealtimeEvent((e) => {
     if (e.type === 'roster_changed' || (e.type === 'conversation_added' && e.conversation.kind === 'team')) reload();
-    if (e.type === 'conversation_removed') reload();
+    if (e.type === 'conversation_removed') apply((mine) => withoutTeamOfConversation(mine, e.conversation_id));
   });
   // Admins get every team from GET /teams; "my teams" are the active ones I belong to.
   const teams = (data ?? []).filter((t) => t.archived_at === undefined && t.my_role !== undefined);

@@ -1,5 +1,8 @@
 // Hash routes (#/chat/…): the server serves one index.html, and a hash never
 // reaches it, so deep links and reloads work without server-side routing.
+//
+// A low-level module: the feature folders link and navigate through it, and it
+// imports none of them (the shell maps routes to pages; see architecture.test.ts).
 
 import { useSyncExternalStore } from 'react';
 

@@ -3,7 +3,7 @@ import { LanguageSwitch } from '../i18n/LanguageSwitch';
 import { useI18n } from '../i18n/useI18n';
 import { api } from '../session';
 import { loginErrorKey, type LoginErrorKey } from './loginError';
-import type { SignOutReason } from './store';
+import type { SignOutReason } from '../auth/store';
 
 export function LoginPage({ endedReason }: { endedReason: SignOutReason | null }) {
   const { t } = useI18n();
