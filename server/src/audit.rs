@@ -58,7 +58,7 @@ impl<'a> AuditEntry<'a> {
 pub async fn record(conn: &mut AsyncPgConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {
-            actor_id: entry.actor.map(|a| a.0),
+            actor_id: entry.actor,
             action: entry.action,
             target_type: entry.target_type,
             target_id: entry.target_id,

@@ -5,8 +5,9 @@
 //! and three assistants; one grassroots doctor belongs to both teams. Every
 //! demo account's password is [`DEMO_PASSWORD`]. Re-running is a no-op.
 
+use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
-    CaseId, ConsultId, ConversationId, ReferralId, SessionId, TeamId, UserId,
+    ConversationId, SessionId, TeamId, UserId,
     cases::{
         AcceptReferralRequest, ConsultOpinion, CreateCaseRequest, CreateConsultRequest, IntakeRequest, NewPatient,
         Priority, ReferralDirection, Sex, TriageAction,
@@ -16,7 +17,6 @@ use consilium_shared::{
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use crate::cases;
 use crate::chat::{self, NewMessage};
@@ -274,7 +274,7 @@ pub async fn seed_demo(pool: &DbPool) -> anyhow::Result<String> {
         let user = crate::users::create_user(&mut conn, Some(caller.id()), req, None)
             .await
             .map_err(err)?;
-        ids.insert(p.username, UserId(user.id));
+        ids.insert(p.username, user.id);
     }
     let id_of = |name: &str| {
         ids.get(name)
@@ -291,19 +291,19 @@ pub async fn seed_demo(pool: &DbPool) -> anyhow::Result<String> {
         };
         let (team, _) = crate::teams::create(&mut conn, &caller, req, None).await.map_err(err)?;
         for (member, role) in t.members {
-            crate::teams::set_member(&mut conn, &caller, TeamId(team.id), id_of(member)?, *role, None)
+            crate::teams::set_member(&mut conn, &caller, team.id, id_of(member)?, *role, None)
                 .await
                 .map_err(err)?;
         }
     }
     let mut team_ids = Vec::new();
     for t in TEAMS {
-        let id: Uuid = teams::table
+        let id: TeamId = teams::table
             .filter(teams::name.eq(t.name))
             .select(teams::id)
             .first(&mut conn)
             .await?;
-        team_ids.push(TeamId(id));
+        team_ids.push(id);
     }
     seed_work(&mut conn, &id_of, team_ids[0], team_ids[1]).await?;
     Ok(format!(
@@ -315,13 +315,12 @@ pub async fn seed_demo(pool: &DbPool) -> anyhow::Result<String> {
 }
 
 async fn team_channel(conn: &mut AsyncPgConnection, team: TeamId) -> anyhow::Result<ConversationId> {
-    let id: Uuid = conversations::table
-        .filter(conversations::team_id.eq(team.0))
-        .filter(conversations::kind.eq("team"))
+    Ok(conversations::table
+        .filter(conversations::team_id.eq(team))
+        .filter(conversations::kind.eq(ConversationKind::Team))
         .select(conversations::id)
         .first(conn)
-        .await?;
-    Ok(ConversationId(id))
+        .await?)
 }
 
 /// Posts a message as `who` (seeding only).
@@ -404,7 +403,7 @@ async fn seed_work(
     )
     .await
     .map_err(err)?;
-    let chest_thread = ConversationId(chest.conversation_id);
+    let chest_thread = chest.conversation_id;
     say(
         conn,
         id_of("chenming")?,
@@ -434,7 +433,7 @@ async fn seed_work(
     let consult = consults::request(
         conn,
         id_of("lixiaohong")?,
-        CaseId(chest.id),
+        chest.id,
         CreateConsultRequest {
             consultant_ids: vec![id_of("liushufen")?],
             question: "患者2型糖尿病5年，围手术期血糖如何管理？二甲双胍是否需要停用？".into(),
@@ -444,7 +443,7 @@ async fn seed_work(
     )
     .await
     .map_err(err)?;
-    let consult_id = ConsultId(consult.consult.id);
+    let consult_id = consult.consult.id;
     consults::transition(conn, id_of("liushufen")?, consult_id, ConsultTransition::Accept, None)
         .await
         .map_err(err)?;
@@ -511,7 +510,7 @@ async fn seed_work(
         cases::triage(
             conn,
             id_of("sunli")?,
-            CaseId(id),
+            id,
             TriageAction::Assign {
                 assignee_id: id_of("lixiaohong")?,
                 priority: None,
@@ -540,7 +539,7 @@ async fn seed_work(
     say(
         conn,
         id_of("huangtao")?,
-        ConversationId(foot.conversation_id),
+        foot.conversation_id,
         "f1",
         "患者近3天活动后胸闷，是否需要先评估心脏情况再处理足部溃疡？",
     )
@@ -548,7 +547,7 @@ async fn seed_work(
     say(
         conn,
         id_of("hejun")?,
-        ConversationId(foot.conversation_id),
+        foot.conversation_id,
         "f2",
         "建议转心内科评估冠脉情况，足部先换药控制感染。",
     )
@@ -556,7 +555,7 @@ async fn seed_work(
     let referral = referrals::create(
         conn,
         id_of("hejun")?,
-        CaseId(foot.id),
+        foot.id,
         cardio,
         ReferralDirection::Up,
         "糖尿病足患者出现活动后胸闷，需心内科评估冠心病可能。",
@@ -567,7 +566,7 @@ async fn seed_work(
     referrals::transition(
         conn,
         id_of("zhoujing")?,
-        ReferralId(referral.referral.id),
+        referral.referral.id,
         ReferralTransition::Accept(AcceptReferralRequest {
             assignee_id: Some(id_of("zhangwei")?),
             appointment_at: Some(chrono::Utc::now() + chrono::Duration::days(2)),

@@ -10,6 +10,7 @@ use crate::{CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, Us
 pub const MAX_BODY_CHARS: usize = 16_000;
 
 /// What a conversation is about; decides who its members are.
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -202,8 +203,8 @@ pub struct CaseHit {
     pub team_id: TeamId,
     /// Title.
     pub title: String,
-    /// Status (`triage`, `open`, `closed`).
-    pub status: String,
+    /// Status.
+    pub status: crate::cases::CaseStatus,
     /// Its discussion.
     pub conversation_id: ConversationId,
 }

@@ -7,6 +7,7 @@ use ts_rs::TS;
 use crate::{ConversationId, TeamId, UserId, users::UserDto};
 
 /// A member's role inside one team.
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]

@@ -23,7 +23,7 @@ pub struct AuthUser {
 impl AuthUser {
     /// The caller's id.
     pub fn id(&self) -> UserId {
-        UserId(self.user.id)
+        self.user.id
     }
 
     /// Whether the caller is a platform admin.

@@ -98,7 +98,7 @@ async fn start_session(
         async move {
             diesel::insert_into(sessions::table)
                 .values((
-                    sessions::id.eq(session_id.0),
+                    sessions::id.eq(session_id),
                     sessions::user_id.eq(user.id),
                     sessions::user_agent.eq(meta.user_agent.as_deref()),
                     sessions::ip.eq(meta.ip.as_deref()),
@@ -108,14 +108,14 @@ async fn start_session(
             diesel::insert_into(refresh_tokens::table)
                 .values((
                     refresh_tokens::token_hash.eq(&token_hash),
-                    refresh_tokens::session_id.eq(session_id.0),
+                    refresh_tokens::session_id.eq(session_id),
                     refresh_tokens::expires_at.eq(expires_at),
                 ))
                 .execute(conn)
                 .await?;
             audit::record(
                 conn,
-                AuditEntry::new(Some(user.user_id()), "login", "user", user.id)
+                AuditEntry::new(Some(user.id), "login", "user", user.id)
                     .detail(json!({ "session_id": session_id, "user_agent": meta.user_agent }))
                     .ip(meta.ip.as_deref()),
             )
@@ -136,13 +136,13 @@ fn token_response(
 ) -> Result<TokenResponse, ApiError> {
     let access_token = state
         .jwt
-        .issue(user.user_id(), session_id)
+        .issue(user.id, session_id)
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     Ok(TokenResponse {
         access_token,
         refresh_token,
         expires_in: state.jwt.ttl_secs(),
-        user: user.to_dto()?,
+        user: user.clone().into(),
     })
 }
 
@@ -176,7 +176,7 @@ pub async fn login(
                 Some(u) if !u.active && password_ok => "deactivated",
                 Some(_) => "wrong_password",
             };
-            let mut entry = AuditEntry::new(user.as_ref().map(User::user_id), "login_failed", "user", username)
+            let mut entry = AuditEntry::new(user.as_ref().map(|u| u.id), "login_failed", "user", username)
                 .detail(json!({ "username": username, "reason": reason }))
                 .ip(meta.ip.as_deref());
             if let Some(u) = &user {
@@ -234,12 +234,12 @@ pub async fn refresh(state: &AppState, presented: &str, meta: &ClientMeta) -> Re
                 let Some((used_at, expires_at, session, user)) = row else {
                     return Ok(RefreshOutcome::Rejected);
                 };
-                let session_id = SessionId(session.id);
+                let session_id = session.id;
                 if used_at.is_some() {
                     revoke_session(conn, session_id, "refresh_reuse").await?;
                     return Ok(RefreshOutcome::Reused {
                         session_id,
-                        user_id: UserId(user.id),
+                        user_id: user.id,
                     });
                 }
                 if session.revoked_at.is_some() || !user.active || expires_at <= Utc::now() {
@@ -302,7 +302,7 @@ pub async fn refresh(state: &AppState, presented: &str, meta: &ClientMeta) -> Re
 
 /// Marks a session revoked (idempotent).
 async fn revoke_session(conn: &mut AsyncPgConnection, session: SessionId, reason: &str) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(session.0).filter(sessions::revoked_at.is_null()))
+    diesel::update(sessions::table.find(session).filter(sessions::revoked_at.is_null()))
         .set((sessions::revoked_at.eq(Utc::now()), sessions::revoked_reason.eq(reason)))
         .execute(conn)
         .await
@@ -318,7 +318,7 @@ pub async fn revoke_user_sessions(
     let keep = keep.map(|s| s.0).unwrap_or_else(Uuid::nil);
     diesel::update(
         sessions::table
-            .filter(sessions::user_id.eq(user.0))
+            .filter(sessions::user_id.eq(user))
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::id.ne(keep)),
     )
@@ -333,7 +333,7 @@ pub async fn revoke_user_sessions(
 /// Unknown tokens are accepted silently: logging out twice is not an error.
 pub async fn logout(state: &AppState, presented: &str, meta: &ClientMeta) -> Result<(), ApiError> {
     let mut conn = state.db.get().await?;
-    let found: Option<(Uuid, Uuid)> = refresh_tokens::table
+    let found: Option<(SessionId, UserId)> = refresh_tokens::table
         .inner_join(sessions::table)
         .filter(refresh_tokens::token_hash.eq(hash_refresh_token(presented)))
         .select((sessions::id, sessions::user_id))
@@ -341,8 +341,6 @@ pub async fn logout(state: &AppState, presented: &str, meta: &ClientMeta) -> Res
         .await
         .optional()?;
     if let Some((session_id, user_id)) = found {
-        let session_id = SessionId(session_id);
-        let user_id = UserId(user_id);
         if revoke_session(&mut conn, session_id, "logout").await? > 0 {
             audit::record(
                 &mut conn,
@@ -377,7 +375,7 @@ pub async fn change_password(
     let revoked = conn
         .transaction::<_, ApiError, _>(|conn| {
             async move {
-                diesel::update(users::table.find(user_id.0))
+                diesel::update(users::table.find(user_id))
                     .set(users::password_hash.eq(&new_hash))
                     .execute(conn)
                     .await?;
@@ -405,8 +403,8 @@ pub async fn change_password(
 pub async fn is_live(conn: &mut AsyncPgConnection, user: UserId, session: SessionId) -> Result<bool, ApiError> {
     let row: Option<(Option<chrono::DateTime<Utc>>, bool)> = sessions::table
         .inner_join(users::table)
-        .filter(sessions::id.eq(session.0))
-        .filter(sessions::user_id.eq(user.0))
+        .filter(sessions::id.eq(session))
+        .filter(sessions::user_id.eq(user))
         .select((sessions::revoked_at, users::active))
         .first(conn)
         .await

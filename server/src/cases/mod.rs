@@ -14,10 +14,10 @@
 
 use chrono::Utc;
 use consilium_shared::{
-    CaseId, ConversationId, PatientId, TeamId, UserId,
+    CaseId, ConversationId, PatientId, ReferralId, TeamId, UserId,
     cases::{
-        AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, CreateCaseRequest, IntakeRequest, NewPatient, PatientDto,
-        Priority, Sex, TriageAction, UpdateCaseRequest,
+        AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, ConsultStatus, CreateCaseRequest, IntakeRequest,
+        NewPatient, Priority, ReferralStatus, Sex, TriageAction, UpdateCaseRequest,
     },
     teams::TeamRole,
 };
@@ -28,8 +28,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::enums::DbEnum;
-use crate::db::models::{Case, NewConversation, Patient, Team, User};
+use crate::db::models::{Case, CaseRow, NewConversation, Patient, Team, User};
 use crate::db::schema::{
     cases, consult_consultants, consults, conversation_members, conversations, patients, referrals, team_members,
     teams, users,
@@ -39,6 +38,9 @@ use crate::domain::keyset::{PageRequest, QueueKey};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
 use consilium_shared::ErrorReason as Reason;
+use consilium_shared::chat::ConversationKind;
+use consilium_shared::sql::TextEnum;
+use consilium_shared::users::UserDto;
 
 /// How the caller is related to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,35 +75,9 @@ pub struct LoadedCase {
 
 impl LoadedCase {
     /// The wire view.
-    pub fn to_dto(&self) -> Result<CaseDto, ApiError> {
-        to_dto(&self.case, &self.patient)
+    pub fn dto(&self) -> CaseDto {
+        CaseDto::from(CaseRow(&self.case, &self.patient))
     }
-}
-
-/// The wire view of a case.
-pub fn to_dto(case: &Case, patient: &Patient) -> Result<CaseDto, ApiError> {
-    Ok(CaseDto {
-        id: CaseId(case.id),
-        team_id: TeamId(case.team_id),
-        patient: PatientDto {
-            id: PatientId(patient.id),
-            name: patient.name.clone(),
-            sex: Sex::from_db(&patient.sex)?,
-            birth_date: patient.birth_date,
-            external_id: patient.external_id.clone(),
-        },
-        title: case.title.clone(),
-        summary: case.summary.clone(),
-        status: CaseStatus::from_db(&case.status)?,
-        priority: Priority::from_db(&case.priority)?,
-        assignee_id: case.assignee_id.map(UserId),
-        source: CaseSource::from_db(&case.source)?,
-        created_by: UserId(case.created_by),
-        conversation_id: ConversationId(case.conversation_id),
-        decline_reason: case.decline_reason.clone(),
-        created_at: case.created_at,
-        updated_at: case.updated_at,
-    })
 }
 
 /// What an intake's submitter sees: where it stands, not the team's notes
@@ -119,15 +95,19 @@ pub async fn access_of(
     case: &Case,
     user: UserId,
 ) -> Result<Option<CaseAccess>, ApiError> {
-    if let Some(role) = member_role(conn, TeamId(case.team_id), user).await? {
+    if let Some(role) = member_role(conn, case.team_id, user).await? {
         return Ok(Some(CaseAccess::Team(role)));
     }
     let consultant: bool = diesel::select(diesel::dsl::exists(
         consults::table
             .inner_join(consult_consultants::table)
             .filter(consults::case_id.eq(case.id))
-            .filter(consults::status.eq_any(["requested", "accepted", "completed"]))
-            .filter(consult_consultants::user_id.eq(user.0)),
+            .filter(consults::status.eq_any([
+                ConsultStatus::Requested,
+                ConsultStatus::Accepted,
+                ConsultStatus::Completed,
+            ]))
+            .filter(consult_consultants::user_id.eq(user)),
     ))
     .get_result(conn)
     .await?;
@@ -138,14 +118,14 @@ pub async fn access_of(
         referrals::table
             .inner_join(team_members::table.on(team_members::team_id.eq(referrals::from_team_id)))
             .filter(referrals::target_case_id.eq(case.id))
-            .filter(team_members::user_id.eq(user.0)),
+            .filter(team_members::user_id.eq(user)),
     ))
     .get_result(conn)
     .await?;
     if referring {
         return Ok(Some(CaseAccess::ReferringSide));
     }
-    if case.source == "intake" && case.created_by == user.0 {
+    if case.source == CaseSource::Intake && case.created_by == user {
         return Ok(Some(CaseAccess::Submitter));
     }
     Ok(None)
@@ -154,7 +134,7 @@ pub async fn access_of(
 async fn load_row(conn: &mut AsyncPgConnection, id: CaseId, lock: bool) -> Result<Option<(Case, Patient)>, ApiError> {
     let query = cases::table
         .inner_join(patients::table)
-        .filter(cases::id.eq(id.0))
+        .filter(cases::id.eq(id))
         .select((Case::as_select(), Patient::as_select()));
     Ok(if lock {
         query.for_update().first(conn).await.optional()?
@@ -185,16 +165,16 @@ pub async fn load_visible(
 /// archived, because an archived team's records are read-only.
 pub async fn load_for_change(conn: &mut AsyncPgConnection, id: CaseId, user: UserId) -> Result<LoadedCase, ApiError> {
     let loaded = load_visible(conn, id, user, true).await?;
-    require_active(conn, TeamId(loaded.case.team_id), "the case's team").await?;
+    require_active(conn, loaded.case.team_id, "the case's team").await?;
     Ok(loaded)
 }
 
 /// 409 when the team that holds case `id` is archived: the check
 /// [`load_for_change`] makes, for changes that reach a case through a
 /// consult or a referral.
-pub async fn require_writable(conn: &mut AsyncPgConnection, id: Uuid, which: &str) -> Result<(), ApiError> {
-    let team: Uuid = cases::table.find(id).select(cases::team_id).first(conn).await?;
-    require_active(conn, TeamId(team), which).await?;
+pub async fn require_writable(conn: &mut AsyncPgConnection, id: CaseId, which: &str) -> Result<(), ApiError> {
+    let team: TeamId = cases::table.find(id).select(cases::team_id).first(conn).await?;
+    require_active(conn, team, which).await?;
     Ok(())
 }
 
@@ -202,35 +182,32 @@ pub async fn require_writable(conn: &mut AsyncPgConnection, id: Uuid, which: &st
 /// (separately, since they get only the status view) its intake submitter if
 /// they are not a member.
 pub async fn audience(conn: &mut AsyncPgConnection, case: &Case) -> Result<(Vec<UserId>, Option<UserId>), ApiError> {
-    let users: Vec<Uuid> = conversation_members::table
+    let users: Vec<_> = conversation_members::table
         .filter(conversation_members::conversation_id.eq(case.conversation_id))
         .select(conversation_members::user_id)
         .load(conn)
         .await?;
-    let submitter = (case.source == "intake" && !users.contains(&case.created_by)).then_some(UserId(case.created_by));
-    Ok((users.into_iter().map(UserId).collect(), submitter))
+    let submitter = (case.source == CaseSource::Intake && !users.contains(&case.created_by)).then_some(case.created_by);
+    Ok((users, submitter))
 }
 
 /// Members of a team (for triage events and membership refreshes).
-pub async fn team_member_ids(conn: &mut AsyncPgConnection, team: Uuid) -> Result<Vec<UserId>, ApiError> {
+pub async fn team_member_ids(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Vec<UserId>, ApiError> {
     Ok(team_members::table
         .filter(team_members::team_id.eq(team))
         .select(team_members::user_id)
-        .load::<Uuid>(conn)
-        .await?
-        .into_iter()
-        .map(UserId)
-        .collect())
+        .load::<UserId>(conn)
+        .await?)
 }
 
 /// The 409 for a change the case's current status forbids, naming that status.
-fn conflict_status(what: &str, status: &str) -> ApiError {
+fn conflict_status(what: &str, status: CaseStatus) -> ApiError {
     let reason = match status {
-        "triage" => Reason::CaseInTriage,
-        "open" => Reason::CaseOpen,
-        _ => Reason::CaseClosed,
+        CaseStatus::Triage => Reason::CaseInTriage,
+        CaseStatus::Open => Reason::CaseOpen,
+        CaseStatus::Closed => Reason::CaseClosed,
     };
-    ApiError::Conflict(reason, format!("{what} is {status}"))
+    ApiError::Conflict(reason, format!("{what} is {}", status.as_db()))
 }
 
 fn valid_patient(p: &NewPatient) -> Result<(String, Sex, Option<String>), ApiError> {
@@ -275,29 +252,29 @@ async fn insert_case(
     action: &str,
 ) -> Result<(Case, Patient), ApiError> {
     let patient_id = match fields.patient {
-        PatientChoice::Existing(id) => id.0,
+        PatientChoice::Existing(id) => id,
         PatientChoice::New(name, sex, birth, external) => {
             diesel::insert_into(patients::table)
                 .values((
-                    patients::id.eq(Uuid::now_v7()),
+                    patients::id.eq(PatientId::new()),
                     patients::name.eq(name),
-                    patients::sex.eq(sex.as_db()),
+                    patients::sex.eq(sex),
                     patients::birth_date.eq(birth),
                     patients::external_id.eq(external),
-                    patients::created_by.eq(actor.0),
+                    patients::created_by.eq(actor),
                 ))
                 .returning(patients::id)
                 .get_result(conn)
                 .await?
         }
     };
-    let conversation_id = Uuid::now_v7();
+    let conversation_id = ConversationId::new();
     diesel::insert_into(conversations::table)
         .values(NewConversation {
             id: conversation_id,
-            kind: "case",
+            kind: ConversationKind::Case,
             title: &fields.title,
-            team_id: Some(team.0),
+            team_id: Some(team),
             direct_key: None,
         })
         .execute(conn)
@@ -305,14 +282,14 @@ async fn insert_case(
     let case: Case = diesel::insert_into(cases::table)
         .values((
             cases::id.eq(Uuid::now_v7()),
-            cases::team_id.eq(team.0),
+            cases::team_id.eq(team),
             cases::patient_id.eq(patient_id),
             cases::title.eq(&fields.title),
             cases::summary.eq(&fields.summary),
-            cases::status.eq(status.as_db()),
-            cases::priority.eq(fields.priority.as_db()),
-            cases::source.eq(source.as_db()),
-            cases::created_by.eq(actor.0),
+            cases::status.eq(status),
+            cases::priority.eq(fields.priority),
+            cases::source.eq(source),
+            cases::created_by.eq(actor),
             cases::conversation_id.eq(conversation_id),
         ))
         .returning(Case::as_returning())
@@ -354,8 +331,8 @@ pub async fn create(
             // so a past consultant or referrer cannot reach one through a new case
             let known: bool = diesel::select(diesel::dsl::exists(
                 cases::table
-                    .filter(cases::patient_id.eq(id.0))
-                    .filter(cases::team_id.eq(team.0)),
+                    .filter(cases::patient_id.eq(id))
+                    .filter(cases::team_id.eq(team)),
             ))
             .get_result(conn)
             .await?;
@@ -446,7 +423,7 @@ pub async fn read(
             .ip(ip),
     )
     .await?;
-    let dto = loaded.to_dto()?;
+    let dto = loaded.dto();
     Ok(if loaded.access == CaseAccess::Submitter {
         status_view(&dto)
     } else {
@@ -504,16 +481,16 @@ pub async fn list_for_team(
     }
     let mut query = cases::table
         .inner_join(patients::table)
-        .filter(cases::team_id.eq(team.0))
+        .filter(cases::team_id.eq(team))
         .select((Case::as_select(), Patient::as_select()))
         .order(diesel::dsl::sql::<diesel::sql_types::Integer>(QUEUE_ORDER))
         .limit(page.fetch())
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(cases::status.eq(status.as_db()));
+        query = query.filter(cases::status.eq(status));
     }
     if let Some(assignee) = assignee {
-        query = query.filter(cases::assignee_id.eq(assignee.0));
+        query = query.filter(cases::assignee_id.eq(assignee));
     }
     if let Some(after) = page.after {
         query = query.filter(
@@ -528,7 +505,7 @@ pub async fn list_for_team(
     }
     let (rows, more) = page.split(query.load::<(Case, Patient)>(conn).await?);
     // listing shows patients too: audited like a read, once per page
-    let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
+    let ids: Vec<_> = rows.iter().map(|(c, _)| c.id).collect();
     audit::record(
         conn,
         AuditEntry::new(Some(caller), "cases_listed", "team", team)
@@ -536,7 +513,7 @@ pub async fn list_for_team(
             .ip(ip),
     )
     .await?;
-    Ok((rows.iter().map(|(c, p)| to_dto(c, p)).collect::<Result<_, _>>()?, more))
+    Ok((rows.iter().map(|(c, p)| CaseDto::from(CaseRow(c, p))).collect(), more))
 }
 
 /// What a change did, for the caller to announce.
@@ -547,7 +524,7 @@ pub struct CaseChange {
     /// Its patient.
     pub patient: Patient,
     /// The team whose queue it left (transfer), if any.
-    pub left_team: Option<Uuid>,
+    pub left_team: Option<TeamId>,
     /// Whether the triage queue of its team changed.
     pub queue_changed: bool,
 }
@@ -574,7 +551,7 @@ pub async fn update(
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden(Reason::CaseTeamOnly, "only the case's team may change it".into()));
             }
-            let current = CaseStatus::from_db(&loaded.case.status)?;
+            let current = loaded.case.status;
             if current == CaseStatus::Triage && req.priority.is_some() && !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden(Reason::TriagersOnly, "only the team's assistants and lead re-prioritise the queue".into()));
             }
@@ -586,16 +563,16 @@ pub async fn update(
             {
                 match (current, target) {
                     (CaseStatus::Open, CaseStatus::Closed) | (CaseStatus::Closed, CaseStatus::Open) => {}
-                    _ => return Err(conflict_status("the case", &loaded.case.status)),
+                    _ => return Err(conflict_status("the case", loaded.case.status)),
                 }
             }
             let new_status = req.status.unwrap_or(current);
-            let case: Case = diesel::update(cases::table.find(id.0))
+            let case: Case = diesel::update(cases::table.find(id))
                 .set((
                     title.as_ref().map(|t| cases::title.eq(t.clone())),
                     summary.as_ref().map(|s| cases::summary.eq(s.clone())),
-                    req.priority.map(|p| cases::priority.eq(p.as_db())),
-                    cases::status.eq(new_status.as_db()),
+                    req.priority.map(|p| cases::priority.eq(p)),
+                    cases::status.eq(new_status),
                 ))
                 .returning(Case::as_returning())
                 .get_result(conn)
@@ -638,41 +615,41 @@ pub async fn triage(
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             // lock order everywhere: referral, then its linked case (as referrals::transition does)
-            let referral: Option<(uuid::Uuid, String)> = referrals::table
-                .filter(referrals::target_case_id.eq(id.0))
+            let referral: Option<(ReferralId, ReferralStatus)> = referrals::table
+                .filter(referrals::target_case_id.eq(id))
                 .select((referrals::id, referrals::status))
                 .for_update()
                 .first(conn)
                 .await
                 .optional()?;
-            let referral_status = referral.as_ref().map(|(_, s)| s.clone());
+            let referral_status = referral.map(|(_, s)| s);
             let loaded = load_for_change(conn, id, caller).await?;
             if !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden(Reason::TriagersOnly, "only the team's assistants and lead triage".into()));
             }
-            if loaded.case.status != "triage" {
-                return Err(conflict_status("the case", &loaded.case.status));
+            if loaded.case.status != CaseStatus::Triage {
+                return Err(conflict_status("the case", loaded.case.status));
             }
-            let team = TeamId(loaded.case.team_id);
+            let team = loaded.case.team_id;
             let (case, left_team, detail) = match action {
                 TriageAction::Assign { assignee_id, priority } => {
                     if member_role(conn, team, assignee_id).await?.is_none() {
                         return Err(ApiError::Invalid(Reason::AssigneeNotMember, "assignee_id: not a member of the team".into()));
                     }
-                    let case: Case = diesel::update(cases::table.find(id.0))
+                    let case: Case = diesel::update(cases::table.find(id))
                         .set((
-                            cases::status.eq("open"),
-                            cases::assignee_id.eq(assignee_id.0),
-                            priority.map(|p| cases::priority.eq(p.as_db())),
+                            cases::status.eq(CaseStatus::Open),
+                            cases::assignee_id.eq(assignee_id),
+                            priority.map(|p| cases::priority.eq(p)),
                         ))
                         .returning(Case::as_returning())
                         .get_result(conn)
                         .await?;
-                    if let Some((referral_id, status)) = &referral
-                        && status == "pending"
+                    if let Some((referral_id, status)) = referral
+                        && status == ReferralStatus::Pending
                     {
                         diesel::update(referrals::table.find(referral_id))
-                            .set(referrals::status.eq("accepted"))
+                            .set(referrals::status.eq(ReferralStatus::Accepted))
                             .execute(conn)
                             .await?;
                         audit::record(
@@ -690,8 +667,8 @@ pub async fn triage(
                     )
                 }
                 TriageAction::Prioritize { priority } => {
-                    let case: Case = diesel::update(cases::table.find(id.0))
-                        .set(cases::priority.eq(priority.as_db()))
+                    let case: Case = diesel::update(cases::table.find(id))
+                        .set(cases::priority.eq(priority))
                         .returning(Case::as_returning())
                         .get_result(conn)
                         .await?;
@@ -710,38 +687,38 @@ pub async fn triage(
                         ApiError::NotFound(..) => ApiError::Invalid(Reason::TeamMissing, "team_id: no such team".into()),
                         other => other,
                     })?;
-                    let case: Case = diesel::update(cases::table.find(id.0))
-                        .set(cases::team_id.eq(team_id.0))
+                    let case: Case = diesel::update(cases::table.find(id))
+                        .set(cases::team_id.eq(team_id))
                         .returning(Case::as_returning())
                         .get_result(conn)
                         .await?;
                     diesel::update(conversations::table.find(case.conversation_id))
-                        .set(conversations::team_id.eq(team_id.0))
+                        .set(conversations::team_id.eq(team_id))
                         .execute(conn)
                         .await?;
                     (
                         case,
-                        Some(team.0),
+                        Some(team),
                         json!({ "action": "transfer", "from": team, "to": team_id, "note": note }),
                     )
                 }
                 TriageAction::Decline { reason } => {
                     let reason = BoundedText::parse(&reason, "reason", 1, 2000)?.into_inner();
-                    if let Some((_, status)) = &referral
-                        && status != "pending"
+                    if let Some((_, status)) = referral
+                        && status != ReferralStatus::Pending
                     {
-                        return Err(crate::referrals::status_conflict(consilium_shared::cases::ReferralStatus::from_db(status)?));
+                        return Err(crate::referrals::status_conflict(status));
                     }
-                    let case: Case = diesel::update(cases::table.find(id.0))
-                        .set((cases::status.eq("closed"), cases::decline_reason.eq(&reason)))
+                    let case: Case = diesel::update(cases::table.find(id))
+                        .set((cases::status.eq(CaseStatus::Closed), cases::decline_reason.eq(&reason)))
                         .returning(Case::as_returning())
                         .get_result(conn)
                         .await?;
-                    if let Some((referral_id, status)) = &referral
-                        && status == "pending"
+                    if let Some((referral_id, status)) = referral
+                        && status == ReferralStatus::Pending
                     {
                         diesel::update(referrals::table.find(referral_id))
-                            .set((referrals::status.eq("declined"), referrals::decline_reason.eq(&reason)))
+                            .set((referrals::status.eq(ReferralStatus::Declined), referrals::decline_reason.eq(&reason)))
                             .execute(conn)
                             .await?;
                         audit::record(
@@ -792,17 +769,17 @@ pub async fn suggest_assignees(
         .select(Team::as_select())
         .first(conn)
         .await?;
-    let members: Vec<(User, String)> = users::table
+    let members: Vec<(User, TeamRole)> = users::table
         .inner_join(team_members::table)
         .filter(team_members::team_id.eq(loaded.case.team_id))
         .filter(users::active.eq(true))
-        .filter(team_members::role.ne("assistant"))
+        .filter(team_members::role.ne(TeamRole::Assistant))
         .select((User::as_select(), team_members::role))
         .load(conn)
         .await?;
-    let loads: Vec<(Option<Uuid>, i64)> = cases::table
+    let loads: Vec<(Option<UserId>, i64)> = cases::table
         .filter(cases::team_id.eq(loaded.case.team_id))
-        .filter(cases::status.eq("open"))
+        .filter(cases::status.eq(CaseStatus::Open))
         .group_by(cases::assignee_id)
         .select((cases::assignee_id, diesel::dsl::count_star()))
         .load(conn)
@@ -819,9 +796,9 @@ pub async fn suggest_assignees(
                 .collect();
             let open = loads.iter().find(|(a, _)| *a == Some(user.id)).map_or(0, |(_, n)| *n);
             // specialty fit dominates; each open case costs a little; the lead is kept for hard cases
-            let score = matching.len() as f64 * 10.0 - open as f64 - if role == "lead" { 2.0 } else { 0.0 };
+            let score = matching.len() as f64 * 10.0 - open as f64 - if role == TeamRole::Lead { 2.0 } else { 0.0 };
             Ok(AssigneeSuggestion {
-                user: user.to_dto()?,
+                user: UserDto::from(user.clone()),
                 matching_specialties: matching,
                 open_cases: open,
                 score,

@@ -16,11 +16,12 @@
 mod queries;
 mod writer;
 
+use consilium_shared::users::UserDto;
 use std::collections::HashMap;
 
 use chrono::Utc;
 use consilium_shared::{
-    CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId,
+    ConversationId, MessageId, UserId,
     chat::{
         CaseHit, ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS,
         MessageDto, SearchResults,
@@ -32,7 +33,6 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::db::models::{NewConversation, User};
@@ -133,8 +133,8 @@ pub async fn is_member(
 ) -> Result<bool, ApiError> {
     Ok(diesel::select(diesel::dsl::exists(
         conversation_members::table
-            .filter(conversation_members::conversation_id.eq(conversation.0))
-            .filter(conversation_members::user_id.eq(user.0)),
+            .filter(conversation_members::conversation_id.eq(conversation))
+            .filter(conversation_members::user_id.eq(user)),
     ))
     .get_result(conn)
     .await?)
@@ -156,25 +156,19 @@ pub async fn require_member(
 /// Ids of every conversation `user` belongs to.
 pub async fn conversation_ids_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<Vec<ConversationId>, ApiError> {
     Ok(conversation_members::table
-        .filter(conversation_members::user_id.eq(user.0))
+        .filter(conversation_members::user_id.eq(user))
         .select(conversation_members::conversation_id)
-        .load::<Uuid>(conn)
-        .await?
-        .into_iter()
-        .map(ConversationId)
-        .collect())
+        .load::<ConversationId>(conn)
+        .await?)
 }
 
 /// Everyone who may read `conversation`.
 pub async fn member_ids(conn: &mut AsyncPgConnection, conversation: ConversationId) -> Result<Vec<UserId>, ApiError> {
     Ok(conversation_members::table
-        .filter(conversation_members::conversation_id.eq(conversation.0))
+        .filter(conversation_members::conversation_id.eq(conversation))
         .select(conversation_members::user_id)
-        .load::<Uuid>(conn)
-        .await?
-        .into_iter()
-        .map(UserId)
-        .collect())
+        .load::<UserId>(conn)
+        .await?)
 }
 
 /// Everyone `user` shares at least one conversation with (for presence).
@@ -182,24 +176,13 @@ pub async fn contacts_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<V
     #[derive(QueryableByName)]
     struct Contact {
         #[diesel(sql_type = SqlUuid)]
-        user_id: Uuid,
+        user_id: UserId,
     }
     let rows: Vec<Contact> = diesel::sql_query(queries::CONTACTS)
-        .bind::<SqlUuid, _>(user.0)
+        .bind::<SqlUuid, _>(user)
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(|c| UserId(c.user_id)).collect())
-}
-
-fn kind_from_db(raw: &str) -> anyhow::Result<ConversationKind> {
-    Ok(match raw {
-        "team" => ConversationKind::Team,
-        "case" => ConversationKind::Case,
-        "consult" => ConversationKind::Consult,
-        "referral" => ConversationKind::Referral,
-        "direct" => ConversationKind::Direct,
-        other => anyhow::bail!("unknown conversation kind {other:?}"),
-    })
+    Ok(rows.into_iter().map(|c| c.user_id).collect())
 }
 
 /// The caller's conversations (or one of them), newest activity first, with
@@ -210,19 +193,19 @@ pub async fn list_for(
     only: Option<ConversationId>,
 ) -> Result<Vec<ConversationDto>, ApiError> {
     let rows: Vec<queries::ConversationRow> = diesel::sql_query(queries::LIST_CONVERSATIONS)
-        .bind::<SqlUuid, _>(user.0)
-        .bind::<Nullable<SqlUuid>, _>(only.map(|c| c.0))
+        .bind::<SqlUuid, _>(user)
+        .bind::<Nullable<SqlUuid>, _>(only)
         .load(conn)
         .await?;
-    let with_messages: Vec<(Uuid, i64)> = rows
+    let with_messages: Vec<(ConversationId, i64)> = rows
         .iter()
         .filter(|r| r.last_seq > 0)
         .map(|r| (r.id, r.last_seq))
         .collect();
-    let mut last: HashMap<Uuid, MessageDto> = if with_messages.is_empty() {
+    let mut last: HashMap<ConversationId, MessageDto> = if with_messages.is_empty() {
         HashMap::new()
     } else {
-        let (ids, seqs): (Vec<Uuid>, Vec<i64>) = with_messages.into_iter().unzip();
+        let (ids, seqs): (Vec<ConversationId>, Vec<i64>) = with_messages.into_iter().unzip();
         diesel::sql_query(
             "select m.* from messages m join unnest($1::uuid[], $2::bigint[]) as k(c, s) on m.conversation_id = k.c and m.seq = k.s",
         )
@@ -238,14 +221,14 @@ pub async fn list_for(
         .map(|r| {
             let last_read_seq = r.last_read_seq.min(r.last_seq);
             Ok(ConversationDto {
-                id: ConversationId(r.id),
-                kind: kind_from_db(&r.kind)?,
+                id: r.id,
+                kind: r.kind,
                 title: r.title,
-                team_id: r.team_id.map(TeamId),
-                case_id: r.case_id.map(CaseId),
-                consult_id: r.consult_id.map(ConsultId),
-                referral_id: r.referral_id.map(ReferralId),
-                peer_id: r.peer_id.map(UserId),
+                team_id: r.team_id,
+                case_id: r.case_id,
+                consult_id: r.consult_id,
+                referral_id: r.referral_id,
+                peer_id: r.peer_id,
                 last_seq: r.last_seq,
                 last_read_seq,
                 unread: r.last_seq - last_read_seq,
@@ -282,7 +265,7 @@ pub async fn detail(
                 .eq(conversation_members::conversation_id)
                 .and(conversation_reads::user_id.eq(conversation_members::user_id))),
         )
-        .filter(conversation_members::conversation_id.eq(id.0))
+        .filter(conversation_members::conversation_id.eq(id))
         .select((User::as_select(), conversation_reads::last_read_seq.nullable()))
         .order(users::username.asc())
         .load(conn)
@@ -291,7 +274,7 @@ pub async fn detail(
         .into_iter()
         .map(|(u, seq)| {
             Ok(ConversationMemberDto {
-                user: u.to_dto()?,
+                user: UserDto::from(u.clone()),
                 last_read_seq: seq.unwrap_or(0),
             })
         })
@@ -313,7 +296,7 @@ pub async fn get_or_create_direct(
         ));
     }
     let peer: Option<bool> = users::table
-        .find(other.0)
+        .find(other)
         .select(users::active)
         .first(conn)
         .await
@@ -330,7 +313,7 @@ pub async fn get_or_create_direct(
     }
     let (a, b) = if me.0 < other.0 { (me, other) } else { (other, me) };
     let key = format!("{a}:{b}");
-    let existing: Option<Uuid> = conversations::table
+    let existing: Option<ConversationId> = conversations::table
         .filter(conversations::direct_key.eq(&key))
         .select(conversations::id)
         .first(conn)
@@ -339,7 +322,7 @@ pub async fn get_or_create_direct(
     let (id, created) = match existing {
         Some(id) => (id, false),
         None => {
-            let id = Uuid::now_v7();
+            let id = ConversationId::new();
             let inserted = conn
                 .transaction::<_, DieselError, _>(|conn| {
                     let key = key.clone();
@@ -347,7 +330,7 @@ pub async fn get_or_create_direct(
                         let n = diesel::insert_into(conversations::table)
                             .values(NewConversation {
                                 id,
-                                kind: "direct",
+                                kind: ConversationKind::Direct,
                                 title: "",
                                 team_id: None,
                                 direct_key: Some(&key),
@@ -360,11 +343,11 @@ pub async fn get_or_create_direct(
                                 .values(vec![
                                     (
                                         conversation_participants::conversation_id.eq(id),
-                                        conversation_participants::user_id.eq(a.0),
+                                        conversation_participants::user_id.eq(a),
                                     ),
                                     (
                                         conversation_participants::conversation_id.eq(id),
-                                        conversation_participants::user_id.eq(b.0),
+                                        conversation_participants::user_id.eq(b),
                                     ),
                                 ])
                                 .execute(conn)
@@ -388,7 +371,7 @@ pub async fn get_or_create_direct(
             }
         }
     };
-    Ok((get_for(conn, me, ConversationId(id)).await?, created))
+    Ok((get_for(conn, me, id).await?, created))
 }
 
 /// Finds `@username` mentions in a body.
@@ -455,9 +438,9 @@ async fn store(
 ) -> Result<SendOutcome, ApiError> {
     let mention_names = mentioned_usernames(&msg.body.0);
     let stored: Result<Vec<Message>, ApiError> = queries::StoreMessage {
-        id: Uuid::now_v7(),
-        conversation: conversation.0,
-        sender: sender.0,
+        id: MessageId::new(),
+        conversation,
+        sender,
         on_behalf,
         client_msg_id: &msg.client_msg_id.0,
         body: &msg.body.0,
@@ -502,7 +485,7 @@ async fn explain_unstored(
     }
     // None: no such conversation; Some(false): its team is archived
     let writable: Option<bool> = conversations::table
-        .find(conversation.0)
+        .find(conversation)
         .select(diesel::dsl::sql::<diesel::sql_types::Bool>(
             queries::OF_NO_ARCHIVED_TEAM,
         ))
@@ -534,7 +517,7 @@ async fn explain_unstored(
 }
 
 fn resend_outcome(existing: Message, conversation: ConversationId) -> Result<SendOutcome, ApiError> {
-    if existing.conversation_id != conversation.0 {
+    if existing.conversation_id != conversation {
         return Err(ApiError::Conflict(
             Reason::ClientMsgIdReused,
             "client_msg_id was already used for another conversation".into(),
@@ -552,7 +535,7 @@ async fn find_by_client_id(
     client_msg_id: &str,
 ) -> Result<Option<Message>, ApiError> {
     Ok(messages::table
-        .filter(messages::sender_id.eq(sender.0))
+        .filter(messages::sender_id.eq(sender))
         .filter(messages::client_msg_id.eq(client_msg_id))
         .select(Message::as_select())
         .first(conn)
@@ -580,8 +563,8 @@ async fn advance_read(
          where conversation_reads.last_read_seq < excluded.last_read_seq \
          returning last_read_seq",
     )
-    .bind::<SqlUuid, _>(conversation.0)
-    .bind::<SqlUuid, _>(user.0)
+    .bind::<SqlUuid, _>(conversation)
+    .bind::<SqlUuid, _>(user)
     .bind::<BigInt, _>(seq)
     .get_result::<Position>(conn)
     .await
@@ -605,7 +588,7 @@ pub async fn mark_read(
     }
     require_member(conn, conversation, user).await?;
     let last_seq: i64 = conversations::table
-        .find(conversation.0)
+        .find(conversation)
         .select(conversations::last_seq)
         .first(conn)
         .await?;
@@ -626,7 +609,7 @@ pub async fn history(
     limit: i64,
 ) -> Result<Vec<MessageDto>, ApiError> {
     let base = messages::table
-        .filter(messages::conversation_id.eq(conversation.0))
+        .filter(messages::conversation_id.eq(conversation))
         .select(Message::as_select());
     let rows: Vec<Message> = match (after_seq, before_seq) {
         (Some(_), Some(_)) => {
@@ -669,7 +652,7 @@ pub async fn recall(
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let msg: Option<Message> = messages::table
-                .filter(messages::conversation_id.eq(conversation.0))
+                .filter(messages::conversation_id.eq(conversation))
                 .filter(messages::seq.eq(seq))
                 .select(Message::as_select())
                 .for_update()
@@ -677,7 +660,7 @@ pub async fn recall(
                 .await
                 .optional()?;
             let msg = msg.ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
-            if msg.sender_id != caller.0 {
+            if msg.sender_id != caller {
                 return Err(ApiError::Forbidden(
                     Reason::SenderOnly,
                     "only the sender may recall a message".into(),
@@ -728,7 +711,7 @@ pub async fn search(
     }
     let pattern = format!("%{}%", escape_like(q));
     let mine = conversation_members::table
-        .filter(conversation_members::user_id.eq(user.0))
+        .filter(conversation_members::user_id.eq(user))
         .select(conversation_members::conversation_id);
     let found: Vec<Message> = messages::table
         .filter(messages::conversation_id.eq_any(mine))
@@ -740,7 +723,7 @@ pub async fn search(
         .load(conn)
         .await?;
     let cases: Vec<queries::CaseHitRow> = diesel::sql_query(queries::SEARCH_CASES)
-        .bind::<SqlUuid, _>(user.0)
+        .bind::<SqlUuid, _>(user)
         .bind::<Text, _>(&pattern)
         .bind::<BigInt, _>(limit)
         .load(conn)
@@ -750,11 +733,11 @@ pub async fn search(
         cases: cases
             .into_iter()
             .map(|c| CaseHit {
-                id: CaseId(c.id),
-                team_id: TeamId(c.team_id),
+                id: c.id,
+                team_id: c.team_id,
                 title: c.title,
                 status: c.status,
-                conversation_id: ConversationId(c.conversation_id),
+                conversation_id: c.conversation_id,
             })
             .collect(),
     })
@@ -769,7 +752,7 @@ pub async fn messages_after(
     limit: i64,
 ) -> Result<Vec<MessageDto>, ApiError> {
     let mut q = messages::table
-        .filter(messages::conversation_id.eq(conversation.0))
+        .filter(messages::conversation_id.eq(conversation))
         .filter(messages::seq.gt(after_seq))
         .order(messages::seq.asc())
         .limit(limit)
@@ -785,18 +768,14 @@ impl From<Message> for MessageDto {
     fn from(m: Message) -> Self {
         let recalled = m.recalled_at.is_some();
         Self {
-            id: MessageId(m.id),
-            conversation_id: ConversationId(m.conversation_id),
+            id: m.id,
+            conversation_id: m.conversation_id,
             seq: m.seq,
-            sender_id: UserId(m.sender_id),
+            sender_id: m.sender_id,
             client_msg_id: m.client_msg_id,
             body: if recalled { String::new() } else { m.body },
             reply_to_seq: m.reply_to_seq,
-            mentions: if recalled {
-                vec![]
-            } else {
-                m.mentions.into_iter().map(UserId).collect()
-            },
+            mentions: if recalled { vec![] } else { m.mentions },
             created_at: m.created_at,
             edited_at: m.edited_at,
             recalled,

@@ -2,9 +2,11 @@
 //! as SQL than as a chain of diesel combinators.
 
 use chrono::{DateTime, Utc};
+use consilium_shared::{
+    CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId, cases::CaseStatus, chat::ConversationKind,
+};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
-use uuid::Uuid;
 
 use crate::db::schema::messages;
 
@@ -12,14 +14,14 @@ use crate::db::schema::messages;
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
 pub struct Message {
-    pub id: Uuid,
-    pub conversation_id: Uuid,
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
     pub seq: i64,
-    pub sender_id: Uuid,
+    pub sender_id: UserId,
     pub client_msg_id: String,
     pub body: String,
     pub reply_to_seq: Option<i64>,
-    pub mentions: Vec<Uuid>,
+    pub mentions: Vec<UserId>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub recalled_at: Option<DateTime<Utc>>,
@@ -39,21 +41,21 @@ pub const OF_NO_ARCHIVED_TEAM: &str = "not exists (select 1 from teams t where t
 #[derive(Debug, QueryableByName)]
 pub struct ConversationRow {
     #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
+    pub id: ConversationId,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: ConversationKind,
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub consult_id: Option<Uuid>,
+    pub consult_id: Option<ConsultId>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub referral_id: Option<Uuid>,
+    pub referral_id: Option<ReferralId>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub peer_id: Option<Uuid>,
+    pub peer_id: Option<UserId>,
     #[diesel(sql_type = BigInt)]
     pub last_seq: i64,
     #[diesel(sql_type = BigInt)]
@@ -100,15 +102,15 @@ where mine.user_id = $1 and o.user_id <> $1
 #[derive(Debug, QueryableByName)]
 pub struct CaseHitRow {
     #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
+    pub id: CaseId,
     #[diesel(sql_type = SqlUuid)]
-    pub team_id: Uuid,
+    pub team_id: TeamId,
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: CaseStatus,
     #[diesel(sql_type = SqlUuid)]
-    pub conversation_id: Uuid,
+    pub conversation_id: ConversationId,
 }
 
 /// `$1` user, `$2` ILIKE pattern, `$3` limit: cases whose discussion the user can read.
@@ -134,9 +136,9 @@ limit $3
 /// it prepared (see the `QueryId` impl).
 #[derive(Debug)]
 pub struct StoreMessage<'a> {
-    pub id: Uuid,
-    pub conversation: Uuid,
-    pub sender: Uuid,
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    pub sender: UserId,
     /// Posting on behalf of a workflow: skip the membership check.
     pub on_behalf: bool,
     pub client_msg_id: &'a str,
@@ -225,9 +227,9 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
 /// The arrays are parallel, one element per message.
 #[derive(Debug)]
 pub struct StoreMessages<'a> {
-    pub ids: &'a [Uuid],
-    pub conversations: &'a [Uuid],
-    pub senders: &'a [Uuid],
+    pub ids: &'a [MessageId],
+    pub conversations: &'a [ConversationId],
+    pub senders: &'a [UserId],
     pub client_msg_ids: &'a [&'a str],
     pub bodies: &'a [&'a str],
     pub reply_to_seqs: &'a [Option<i64>],

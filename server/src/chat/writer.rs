@@ -17,10 +17,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use consilium_shared::{ConversationId, UserId};
+use consilium_shared::{ConversationId, MessageId, UserId};
 use diesel_async::RunQueryDsl;
 use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
 
 use super::queries::{Message, StoreMessages};
 use super::{NewMessage, SendOutcome};
@@ -132,11 +131,11 @@ async fn write(db: &DbPool, jobs: Vec<Job>) {
     let (batch, later): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
         seen.insert((j.sender, j.msg.client_msg_id.0.clone())) && super::mentioned_usernames(&j.msg.body.0).is_empty()
     });
-    let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
+    let ids: Vec<_> = batch.iter().map(|_| MessageId::new()).collect();
     let query = StoreMessages {
         ids: &ids,
-        conversations: &batch.iter().map(|j| j.conversation.0).collect::<Vec<_>>(),
-        senders: &batch.iter().map(|j| j.sender.0).collect::<Vec<_>>(),
+        conversations: &batch.iter().map(|j| j.conversation).collect::<Vec<_>>(),
+        senders: &batch.iter().map(|j| j.sender).collect::<Vec<_>>(),
         client_msg_ids: &batch.iter().map(|j| j.msg.client_msg_id.0.as_str()).collect::<Vec<_>>(),
         bodies: &batch.iter().map(|j| j.msg.body.0.as_str()).collect::<Vec<_>>(),
         reply_to_seqs: &batch.iter().map(|j| j.msg.reply_to_seq).collect::<Vec<_>>(),
@@ -144,7 +143,7 @@ async fn write(db: &DbPool, jobs: Vec<Job>) {
     let stored: Result<Vec<Message>, _> = query.load(&mut conn).await;
     match stored {
         Ok(rows) => {
-            let mut by_id: HashMap<Uuid, Message> = rows.into_iter().map(|m| (m.id, m)).collect();
+            let mut by_id: HashMap<MessageId, Message> = rows.into_iter().map(|m| (m.id, m)).collect();
             for (job, id) in batch.into_iter().zip(ids) {
                 match by_id.remove(&id) {
                     Some(stored) => {

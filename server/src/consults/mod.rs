@@ -10,25 +10,26 @@
 //! reads the case and its discussion; the consult has its own thread for the
 //! requester, the consultants and the case's team.
 
+use crate::db::models::ConsultRow;
+use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
     CaseId, ConsultId, ConversationId, UserId,
-    cases::{BoxKind, ConsultDto, ConsultOpinion, ConsultStatus, CreateConsultRequest, Priority},
+    cases::{BoxKind, CaseStatus, ConsultDto, ConsultOpinion, ConsultStatus, CreateConsultRequest, Priority},
 };
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::cases::{self, CaseAccess};
-use crate::db::enums::DbEnum;
 use crate::db::models::{Consult, NewConversation};
 use crate::db::schema::{consult_consultants, consults, conversation_members, conversations, users};
 use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
 use consilium_shared::ErrorReason as Reason;
+use consilium_shared::sql::TextEnum;
 
 /// A consult with its consultants.
 #[derive(Debug, Clone)]
@@ -36,32 +37,13 @@ pub struct LoadedConsult {
     /// The row.
     pub consult: Consult,
     /// Who is asked.
-    pub consultants: Vec<Uuid>,
+    pub consultants: Vec<UserId>,
 }
 
 impl LoadedConsult {
     /// The wire view.
-    pub fn to_dto(&self) -> Result<ConsultDto, ApiError> {
-        let c = &self.consult;
-        Ok(ConsultDto {
-            id: ConsultId(c.id),
-            case_id: CaseId(c.case_id),
-            requested_by: UserId(c.requested_by),
-            consultant_ids: self.consultants.iter().copied().map(UserId).collect(),
-            question: c.question.clone(),
-            urgency: Priority::from_db(&c.urgency)?,
-            status: ConsultStatus::from_db(&c.status)?,
-            opinion: c
-                .opinion
-                .clone()
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(anyhow::Error::from)?,
-            decline_reason: c.decline_reason.clone(),
-            conversation_id: ConversationId(c.conversation_id),
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        })
+    pub fn dto(&self) -> ConsultDto {
+        ConsultDto::from(ConsultRow(&self.consult, &self.consultants))
     }
 
     /// Everyone involved: the consult thread's members.
@@ -69,15 +51,12 @@ impl LoadedConsult {
         Ok(conversation_members::table
             .filter(conversation_members::conversation_id.eq(self.consult.conversation_id))
             .select(conversation_members::user_id)
-            .load::<Uuid>(conn)
-            .await?
-            .into_iter()
-            .map(UserId)
-            .collect())
+            .load::<UserId>(conn)
+            .await?)
     }
 }
 
-async fn consultants_of(conn: &mut AsyncPgConnection, consult: Uuid) -> Result<Vec<Uuid>, ApiError> {
+async fn consultants_of(conn: &mut AsyncPgConnection, consult: ConsultId) -> Result<Vec<UserId>, ApiError> {
     Ok(consult_consultants::table
         .filter(consult_consultants::consult_id.eq(consult))
         .select(consult_consultants::user_id)
@@ -94,14 +73,14 @@ pub async fn load_visible(
     caller: UserId,
     lock: bool,
 ) -> Result<LoadedConsult, ApiError> {
-    let query = consults::table.find(id.0).select(Consult::as_select());
+    let query = consults::table.find(id).select(Consult::as_select());
     let consult: Consult = if lock {
         query.for_update().first(conn).await.optional()?
     } else {
         query.first(conn).await.optional()?
     }
     .ok_or_else(|| ApiError::not_found(Reason::ConsultNotFound, "consult"))?;
-    if !crate::chat::is_member(conn, ConversationId(consult.conversation_id), caller).await? {
+    if !crate::chat::is_member(conn, consult.conversation_id, caller).await? {
         return Err(ApiError::not_found(Reason::ConsultNotFound, "consult"));
     }
     let consultants = consultants_of(conn, consult.id).await?;
@@ -117,7 +96,7 @@ pub async fn request(
     ip: Option<&str>,
 ) -> Result<LoadedConsult, ApiError> {
     let question = BoundedText::parse(&req.question, "question", 1, 4000)?.into_inner();
-    let mut ids: Vec<Uuid> = req.consultant_ids.iter().map(|u| u.0).collect();
+    let mut ids: Vec<UserId> = req.consultant_ids.clone();
     ids.sort();
     ids.dedup();
     if ids.is_empty() || ids.len() > 10 {
@@ -126,7 +105,7 @@ pub async fn request(
             "consultant_ids: name 1 to 10 consultants".into(),
         ));
     }
-    if ids.contains(&caller.0) {
+    if ids.contains(&caller) {
         return Err(ApiError::Invalid(
             Reason::ConsultSelf,
             "consultant_ids: you cannot consult yourself".into(),
@@ -142,7 +121,7 @@ pub async fn request(
                     "only the case's team may request a consult".into(),
                 ));
             }
-            if loaded.case.status == "closed" {
+            if loaded.case.status == CaseStatus::Closed {
                 return Err(ApiError::Conflict(Reason::CaseClosed, "the case is closed".into()));
             }
             let active: i64 = users::table
@@ -157,11 +136,11 @@ pub async fn request(
                     "consultant_ids: every consultant must be an active user".into(),
                 ));
             }
-            let conversation_id = Uuid::now_v7();
+            let conversation_id = ConversationId::new();
             diesel::insert_into(conversations::table)
                 .values(NewConversation {
                     id: conversation_id,
-                    kind: "consult",
+                    kind: ConversationKind::Consult,
                     title: &loaded.case.title,
                     team_id: Some(loaded.case.team_id),
                     direct_key: None,
@@ -170,12 +149,12 @@ pub async fn request(
                 .await?;
             let consult: Consult = diesel::insert_into(consults::table)
                 .values((
-                    consults::id.eq(Uuid::now_v7()),
-                    consults::case_id.eq(case_id.0),
-                    consults::requested_by.eq(caller.0),
+                    consults::id.eq(ConsultId::new()),
+                    consults::case_id.eq(case_id),
+                    consults::requested_by.eq(caller),
                     consults::question.eq(&question),
-                    consults::urgency.eq(urgency.as_db()),
-                    consults::status.eq("requested"),
+                    consults::urgency.eq(urgency),
+                    consults::status.eq(ConsultStatus::Requested),
                     consults::conversation_id.eq(conversation_id),
                 ))
                 .returning(Consult::as_returning())
@@ -281,14 +260,14 @@ pub async fn transition(
             // everyone involved before the change, so consultants who lose access still hear of it
             let before = loaded.audience(conn).await?;
             match &t {
-                ConsultTransition::Cancel if loaded.consult.requested_by != caller.0 => {
+                ConsultTransition::Cancel if loaded.consult.requested_by != caller => {
                     return Err(ApiError::Forbidden(
                         Reason::RequesterOnly,
                         "only the requester may cancel a consult".into(),
                     ));
                 }
                 ConsultTransition::Cancel => {}
-                _ if !loaded.consultants.contains(&caller.0) => {
+                _ if !loaded.consultants.contains(&caller) => {
                     return Err(ApiError::Forbidden(
                         Reason::ConsultantOnly,
                         "only a named consultant may answer a consult".into(),
@@ -298,7 +277,7 @@ pub async fn transition(
             }
             // a consult belongs to its case's record, read-only once that team is archived
             cases::require_writable(conn, loaded.consult.case_id, "the case's team").await?;
-            let current = ConsultStatus::from_db(&loaded.consult.status)?;
+            let current = loaded.consult.status;
             if !allowed_from(&t).contains(&current) {
                 return Err(status_conflict(current));
             }
@@ -307,9 +286,9 @@ pub async fn transition(
                 ConsultTransition::Complete(o) => Some(serde_json::to_value(o).map_err(anyhow::Error::from)?),
                 _ => None,
             };
-            let consult: Consult = diesel::update(consults::table.find(id.0))
+            let consult: Consult = diesel::update(consults::table.find(id))
                 .set((
-                    consults::status.eq(target.as_db()),
+                    consults::status.eq(target),
                     opinion.clone().map(|o| consults::opinion.eq(o)),
                     reason.clone().map(|r| consults::decline_reason.eq(r)),
                 ))
@@ -338,23 +317,24 @@ pub async fn transition(
 
 /// Wire views of `rows`, loading all their consultants in one query.
 async fn with_consultants(conn: &mut AsyncPgConnection, rows: Vec<Consult>) -> Result<Vec<ConsultDto>, ApiError> {
-    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
-    let pairs: Vec<(Uuid, Uuid)> = consult_consultants::table
+    let ids: Vec<_> = rows.iter().map(|c| c.id).collect();
+    let pairs: Vec<(ConsultId, UserId)> = consult_consultants::table
         .filter(consult_consultants::consult_id.eq_any(&ids))
         .select((consult_consultants::consult_id, consult_consultants::user_id))
         .order((consult_consultants::consult_id, consult_consultants::user_id))
         .load(conn)
         .await?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|consult| {
             let consultants = pairs
                 .iter()
                 .filter(|(c, _)| *c == consult.id)
                 .map(|(_, u)| *u)
                 .collect();
-            LoadedConsult { consult, consultants }.to_dto()
+            LoadedConsult { consult, consultants }.dto()
         })
-        .collect()
+        .collect::<Vec<_>>())
 }
 
 /// `GET /consults`: a page of the consults addressed to the caller (incoming)
@@ -368,7 +348,7 @@ pub async fn list(
 ) -> Result<(Vec<ConsultDto>, bool), ApiError> {
     if let Some(s) = status {
         ConsultStatus::from_db(s)
-            .map_err(|_| ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown consult status {s:?}")))?;
+            .ok_or_else(|| ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown consult status {s:?}")))?;
     }
     let mut query = consults::table
         .select(Consult::as_select())
@@ -386,11 +366,11 @@ pub async fn list(
         BoxKind::Incoming => query.filter(
             consults::id.eq_any(
                 consult_consultants::table
-                    .filter(consult_consultants::user_id.eq(caller.0))
+                    .filter(consult_consultants::user_id.eq(caller))
                     .select(consult_consultants::consult_id),
             ),
         ),
-        BoxKind::Outgoing => query.filter(consults::requested_by.eq(caller.0)),
+        BoxKind::Outgoing => query.filter(consults::requested_by.eq(caller)),
     };
     if let Some(s) = status {
         query = query.filter(consults::status.eq(s.to_owned()));
@@ -411,7 +391,7 @@ pub async fn for_case(
         return Ok(vec![]);
     }
     let rows: Vec<Consult> = consults::table
-        .filter(consults::case_id.eq(case_id.0))
+        .filter(consults::case_id.eq(case_id))
         .select(Consult::as_select())
         .order(consults::created_at.asc())
         .load(conn)

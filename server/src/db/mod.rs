@@ -3,7 +3,6 @@
 //! Postgres is the source of truth for everything but live sockets; every
 //! query returns `QueryResult` and callers map errors in `crate::error`.
 
-pub mod enums;
 pub mod models;
 pub mod schema;
 

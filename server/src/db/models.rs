@@ -1,25 +1,37 @@
 //! Rows as diesel reads and writes them, and their conversion to wire types.
 
-use chrono::{DateTime, Utc};
-use consilium_shared::{UserId, audit::AuditEventDto, users::UserDto};
-use diesel::prelude::*;
-use uuid::Uuid;
+//!
+//! Ids and enums are the shared types themselves (the `diesel` feature of
+//! `consilium-shared`), so a row holds a `CaseId` and a `CaseStatus`, and a
+//! row converts to its wire type with one `From` impl.
 
-use super::enums::DbEnum;
 use super::schema::{audit_events, conversations, sessions, team_members, teams, users};
+use chrono::{DateTime, Utc};
+use consilium_shared::{
+    CaseId, ConsultId, ConversationId, PatientId, ReferralId, SessionId, TeamId, UserId,
+    audit::AuditEventDto,
+    cases::{
+        CaseDto, CaseSource, CaseStatus, ConsultDto, ConsultOpinion, ConsultStatus, PatientDto, Priority,
+        ReferralDirection, ReferralDto, ReferralStatus, Sex,
+    },
+    chat::ConversationKind,
+    teams::TeamRole,
+    users::{CareLevel, PlatformRole, UserDto},
+};
+use diesel::prelude::*;
 
 /// A `users` row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: PlatformRole,
     pub title: String,
     pub institution: String,
-    pub care_level: String,
+    pub care_level: CareLevel,
     pub specialties: Vec<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -29,28 +41,24 @@ pub struct User {
 impl User {
     /// Whether the user is a platform admin.
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == PlatformRole::Admin
     }
+}
 
-    /// The typed id.
-    pub fn user_id(&self) -> UserId {
-        UserId(self.id)
-    }
-
-    /// The public view; fails only if the database holds an unknown enum spelling.
-    pub fn to_dto(&self) -> anyhow::Result<UserDto> {
-        Ok(UserDto {
-            id: UserId(self.id),
-            username: self.username.clone(),
-            display_name: self.display_name.clone(),
-            role: DbEnum::from_db(&self.role)?,
-            title: self.title.clone(),
-            institution: self.institution.clone(),
-            care_level: DbEnum::from_db(&self.care_level)?,
-            specialties: self.specialties.clone(),
-            active: self.active,
-            created_at: self.created_at,
-        })
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            title: u.title,
+            institution: u.institution,
+            care_level: u.care_level,
+            specialties: u.specialties,
+            active: u.active,
+            created_at: u.created_at,
+        }
     }
 }
 
@@ -58,14 +66,14 @@ impl User {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: PlatformRole,
     pub title: &'a str,
     pub institution: &'a str,
-    pub care_level: &'a str,
+    pub care_level: CareLevel,
     pub specialties: &'a [String],
 }
 
@@ -76,9 +84,9 @@ pub struct UserChanges {
     pub display_name: Option<String>,
     pub title: Option<String>,
     pub institution: Option<String>,
-    pub care_level: Option<String>,
+    pub care_level: Option<CareLevel>,
     pub specialties: Option<Vec<String>>,
-    pub role: Option<String>,
+    pub role: Option<PlatformRole>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,
 }
@@ -87,8 +95,8 @@ pub struct UserChanges {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct Session {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub created_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -101,7 +109,7 @@ pub struct Session {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = teams, check_for_backend(diesel::pg::Pg))]
 pub struct Team {
-    pub id: Uuid,
+    pub id: TeamId,
     pub name: String,
     pub specialty: String,
     pub institution: String,
@@ -125,9 +133,9 @@ pub struct TeamChanges {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = team_members, check_for_backend(diesel::pg::Pg))]
 pub struct TeamMember {
-    pub team_id: Uuid,
-    pub user_id: Uuid,
-    pub role: String,
+    pub team_id: TeamId,
+    pub user_id: UserId,
+    pub role: TeamRole,
     pub joined_at: DateTime<Utc>,
 }
 
@@ -135,10 +143,10 @@ pub struct TeamMember {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = conversations)]
 pub struct NewConversation<'a> {
-    pub id: Uuid,
-    pub kind: &'a str,
+    pub id: ConversationId,
+    pub kind: ConversationKind,
     pub title: &'a str,
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
     pub direct_key: Option<&'a str>,
 }
 
@@ -148,7 +156,7 @@ pub struct NewConversation<'a> {
 pub struct AuditEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,
@@ -161,7 +169,7 @@ impl From<AuditEvent> for AuditEventDto {
         Self {
             id: e.id,
             at: e.at,
-            actor_id: e.actor_id.map(UserId),
+            actor_id: e.actor_id,
             action: e.action,
             target_type: e.target_type,
             target_id: e.target_id,
@@ -175,7 +183,7 @@ impl From<AuditEvent> for AuditEventDto {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct NewAuditEvent<'a> {
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub action: &'a str,
     pub target_type: &'a str,
     pub target_id: Option<String>,
@@ -187,12 +195,12 @@ pub struct NewAuditEvent<'a> {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = super::schema::patients, check_for_backend(diesel::pg::Pg))]
 pub struct Patient {
-    pub id: Uuid,
+    pub id: PatientId,
     pub name: String,
-    pub sex: String,
+    pub sex: Sex,
     pub birth_date: Option<chrono::NaiveDate>,
     pub external_id: Option<String>,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -201,17 +209,17 @@ pub struct Patient {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = super::schema::cases, check_for_backend(diesel::pg::Pg))]
 pub struct Case {
-    pub id: Uuid,
-    pub team_id: Uuid,
-    pub patient_id: Uuid,
+    pub id: CaseId,
+    pub team_id: TeamId,
+    pub patient_id: PatientId,
     pub title: String,
     pub summary: String,
-    pub status: String,
-    pub priority: String,
-    pub assignee_id: Option<Uuid>,
-    pub source: String,
-    pub created_by: Uuid,
-    pub conversation_id: Uuid,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub assignee_id: Option<UserId>,
+    pub source: CaseSource,
+    pub created_by: UserId,
+    pub conversation_id: ConversationId,
     pub decline_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -221,15 +229,15 @@ pub struct Case {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = super::schema::consults, check_for_backend(diesel::pg::Pg))]
 pub struct Consult {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub requested_by: Uuid,
+    pub id: ConsultId,
+    pub case_id: CaseId,
+    pub requested_by: UserId,
     pub question: String,
-    pub urgency: String,
-    pub status: String,
-    pub opinion: Option<serde_json::Value>,
+    pub urgency: Priority,
+    pub status: ConsultStatus,
+    pub opinion: Option<ConsultOpinion>,
     pub decline_reason: Option<String>,
-    pub conversation_id: Uuid,
+    pub conversation_id: ConversationId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -238,19 +246,101 @@ pub struct Consult {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = super::schema::referrals, check_for_backend(diesel::pg::Pg))]
 pub struct Referral {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub from_team_id: Uuid,
-    pub to_team_id: Uuid,
-    pub direction: String,
+    pub id: ReferralId,
+    pub case_id: CaseId,
+    pub from_team_id: TeamId,
+    pub to_team_id: TeamId,
+    pub direction: ReferralDirection,
     pub reason: String,
-    pub status: String,
-    pub target_case_id: Uuid,
+    pub status: ReferralStatus,
+    pub target_case_id: CaseId,
     pub appointment_at: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
     pub decline_reason: Option<String>,
-    pub created_by: Uuid,
-    pub conversation_id: Uuid,
+    pub created_by: UserId,
+    pub conversation_id: ConversationId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Patient> for PatientDto {
+    fn from(p: &Patient) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            sex: p.sex,
+            birth_date: p.birth_date,
+            external_id: p.external_id.clone(),
+        }
+    }
+}
+
+/// A case row with its patient row: what a case is shown from.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseRow<'a>(pub &'a Case, pub &'a Patient);
+
+impl From<CaseRow<'_>> for CaseDto {
+    fn from(CaseRow(case, patient): CaseRow<'_>) -> Self {
+        Self {
+            id: case.id,
+            team_id: case.team_id,
+            patient: patient.into(),
+            title: case.title.clone(),
+            summary: case.summary.clone(),
+            status: case.status,
+            priority: case.priority,
+            assignee_id: case.assignee_id,
+            source: case.source,
+            created_by: case.created_by,
+            conversation_id: case.conversation_id,
+            decline_reason: case.decline_reason.clone(),
+            created_at: case.created_at,
+            updated_at: case.updated_at,
+        }
+    }
+}
+
+/// A consult row with the consultants it names: what a consult is shown from.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsultRow<'a>(pub &'a Consult, pub &'a [UserId]);
+
+impl From<ConsultRow<'_>> for ConsultDto {
+    fn from(ConsultRow(c, consultants): ConsultRow<'_>) -> Self {
+        Self {
+            id: c.id,
+            case_id: c.case_id,
+            requested_by: c.requested_by,
+            consultant_ids: consultants.to_vec(),
+            question: c.question.clone(),
+            urgency: c.urgency,
+            status: c.status,
+            opinion: c.opinion.clone(),
+            decline_reason: c.decline_reason.clone(),
+            conversation_id: c.conversation_id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl From<&Referral> for ReferralDto {
+    fn from(r: &Referral) -> Self {
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            from_team_id: r.from_team_id,
+            to_team_id: r.to_team_id,
+            direction: r.direction,
+            reason: r.reason.clone(),
+            status: r.status,
+            target_case_id: r.target_case_id,
+            appointment_at: r.appointment_at,
+            outcome: r.outcome.clone(),
+            decline_reason: r.decline_reason.clone(),
+            conversation_id: r.conversation_id,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
 }

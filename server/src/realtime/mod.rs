@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod presence;
 pub mod session;
 
+use consilium_shared::chat::ConversationKind;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -324,7 +325,7 @@ impl Realtime {
         let mut refresh = vec![change.user_id];
         match self.inner.db.get().await {
             Ok(mut conn) => match team_members::table
-                .filter(team_members::team_id.eq(change.team_id.0))
+                .filter(team_members::team_id.eq(change.team_id))
                 .select(team_members::user_id)
                 .load::<Uuid>(&mut conn)
                 .await
@@ -341,10 +342,10 @@ impl Realtime {
             role: change.role,
         };
         self.publish_event(Topic::User(change.user_id), &event, None).await;
-        let channel: Option<Uuid> = match self.inner.db.get().await {
+        let channel: Option<ConversationId> = match self.inner.db.get().await {
             Ok(mut conn) => conversations::table
-                .filter(conversations::team_id.eq(change.team_id.0))
-                .filter(conversations::kind.eq("team"))
+                .filter(conversations::team_id.eq(change.team_id))
+                .filter(conversations::kind.eq(ConversationKind::Team))
                 .select(conversations::id)
                 .first(&mut conn)
                 .await
@@ -359,12 +360,8 @@ impl Realtime {
             }
         };
         if let Some(channel) = channel {
-            self.publish_event(
-                Topic::Conversation(ConversationId(channel)),
-                &event,
-                Some(change.user_id),
-            )
-            .await;
+            self.publish_event(Topic::Conversation(channel), &event, Some(change.user_id))
+                .await;
         }
     }
 }

@@ -20,6 +20,7 @@
 //! about a case in its own queue, as triage of that case does.
 
 use chrono::Utc;
+use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
     CaseId, ConversationId, ReferralId, TeamId, UserId,
     cases::{AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus},
@@ -35,7 +36,6 @@ use uuid::Uuid;
 use crate::audit::{self, AuditEntry};
 use crate::cases::{self, CaseAccess};
 use crate::chat::{self, NewMessage};
-use crate::db::enums::DbEnum;
 use crate::db::models::{Case, NewConversation, Referral};
 use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
 use crate::domain::BoundedText;
@@ -43,27 +43,7 @@ use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
 use consilium_shared::ErrorReason as Reason;
-
-/// The wire view.
-pub fn to_dto(r: &Referral) -> Result<ReferralDto, ApiError> {
-    Ok(ReferralDto {
-        id: ReferralId(r.id),
-        case_id: CaseId(r.case_id),
-        from_team_id: TeamId(r.from_team_id),
-        to_team_id: TeamId(r.to_team_id),
-        direction: ReferralDirection::from_db(&r.direction)?,
-        reason: r.reason.clone(),
-        status: ReferralStatus::from_db(&r.status)?,
-        target_case_id: CaseId(r.target_case_id),
-        appointment_at: r.appointment_at,
-        outcome: r.outcome.clone(),
-        decline_reason: r.decline_reason.clone(),
-        conversation_id: ConversationId(r.conversation_id),
-        created_by: UserId(r.created_by),
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
-}
+use consilium_shared::sql::TextEnum;
 
 /// Which side of a referral the caller is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,20 +61,17 @@ pub async fn load_visible(
     caller: UserId,
     lock: bool,
 ) -> Result<(Referral, Side), ApiError> {
-    let query = referrals::table.find(id.0).select(Referral::as_select());
+    let query = referrals::table.find(id).select(Referral::as_select());
     let referral: Referral = if lock {
         query.for_update().first(conn).await.optional()?
     } else {
         query.first(conn).await.optional()?
     }
     .ok_or_else(|| ApiError::not_found(Reason::ReferralNotFound, "referral"))?;
-    if let Some(role) = member_role(conn, TeamId(referral.to_team_id), caller).await? {
+    if let Some(role) = member_role(conn, referral.to_team_id, caller).await? {
         return Ok((referral, Side::Receiving(role)));
     }
-    if member_role(conn, TeamId(referral.from_team_id), caller)
-        .await?
-        .is_some()
-    {
+    if member_role(conn, referral.from_team_id, caller).await?.is_some() {
         return Ok((referral, Side::Referring));
     }
     Err(ApiError::not_found(Reason::ReferralNotFound, "referral"))
@@ -138,10 +115,10 @@ pub async fn create(
             if !matches!(loaded.access, CaseAccess::Team(_)) {
                 return Err(ApiError::Forbidden(Reason::CaseTeamOnly, "only the case's team may refer it".into()));
             }
-            if loaded.case.status == "closed" {
+            if loaded.case.status == CaseStatus::Closed {
                 return Err(ApiError::Conflict(Reason::CaseClosed, "the case is closed".into()));
             }
-            if to_team.0 == loaded.case.team_id {
+            if to_team == loaded.case.team_id {
                 return Err(ApiError::Invalid(Reason::SameTeam, "to_team_id: the case is already with this team".into()));
             }
             require_active(conn, to_team, "the receiving team").await.map_err(|e| match e {
@@ -150,18 +127,18 @@ pub async fn create(
             })?;
             let open_referral: bool = diesel::select(diesel::dsl::exists(
                 referrals::table
-                    .filter(referrals::case_id.eq(case_id.0))
-                    .filter(referrals::to_team_id.eq(to_team.0))
-                    .filter(referrals::status.eq_any(["pending", "accepted"])),
+                    .filter(referrals::case_id.eq(case_id))
+                    .filter(referrals::to_team_id.eq(to_team))
+                    .filter(referrals::status.eq_any([ReferralStatus::Pending, ReferralStatus::Accepted])),
             ))
             .get_result(conn)
             .await?;
             if open_referral {
                 return Err(ApiError::Conflict(Reason::ReferralAlreadyOpen, "the case already has an open referral to that team".into()));
             }
-            let target_conversation = Uuid::now_v7();
+            let target_conversation = ConversationId::new();
             diesel::insert_into(conversations::table)
-                .values(NewConversation { id: target_conversation, kind: "case", title: &loaded.case.title, team_id: Some(to_team.0), direct_key: None })
+                .values(NewConversation { id: target_conversation, kind: ConversationKind::Case, title: &loaded.case.title, team_id: Some(to_team), direct_key: None })
                 .execute(conn)
                 .await?;
             let summary = if loaded.case.summary.is_empty() {
@@ -172,35 +149,35 @@ pub async fn create(
             let target_case: Case = diesel::insert_into(cases_t::table)
                 .values((
                     cases_t::id.eq(Uuid::now_v7()),
-                    cases_t::team_id.eq(to_team.0),
+                    cases_t::team_id.eq(to_team),
                     cases_t::patient_id.eq(loaded.case.patient_id),
                     cases_t::title.eq(&loaded.case.title),
                     cases_t::summary.eq(&summary),
-                    cases_t::status.eq(CaseStatus::Triage.as_db()),
+                    cases_t::status.eq(CaseStatus::Triage),
                     cases_t::priority.eq(&loaded.case.priority),
-                    cases_t::source.eq(CaseSource::Referral.as_db()),
-                    cases_t::created_by.eq(caller.0),
+                    cases_t::source.eq(CaseSource::Referral),
+                    cases_t::created_by.eq(caller),
                     cases_t::conversation_id.eq(target_conversation),
                 ))
                 .returning(Case::as_returning())
                 .get_result(conn)
                 .await?;
-            let thread = Uuid::now_v7();
+            let thread = ConversationId::new();
             diesel::insert_into(conversations::table)
-                .values(NewConversation { id: thread, kind: "referral", title: &loaded.case.title, team_id: Some(to_team.0), direct_key: None })
+                .values(NewConversation { id: thread, kind: ConversationKind::Referral, title: &loaded.case.title, team_id: Some(to_team), direct_key: None })
                 .execute(conn)
                 .await?;
             let referral: Referral = diesel::insert_into(referrals::table)
                 .values((
                     referrals::id.eq(Uuid::now_v7()),
-                    referrals::case_id.eq(case_id.0),
+                    referrals::case_id.eq(case_id),
                     referrals::from_team_id.eq(loaded.case.team_id),
-                    referrals::to_team_id.eq(to_team.0),
-                    referrals::direction.eq(direction.as_db()),
+                    referrals::to_team_id.eq(to_team),
+                    referrals::direction.eq(direction),
                     referrals::reason.eq(&reason),
-                    referrals::status.eq(ReferralStatus::Pending.as_db()),
+                    referrals::status.eq(ReferralStatus::Pending),
                     referrals::target_case_id.eq(target_case.id),
-                    referrals::created_by.eq(caller.0),
+                    referrals::created_by.eq(caller),
                     referrals::conversation_id.eq(thread),
                 ))
                 .returning(Referral::as_returning())
@@ -293,7 +270,7 @@ pub async fn transition(
             let receiving_triage = matches!(side, Side::Receiving(TeamRole::Assistant | TeamRole::Lead));
             let permitted = match &t {
                 ReferralTransition::Accept(_) | ReferralTransition::Decline(_) => receiving_triage,
-                ReferralTransition::Complete(_) => receiving_triage || target.assignee_id == Some(caller.0),
+                ReferralTransition::Complete(_) => receiving_triage || target.assignee_id == Some(caller),
                 ReferralTransition::Cancel => side == Side::Referring,
             };
             if !permitted {
@@ -309,35 +286,33 @@ pub async fn transition(
                     ),
                 });
             }
-            require_active(conn, TeamId(referral.to_team_id), "the receiving team").await?;
+            require_active(conn, referral.to_team_id, "the receiving team").await?;
             if matches!(t, ReferralTransition::Cancel | ReferralTransition::Complete(_)) {
-                require_active(conn, TeamId(referral.from_team_id), "the referring team").await?;
+                require_active(conn, referral.from_team_id, "the referring team").await?;
             }
-            let current = ReferralStatus::from_db(&referral.status)?;
+            let current = referral.status;
             if !allowed_from(&t).contains(&current) {
                 return Err(status_conflict(current));
             }
             let (status, detail) = match &t {
                 ReferralTransition::Accept(req) => {
                     if let Some(assignee) = req.assignee_id
-                        && member_role(conn, TeamId(referral.to_team_id), assignee)
-                            .await?
-                            .is_none()
+                        && member_role(conn, referral.to_team_id, assignee).await?.is_none()
                     {
                         return Err(ApiError::Invalid(
                             Reason::AssigneeNotMember,
                             "assignee_id: not a member of the receiving team".into(),
                         ));
                     }
-                    diesel::update(referrals::table.find(id.0))
+                    diesel::update(referrals::table.find(id))
                         .set(referrals::appointment_at.eq(req.appointment_at))
                         .execute(conn)
                         .await?;
                     if let Some(assignee) = req.assignee_id
-                        && target.status == "triage"
+                        && target.status == CaseStatus::Triage
                     {
                         diesel::update(cases_t::table.find(target.id))
-                            .set((cases_t::status.eq("open"), cases_t::assignee_id.eq(assignee.0)))
+                            .set((cases_t::status.eq(CaseStatus::Open), cases_t::assignee_id.eq(assignee)))
                             .execute(conn)
                             .await?;
                     }
@@ -347,30 +322,33 @@ pub async fn transition(
                     )
                 }
                 ReferralTransition::Decline(_) => {
-                    diesel::update(referrals::table.find(id.0))
+                    diesel::update(referrals::table.find(id))
                         .set(referrals::decline_reason.eq(&text))
                         .execute(conn)
                         .await?;
-                    if target.status != "closed" {
+                    if target.status != CaseStatus::Closed {
                         diesel::update(cases_t::table.find(target.id))
-                            .set((cases_t::status.eq("closed"), cases_t::decline_reason.eq(&text)))
+                            .set((
+                                cases_t::status.eq(CaseStatus::Closed),
+                                cases_t::decline_reason.eq(&text),
+                            ))
                             .execute(conn)
                             .await?;
                     }
                     (ReferralStatus::Declined, json!({ "reason": text }))
                 }
                 ReferralTransition::Complete(_) => {
-                    diesel::update(referrals::table.find(id.0))
+                    diesel::update(referrals::table.find(id))
                         .set(referrals::outcome.eq(&text))
                         .execute(conn)
                         .await?;
                     (ReferralStatus::Completed, json!({ "outcome": text }))
                 }
                 ReferralTransition::Cancel => {
-                    if target.status == "triage" {
+                    if target.status == CaseStatus::Triage {
                         diesel::update(cases_t::table.find(target.id))
                             .set((
-                                cases_t::status.eq("closed"),
+                                cases_t::status.eq(CaseStatus::Closed),
                                 cases_t::decline_reason.eq("referral cancelled"),
                             ))
                             .execute(conn)
@@ -379,11 +357,8 @@ pub async fn transition(
                     (ReferralStatus::Cancelled, json!({}))
                 }
             };
-            let referral: Referral = diesel::update(referrals::table.find(id.0))
-                .set((
-                    referrals::status.eq(status.as_db()),
-                    referrals::updated_at.eq(Utc::now()),
-                ))
+            let referral: Referral = diesel::update(referrals::table.find(id))
+                .set((referrals::status.eq(status), referrals::updated_at.eq(Utc::now())))
                 .returning(Referral::as_returning())
                 .get_result(conn)
                 .await?;
@@ -412,13 +387,12 @@ pub async fn transition(
                         None,
                     )?;
                     // the completer writes for the receiving team, not as a member of that thread
-                    let posted =
-                        chat::post_on_behalf(conn, caller, ConversationId(source.conversation_id), message).await?;
+                    let posted = chat::post_on_behalf(conn, caller, source.conversation_id, message).await?;
                     posted.created.then_some(posted.message)
                 }
                 _ => None,
             };
-            let queue_changed = target.status == "triage" || target_case.status == "triage";
+            let queue_changed = target.status == CaseStatus::Triage || target_case.status == CaseStatus::Triage;
             Ok(Transitioned {
                 referral,
                 target_case,
@@ -441,11 +415,12 @@ pub async fn list(
     page: PageRequest<TimeKey>,
 ) -> Result<(Vec<ReferralDto>, bool), ApiError> {
     if let Some(s) = status {
-        ReferralStatus::from_db(s)
-            .map_err(|_| ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown referral status {s:?}")))?;
+        ReferralStatus::from_db(s).ok_or_else(|| {
+            ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown referral status {s:?}"))
+        })?;
     }
     let my_teams = team_members::table
-        .filter(team_members::user_id.eq(caller.0))
+        .filter(team_members::user_id.eq(caller))
         .select(team_members::team_id);
     let mut query = referrals::table
         .select(Referral::as_select())
@@ -467,7 +442,7 @@ pub async fn list(
         query = query.filter(referrals::status.eq(s.to_owned()));
     }
     let (rows, more) = page.split(query.load::<Referral>(conn).await?);
-    Ok((rows.iter().map(to_dto).collect::<Result<_, _>>()?, more))
+    Ok((rows.iter().map(ReferralDto::from).collect(), more))
 }
 
 /// Referrals from or to a case the caller may see (its full history on both
@@ -482,14 +457,10 @@ pub async fn for_case(
         return Ok(vec![]);
     }
     let rows: Vec<Referral> = referrals::table
-        .filter(
-            referrals::case_id
-                .eq(case_id.0)
-                .or(referrals::target_case_id.eq(case_id.0)),
-        )
+        .filter(referrals::case_id.eq(case_id).or(referrals::target_case_id.eq(case_id)))
         .select(Referral::as_select())
         .order(referrals::created_at.asc())
         .load(conn)
         .await?;
-    rows.iter().map(to_dto).collect()
+    Ok(rows.iter().map(ReferralDto::from).collect())
 }

@@ -86,7 +86,7 @@ pub async fn list(
         .limit(limit)
         .into_boxed();
     if let Some(actor) = query.actor_id {
-        q = q.filter(audit_events::actor_id.eq(actor.0));
+        q = q.filter(audit_events::actor_id.eq(actor));
     }
     if let Some(t) = &query.target_type {
         q = q.filter(audit_events::target_type.eq(t.clone()));

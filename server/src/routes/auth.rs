@@ -63,7 +63,7 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: AuthUser) -> Result<web::Json<UserDto>, ApiError> {
-    Ok(web::Json(caller.user.to_dto()?))
+    Ok(web::Json(caller.user.clone().into()))
 }
 
 /// Changes the caller's password and ends their other sessions.

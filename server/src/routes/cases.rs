@@ -1,10 +1,11 @@
 //! `/teams/{id}/cases|intakes|triage`, `/cases`, `/consults`, `/referrals`.
 
+use crate::db::models::CaseRow;
 use actix_web::{HttpResponse, web};
 use consilium_shared::{
     CaseId, ConsultId, ErrorBody, ReferralId, TeamId, UserId,
     cases::{
-        AcceptReferralRequest, AssigneeSuggestion, BoxKind, BoxQuery, CaseDto, CaseListQuery, CaseStatus,
+        AcceptReferralRequest, AssigneeSuggestion, BoxKind, BoxQuery, CaseDto, CaseListQuery, CaseSource, CaseStatus,
         CompleteConsultRequest, CompleteReferralRequest, ConsultDto, CreateCaseRequest, CreateConsultRequest,
         CreateReferralRequest, DeclineRequest, IntakeRequest, ReferralDto, TriageAction, UpdateCaseRequest,
     },
@@ -70,10 +71,10 @@ async fn announce_case(
     conn: &mut AsyncPgConnection,
     case: &Case,
     patient: &Patient,
-    queues: &[uuid::Uuid],
-    membership: &[uuid::Uuid],
+    queues: &[TeamId],
+    membership: &[TeamId],
 ) -> Result<CaseDto, ApiError> {
-    let dto = cases::to_dto(case, patient)?;
+    let dto = CaseDto::from(CaseRow(case, patient));
     let mut refresh = Vec::new();
     for team in membership {
         refresh.extend(cases::team_member_ids(conn, *team).await?);
@@ -93,7 +94,7 @@ async fn announce_case(
     for team in queues {
         let members = cases::team_member_ids(conn, *team).await?;
         let event = ServerEvent::TriageChanged {
-            team_id: TeamId(*team),
+            team_id: *team,
             case: dto.clone(),
         };
         state.realtime.publish_to_users(&members, &event).await;
@@ -218,12 +219,12 @@ async fn announce_change(
     change: CaseChange,
 ) -> Result<CaseDto, ApiError> {
     // a transfer moves the case (and its thread) from one team's queue to another's
-    let moved: Vec<uuid::Uuid> = change
+    let moved: Vec<TeamId> = change
         .left_team
         .into_iter()
         .chain(change.left_team.map(|_| change.case.team_id))
         .collect();
-    let queues: Vec<uuid::Uuid> = match (change.queue_changed, moved.is_empty()) {
+    let queues: Vec<TeamId> = match (change.queue_changed, moved.is_empty()) {
         (false, _) => vec![],
         (true, true) => vec![change.case.team_id],
         (true, false) => moved.clone(),
@@ -243,7 +244,7 @@ pub async fn triage(
 ) -> Result<web::Json<CaseDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let change = cases::triage(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
-    if change.case.source == "referral" {
+    if change.case.source == CaseSource::Referral {
         announce_referral_of_case(&state, &mut conn, change.case.id).await?;
     }
     Ok(web::Json(announce_change(&state, &mut conn, change).await?))
@@ -268,7 +269,7 @@ async fn announce_consult(
     consult: &consults::LoadedConsult,
     extra: &[UserId],
 ) -> Result<ConsultDto, ApiError> {
-    let dto = consult.to_dto()?;
+    let dto = consult.dto();
     let mut audience = consult.audience(conn).await?;
     for u in extra {
         if !audience.contains(u) {
@@ -343,9 +344,7 @@ pub async fn get_consult(
 ) -> Result<web::Json<ConsultDto>, ApiError> {
     let mut conn = state.db.get().await?;
     Ok(web::Json(
-        consults::load_visible(&mut conn, *id, caller.id(), false)
-            .await?
-            .to_dto()?,
+        consults::load_visible(&mut conn, *id, caller.id(), false).await?.dto(),
     ))
 }
 
@@ -379,7 +378,7 @@ async fn announce_referral(
     conn: &mut AsyncPgConnection,
     referral: &crate::db::models::Referral,
 ) -> Result<ReferralDto, ApiError> {
-    let dto = referrals::to_dto(referral)?;
+    let dto = ReferralDto::from(referral);
     let audience = referrals::audience(conn, referral).await?;
     state
         .realtime
@@ -391,7 +390,7 @@ async fn announce_referral(
 async fn announce_referral_of_case(
     state: &AppState,
     conn: &mut AsyncPgConnection,
-    target_case: uuid::Uuid,
+    target_case: CaseId,
 ) -> Result<(), ApiError> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
@@ -498,7 +497,7 @@ pub async fn get_referral(
 ) -> Result<web::Json<ReferralDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let (referral, _) = referrals::load_visible(&mut conn, *id, caller.id(), false).await?;
-    Ok(web::Json(referrals::to_dto(&referral)?))
+    Ok(web::Json(ReferralDto::from(&referral)))
 }
 
 /// `accept {assignee_id?, appointment_at?}`, `decline {reason}`, `complete {outcome}`

@@ -34,7 +34,7 @@ pub async fn create(
     caller.require_admin()?;
     let mut conn = state.db.get().await?;
     let user = users::create_user(&mut conn, Some(caller.id()), body.into_inner(), meta.ip.as_deref()).await?;
-    Ok(HttpResponse::Created().json(user.to_dto()?))
+    Ok(HttpResponse::Created().json(UserDto::from(user)))
 }
 
 /// Directory search over active users (admins may include deactivated ones).
@@ -65,7 +65,7 @@ pub async fn get(
     id: web::Path<UserId>,
 ) -> Result<web::Json<UserDto>, ApiError> {
     let mut conn = state.db.get().await?;
-    Ok(web::Json(users::find(&mut conn, *id).await?.to_dto()?))
+    Ok(web::Json(users::find(&mut conn, *id).await?.into()))
 }
 
 /// Changes a profile (self or admin); role and password reset are admin-only.
@@ -83,7 +83,7 @@ pub async fn update(
     for session in outcome.revoked_sessions {
         state.realtime.close_session(*id, session).await;
     }
-    Ok(web::Json(outcome.user.to_dto()?))
+    Ok(web::Json(outcome.user.into()))
 }
 
 /// Deactivates an account (admin): its tokens stop working and its sockets close at once.
@@ -98,7 +98,7 @@ pub async fn deactivate(
     let mut conn = state.db.get().await?;
     let (user, _revoked) = users::set_active(&mut conn, &caller, *id, false, meta.ip.as_deref()).await?;
     state.realtime.close_user(*id).await;
-    Ok(web::Json(user.to_dto()?))
+    Ok(web::Json(user.into()))
 }
 
 /// Reactivates a deactivated account (admin); the user signs in again.
@@ -112,5 +112,5 @@ pub async fn reactivate(
 ) -> Result<web::Json<UserDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let (user, _) = users::set_active(&mut conn, &caller, *id, true, meta.ip.as_deref()).await?;
-    Ok(web::Json(user.to_dto()?))
+    Ok(web::Json(user.into()))
 }

@@ -6,6 +6,8 @@
 //! the lead is set at creation and moved with `PATCH lead_id` (the old lead stays
 //! as a specialist), and can be neither removed nor demoted directly.
 
+use consilium_shared::chat::ConversationKind;
+use consilium_shared::users::UserDto;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -17,17 +19,16 @@ use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::AuthUser;
-use crate::db::enums::DbEnum;
 use crate::db::models::{NewConversation, Team, TeamChanges, TeamMember, User};
 use crate::db::schema::{conversations, team_members, teams, users};
 use crate::domain::BoundedText;
 use crate::error::ApiError;
 use crate::users::escape_like;
 use consilium_shared::ErrorReason as Reason;
+use consilium_shared::sql::TextEnum;
 
 /// A roster change to announce live to the team (and the affected user).
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +49,7 @@ pub async fn load_visible(
     team_id: TeamId,
 ) -> Result<(Team, Option<TeamRole>), ApiError> {
     let team: Option<Team> = teams::table
-        .find(team_id.0)
+        .find(team_id)
         .select(Team::as_select())
         .first(conn)
         .await
@@ -67,13 +68,12 @@ pub async fn member_role(
     team: TeamId,
     user: UserId,
 ) -> Result<Option<TeamRole>, ApiError> {
-    let role: Option<String> = team_members::table
-        .find((team.0, user.0))
+    Ok(team_members::table
+        .find((team, user))
         .select(team_members::role)
         .first(conn)
         .await
-        .optional()?;
-    Ok(role.map(|r| TeamRole::from_db(&r)).transpose()?)
+        .optional()?)
 }
 
 fn require_roster_manager(caller: &AuthUser, role: Option<TeamRole>) -> Result<(), ApiError> {
@@ -109,7 +109,7 @@ fn archived(which: &str) -> ApiError {
 /// lock holds off a concurrent archive until the change commits.
 pub async fn require_active(conn: &mut AsyncPgConnection, team: TeamId, which: &str) -> Result<Team, ApiError> {
     let team: Team = teams::table
-        .find(team.0)
+        .find(team)
         .select(Team::as_select())
         .for_share()
         .first(conn)
@@ -124,7 +124,7 @@ pub async fn require_active(conn: &mut AsyncPgConnection, team: TeamId, which: &
 
 async fn require_active_user(conn: &mut AsyncPgConnection, id: UserId, field: &str) -> Result<User, ApiError> {
     let user: Option<User> = users::table
-        .find(id.0)
+        .find(id)
         .select(User::as_select())
         .first(conn)
         .await
@@ -141,37 +141,31 @@ async fn require_active_user(conn: &mut AsyncPgConnection, id: UserId, field: &s
 
 /// Builds the wire view of several teams in three queries, whatever their number.
 pub async fn to_dtos(conn: &mut AsyncPgConnection, rows: Vec<Team>, caller: UserId) -> Result<Vec<TeamDto>, ApiError> {
-    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
-    let members: Vec<(Uuid, Uuid, String)> = team_members::table
+    let ids: Vec<_> = rows.iter().map(|t| t.id).collect();
+    let members: Vec<(TeamId, UserId, TeamRole)> = team_members::table
         .filter(team_members::team_id.eq_any(&ids))
         .select((team_members::team_id, team_members::user_id, team_members::role))
         .load(conn)
         .await?;
-    let channels: HashMap<Uuid, Uuid> = conversations::table
-        .filter(conversations::kind.eq("team"))
+    let channels: HashMap<TeamId, ConversationId> = conversations::table
+        .filter(conversations::kind.eq(ConversationKind::Team))
         .filter(conversations::team_id.eq_any(&ids))
         .select((conversations::team_id.assume_not_null(), conversations::id))
-        .load::<(Uuid, Uuid)>(conn)
+        .load::<(TeamId, ConversationId)>(conn)
         .await?
         .into_iter()
         .collect();
     rows.into_iter()
         .map(|t| {
             let mine = members.iter().filter(|m| m.0 == t.id);
-            let lead = mine.clone().find(|m| m.2 == "lead").map(|m| m.1);
-            let my_role = mine
-                .clone()
-                .find(|m| m.1 == caller.0)
-                .map(|m| TeamRole::from_db(&m.2))
-                .transpose()?;
+            let lead = mine.clone().find(|m| m.2 == TeamRole::Lead).map(|m| m.1);
+            let my_role = mine.clone().find(|m| m.1 == caller).map(|m| m.2);
             Ok(TeamDto {
-                id: TeamId(t.id),
-                lead_id: UserId(lead.ok_or_else(|| anyhow::anyhow!("team {} has no lead", t.id))?),
-                conversation_id: ConversationId(
-                    *channels
-                        .get(&t.id)
-                        .ok_or_else(|| anyhow::anyhow!("team {} has no channel", t.id))?,
-                ),
+                id: t.id,
+                lead_id: lead.ok_or_else(|| anyhow::anyhow!("team {} has no lead", t.id))?,
+                conversation_id: *channels
+                    .get(&t.id)
+                    .ok_or_else(|| anyhow::anyhow!("team {} has no channel", t.id))?,
                 member_count: i64::try_from(mine.count()).unwrap_or(i64::MAX),
                 my_role,
                 name: t.name,
@@ -190,7 +184,7 @@ pub async fn to_dtos(conn: &mut AsyncPgConnection, rows: Vec<Team>, caller: User
 pub async fn roster(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Vec<TeamMemberDto>, ApiError> {
     let rows: Vec<(TeamMember, User)> = team_members::table
         .inner_join(users::table)
-        .filter(team_members::team_id.eq(team.0))
+        .filter(team_members::team_id.eq(team))
         .select((TeamMember::as_select(), User::as_select()))
         .load(conn)
         .await?;
@@ -199,9 +193,9 @@ pub async fn roster(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Vec<Te
         .map(|(m, u)| {
             Ok(TeamMemberDto {
                 team_id: team,
-                role: TeamRole::from_db(&m.role)?,
+                role: m.role,
                 joined_at: m.joined_at,
-                user: u.to_dto()?,
+                user: UserDto::from(u.clone()),
             })
         })
         .collect::<Result<Vec<_>, anyhow::Error>>()?;
@@ -221,7 +215,7 @@ pub async fn roster(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Vec<Te
 
 /// The team with its roster, as `GET /teams/{id}` shows it.
 pub async fn detail(conn: &mut AsyncPgConnection, team: Team, caller: UserId) -> Result<TeamDetail, ApiError> {
-    let id = TeamId(team.id);
+    let id = team.id;
     let team = to_dtos(conn, vec![team], caller)
         .await?
         .pop()
@@ -252,7 +246,7 @@ pub async fn create(
         async move {
             let team: Team = diesel::insert_into(teams::table)
                 .values((
-                    teams::id.eq(team_id.0),
+                    teams::id.eq(team_id),
                     teams::name.eq(&name),
                     teams::specialty.eq(&specialty),
                     teams::institution.eq(&institution),
@@ -263,8 +257,8 @@ pub async fn create(
                 .await?;
             diesel::insert_into(conversations::table)
                 .values(NewConversation {
-                    id: Uuid::now_v7(),
-                    kind: "team",
+                    id: ConversationId::new(),
+                    kind: ConversationKind::Team,
                     title: &name,
                     team_id: Some(team.id),
                     direct_key: None,
@@ -274,8 +268,8 @@ pub async fn create(
             diesel::insert_into(team_members::table)
                 .values((
                     team_members::team_id.eq(team.id),
-                    team_members::user_id.eq(req.lead_id.0),
-                    team_members::role.eq(TeamRole::Lead.as_db()),
+                    team_members::user_id.eq(req.lead_id),
+                    team_members::role.eq(TeamRole::Lead),
                 ))
                 .execute(conn)
                 .await?;
@@ -330,7 +324,7 @@ pub async fn directory(
     let mut query = teams::table
         .inner_join(team_members::table.inner_join(users::table))
         .filter(teams::archived_at.is_null())
-        .filter(team_members::role.eq("lead"))
+        .filter(team_members::role.eq(TeamRole::Lead))
         .select((Team::as_select(), User::as_select()))
         .order(teams::name.asc())
         .into_boxed();
@@ -342,21 +336,21 @@ pub async fn directory(
         query = query.filter(teams::name.ilike(pattern.clone()).or(teams::institution.ilike(pattern)));
     }
     let rows: Vec<(Team, User)> = query.load(conn).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(t, _)| t.id).collect();
-    let counts: HashMap<Uuid, i64> = team_members::table
+    let ids: Vec<_> = rows.iter().map(|(t, _)| t.id).collect();
+    let counts: HashMap<TeamId, i64> = team_members::table
         .filter(team_members::team_id.eq_any(&ids))
         .group_by(team_members::team_id)
         .select((team_members::team_id, diesel::dsl::count_star()))
-        .load::<(Uuid, i64)>(conn)
+        .load::<(TeamId, i64)>(conn)
         .await?
         .into_iter()
         .collect();
     rows.into_iter()
         .map(|(t, lead)| {
             Ok(TeamDirectoryEntry {
-                id: TeamId(t.id),
+                id: t.id,
                 member_count: counts.get(&t.id).copied().unwrap_or(0),
-                lead: lead.to_dto()?,
+                lead: UserDto::from(lead.clone()),
                 name: t.name,
                 specialty: t.specialty,
                 institution: t.institution,
@@ -418,7 +412,7 @@ pub async fn update(
                 || changes.institution.is_some()
                 || changes.description.is_some();
             let team: Team = if has_changes {
-                diesel::update(teams::table.find(team_id.0))
+                diesel::update(teams::table.find(team_id))
                     .set(&changes)
                     .returning(Team::as_returning())
                     .get_result(conn)
@@ -427,38 +421,38 @@ pub async fn update(
                 team
             };
             if let Some(name) = &changes.name {
-                diesel::update(conversations::table.filter(conversations::team_id.eq(team_id.0)).filter(conversations::kind.eq("team")))
+                diesel::update(conversations::table.filter(conversations::team_id.eq(team_id)).filter(conversations::kind.eq(ConversationKind::Team)))
                     .set(conversations::title.eq(name))
                     .execute(conn)
                     .await?;
             }
             let mut roster_changes = vec![];
             if let Some(new_lead) = req.lead_id {
-                let old_lead: Option<Uuid> = team_members::table
-                    .filter(team_members::team_id.eq(team_id.0))
-                    .filter(team_members::role.eq("lead"))
+                let old_lead: Option<UserId> = team_members::table
+                    .filter(team_members::team_id.eq(team_id))
+                    .filter(team_members::role.eq(TeamRole::Lead))
                     .select(team_members::user_id)
                     .for_update()
                     .first(conn)
                     .await
                     .optional()?;
-                if old_lead != Some(new_lead.0) {
+                if old_lead != Some(new_lead) {
                     if let Some(old) = old_lead {
-                        diesel::update(team_members::table.find((team_id.0, old)))
-                            .set(team_members::role.eq(TeamRole::Specialist.as_db()))
+                        diesel::update(team_members::table.find((team_id, old)))
+                            .set(team_members::role.eq(TeamRole::Specialist))
                             .execute(conn)
                             .await?;
-                        roster_changes.push(RosterChange { team_id, user_id: UserId(old), role: Some(TeamRole::Specialist) });
+                        roster_changes.push(RosterChange { team_id, user_id: old, role: Some(TeamRole::Specialist) });
                     }
                     diesel::insert_into(team_members::table)
                         .values((
-                            team_members::team_id.eq(team_id.0),
-                            team_members::user_id.eq(new_lead.0),
-                            team_members::role.eq(TeamRole::Lead.as_db()),
+                            team_members::team_id.eq(team_id),
+                            team_members::user_id.eq(new_lead),
+                            team_members::role.eq(TeamRole::Lead),
                         ))
                         .on_conflict((team_members::team_id, team_members::user_id))
                         .do_update()
-                        .set(team_members::role.eq(TeamRole::Lead.as_db()))
+                        .set(team_members::role.eq(TeamRole::Lead))
                         .execute(conn)
                         .await?;
                     roster_changes.push(RosterChange { team_id, user_id: new_lead, role: Some(TeamRole::Lead) });
@@ -500,7 +494,7 @@ pub async fn archive(
     let actor = caller.id();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let team: Team = diesel::update(teams::table.find(team_id.0))
+            let team: Team = diesel::update(teams::table.find(team_id))
                 .set(teams::archived_at.eq(Utc::now()))
                 .returning(Team::as_returning())
                 .get_result(conn)
@@ -540,23 +534,23 @@ pub async fn set_member(
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let current: Option<TeamMember> = team_members::table
-                .find((team_id.0, user_id.0))
+                .find((team_id, user_id))
                 .select(TeamMember::as_select())
                 .for_update()
                 .first(conn)
                 .await
                 .optional()?;
             let (member, change) = match current {
-                Some(m) if m.role == "lead" => {
+                Some(m) if m.role == TeamRole::Lead => {
                     return Err(ApiError::Conflict(
                         Reason::LeadRoleFixed,
                         "the lead's role cannot be changed; set a new lead first".into(),
                     ));
                 }
-                Some(m) if m.role == role.as_db() => (m, None),
+                Some(m) if m.role == role => (m, None),
                 Some(m) => {
-                    let updated: TeamMember = diesel::update(team_members::table.find((team_id.0, user_id.0)))
-                        .set(team_members::role.eq(role.as_db()))
+                    let updated: TeamMember = diesel::update(team_members::table.find((team_id, user_id)))
+                        .set(team_members::role.eq(role))
                         .returning(TeamMember::as_returning())
                         .get_result(conn)
                         .await?;
@@ -579,9 +573,9 @@ pub async fn set_member(
                 None => {
                     let added: TeamMember = diesel::insert_into(team_members::table)
                         .values((
-                            team_members::team_id.eq(team_id.0),
-                            team_members::user_id.eq(user_id.0),
-                            team_members::role.eq(role.as_db()),
+                            team_members::team_id.eq(team_id),
+                            team_members::user_id.eq(user_id),
+                            team_members::role.eq(role),
                         ))
                         .returning(TeamMember::as_returning())
                         .get_result(conn)
@@ -606,9 +600,9 @@ pub async fn set_member(
             Ok((
                 TeamMemberDto {
                     team_id,
-                    role: TeamRole::from_db(&member.role)?,
+                    role: member.role,
                     joined_at: member.joined_at,
-                    user: user.to_dto()?,
+                    user: UserDto::from(user.clone()),
                 },
                 change,
             ))
@@ -633,7 +627,7 @@ pub async fn remove_member(
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let current: Option<String> = team_members::table
-                .find((team_id.0, user_id.0))
+                .find((team_id, user_id))
                 .select(team_members::role)
                 .for_update()
                 .first(conn)
@@ -649,7 +643,7 @@ pub async fn remove_member(
                 }
                 Some(_) => {}
             }
-            diesel::delete(team_members::table.find((team_id.0, user_id.0)))
+            diesel::delete(team_members::table.find((team_id, user_id)))
                 .execute(conn)
                 .await?;
             audit::record(

@@ -11,11 +11,9 @@ use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::{AuthUser, password, sessions::revoke_user_sessions};
-use crate::db::enums::DbEnum;
 use crate::db::models::{NewUser, User, UserChanges};
 use crate::db::schema::users;
 use crate::domain::{BoundedText, NewPassword, Username, parse_specialties};
@@ -60,14 +58,14 @@ pub async fn create_user(
         async move {
             let user: User = diesel::insert_into(users::table)
                 .values(NewUser {
-                    id: Uuid::now_v7(),
+                    id: UserId::new(),
                     username: profile.username.as_str(),
                     display_name: &profile.display_name,
                     password_hash: &hash,
-                    role: profile.role.as_db(),
+                    role: profile.role,
                     title: &profile.title,
                     institution: &profile.institution,
-                    care_level: profile.care_level.as_db(),
+                    care_level: profile.care_level,
                     specialties: &profile.specialties,
                 })
                 .returning(User::as_returning())
@@ -90,7 +88,7 @@ pub async fn create_user(
 /// Loads a user by id; 404 when absent.
 pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> Result<User, ApiError> {
     users::table
-        .find(id.0)
+        .find(id)
         .select(User::as_select())
         .first(conn)
         .await
@@ -153,9 +151,9 @@ pub async fn update_user(
             .institution
             .map(|v| BoundedText::parse(&v, "institution", 0, 200).map(BoundedText::into_inner))
             .transpose()?,
-        care_level: req.care_level.map(|c| c.as_db().to_owned()),
+        care_level: req.care_level,
         specialties: req.specialties.map(parse_specialties).transpose()?,
-        role: req.role.map(|r| r.as_db().to_owned()),
+        role: req.role,
         password_hash,
         active: None,
     };
@@ -181,7 +179,7 @@ pub async fn update_user(
     let actor = caller.id();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let user: User = diesel::update(users::table.find(target.0))
+            let user: User = diesel::update(users::table.find(target))
                 .set(&changes)
                 .returning(User::as_returning())
                 .get_result(conn)
@@ -225,7 +223,7 @@ pub async fn set_active(
     let actor = caller.id();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let user: User = diesel::update(users::table.find(target.0))
+            let user: User = diesel::update(users::table.find(target))
                 .set(users::active.eq(active))
                 .returning(User::as_returning())
                 .get_result(conn)
@@ -285,7 +283,7 @@ pub async fn search(
         );
     }
     let rows: Vec<User> = query.load(conn).await?;
-    rows.iter().map(|u| u.to_dto().map_err(ApiError::from)).collect()
+    Ok(rows.into_iter().map(UserDto::from).collect())
 }
 
 /// Escapes `%`, `_` and `\` so user input matches literally inside a LIKE pattern.
