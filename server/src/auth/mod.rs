@@ -2,6 +2,7 @@
 
 pub mod extractor;
 pub mod jwt;
+pub mod login;
 pub mod password;
 pub mod sessions;
 

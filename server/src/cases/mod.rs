@@ -12,9 +12,11 @@
 //! the discussion) by whoever submitted it as an intake. Admins see cases only
 //! as members. Every read and every change goes to the audit log.
 
+pub mod machine;
+
 use chrono::Utc;
 use consilium_shared::{
-    CaseId, ConversationId, PatientId, ReferralId, TeamId, UserId,
+    CaseId, ConversationId, PatientId, TeamId, UserId,
     cases::{
         AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, ConsultStatus, CreateCaseRequest, IntakeRequest,
         NewPatient, Priority, ReferralStatus, Sex, TriageAction, UpdateCaseRequest,
@@ -25,10 +27,9 @@ use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::models::{Case, CaseRow, NewConversation, Patient, Team, User};
+use crate::db::models::{Case, CaseRow, NewConversation, Patient, Referral, Team, User};
 use crate::db::schema::{
     cases, consult_consultants, consults, conversation_members, conversations, patients, referrals, team_members,
     teams, users,
@@ -36,11 +37,12 @@ use crate::db::schema::{
 use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, QueueKey};
 use crate::error::ApiError;
+use crate::referrals::machine::{self as referral_machine, ReferralMove};
 use crate::teams::{member_role, require_active};
 use consilium_shared::ErrorReason as Reason;
 use consilium_shared::chat::ConversationKind;
-use consilium_shared::sql::TextEnum;
 use consilium_shared::users::UserDto;
+use machine::{CaseMove, NewCase};
 
 /// How the caller is related to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,16 +202,6 @@ pub async fn team_member_ids(conn: &mut AsyncPgConnection, team: TeamId) -> Resu
         .await?)
 }
 
-/// The 409 for a change the case's current status forbids, naming that status.
-fn conflict_status(what: &str, status: CaseStatus) -> ApiError {
-    let reason = match status {
-        CaseStatus::Triage => Reason::CaseInTriage,
-        CaseStatus::Open => Reason::CaseOpen,
-        CaseStatus::Closed => Reason::CaseClosed,
-    };
-    ApiError::Conflict(reason, format!("{what} is {}", status.as_db()))
-}
-
 fn valid_patient(p: &NewPatient) -> Result<(String, Sex, Option<String>), ApiError> {
     let name = BoundedText::parse(&p.name, "patient.name", 1, 100)?.into_inner();
     let external = p
@@ -279,22 +271,21 @@ async fn insert_case(
         })
         .execute(conn)
         .await?;
-    let case: Case = diesel::insert_into(cases::table)
-        .values((
-            cases::id.eq(Uuid::now_v7()),
-            cases::team_id.eq(team),
-            cases::patient_id.eq(patient_id),
-            cases::title.eq(&fields.title),
-            cases::summary.eq(&fields.summary),
-            cases::status.eq(status),
-            cases::priority.eq(fields.priority),
-            cases::source.eq(source),
-            cases::created_by.eq(actor),
-            cases::conversation_id.eq(conversation_id),
-        ))
-        .returning(Case::as_returning())
-        .get_result(conn)
-        .await?;
+    let case = machine::create(
+        conn,
+        NewCase {
+            team,
+            patient: patient_id,
+            title: &fields.title,
+            summary: &fields.summary,
+            status,
+            priority: fields.priority,
+            source,
+            created_by: actor,
+            conversation: conversation_id,
+        },
+    )
+    .await?;
     let patient: Patient = patients::table
         .find(patient_id)
         .select(Patient::as_select())
@@ -555,28 +546,29 @@ pub async fn update(
             if current == CaseStatus::Triage && req.priority.is_some() && !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden(Reason::TriagersOnly, "only the team's assistants and lead re-prioritise the queue".into()));
             }
-            if current == CaseStatus::Closed && req.status == Some(CaseStatus::Open) && loaded.case.decline_reason.is_some() {
-                return Err(ApiError::Conflict(Reason::CaseDeclined, "the case is closed: it was declined, submit it again instead".into()));
-            }
+            let mut case = loaded.case.clone();
             if let Some(target) = req.status
                 && target != current
             {
-                match (current, target) {
-                    (CaseStatus::Open, CaseStatus::Closed) | (CaseStatus::Closed, CaseStatus::Open) => {}
-                    _ => return Err(conflict_status("the case", loaded.case.status)),
-                }
+                let mv = match (current, target) {
+                    (CaseStatus::Open, CaseStatus::Closed) => CaseMove::Close,
+                    (CaseStatus::Closed, CaseStatus::Open) => CaseMove::Reopen,
+                    _ => return Err(machine::conflict("the case", current)),
+                };
+                case = machine::apply(conn, &case, mv).await?;
             }
-            let new_status = req.status.unwrap_or(current);
-            let case: Case = diesel::update(cases::table.find(id))
-                .set((
-                    title.as_ref().map(|t| cases::title.eq(t.clone())),
-                    summary.as_ref().map(|s| cases::summary.eq(s.clone())),
-                    req.priority.map(|p| cases::priority.eq(p)),
-                    cases::status.eq(new_status),
-                ))
-                .returning(Case::as_returning())
-                .get_result(conn)
-                .await?;
+            if title.is_some() || summary.is_some() || req.priority.is_some() {
+                case = diesel::update(cases::table.find(id))
+                    .set((
+                        title.as_ref().map(|t| cases::title.eq(t.clone())),
+                        summary.as_ref().map(|s| cases::summary.eq(s.clone())),
+                        req.priority.map(|p| cases::priority.eq(p)),
+                    ))
+                    .returning(Case::as_returning())
+                    .get_result(conn)
+                    .await?;
+            }
+            let new_status = case.status;
             if let Some(t) = &title {
                 diesel::update(conversations::table.find(case.conversation_id))
                     .set(conversations::title.eq(t))
@@ -615,20 +607,19 @@ pub async fn triage(
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             // lock order everywhere: referral, then its linked case (as referrals::transition does)
-            let referral: Option<(ReferralId, ReferralStatus)> = referrals::table
+            let referral: Option<Referral> = referrals::table
                 .filter(referrals::target_case_id.eq(id))
-                .select((referrals::id, referrals::status))
+                .select(Referral::as_select())
                 .for_update()
                 .first(conn)
                 .await
                 .optional()?;
-            let referral_status = referral.map(|(_, s)| s);
             let loaded = load_for_change(conn, id, caller).await?;
             if !loaded.access.can_triage() {
                 return Err(ApiError::Forbidden(Reason::TriagersOnly, "only the team's assistants and lead triage".into()));
             }
             if loaded.case.status != CaseStatus::Triage {
-                return Err(conflict_status("the case", loaded.case.status));
+                return Err(machine::conflict("the case", loaded.case.status));
             }
             let team = loaded.case.team_id;
             let (case, left_team, detail) = match action {
@@ -636,25 +627,17 @@ pub async fn triage(
                     if member_role(conn, team, assignee_id).await?.is_none() {
                         return Err(ApiError::Invalid(Reason::AssigneeNotMember, "assignee_id: not a member of the team".into()));
                     }
-                    let case: Case = diesel::update(cases::table.find(id))
-                        .set((
-                            cases::status.eq(CaseStatus::Open),
-                            cases::assignee_id.eq(assignee_id),
-                            priority.map(|p| cases::priority.eq(p)),
-                        ))
-                        .returning(Case::as_returning())
-                        .get_result(conn)
+                    let case = machine::apply(conn, &loaded.case, CaseMove::Assign { assignee: assignee_id, priority })
                         .await?;
-                    if let Some((referral_id, status)) = referral
-                        && status == ReferralStatus::Pending
+                    if let Some(referral) = &referral
+                        && referral.status == ReferralStatus::Pending
                     {
-                        diesel::update(referrals::table.find(referral_id))
-                            .set(referrals::status.eq(ReferralStatus::Accepted))
-                            .execute(conn)
-                            .await?;
+                        // assigning a referred case accepts its referral
+                        let mv = ReferralMove::Accept { appointment_at: referral.appointment_at };
+                        referral_machine::apply(conn, referral, mv).await?;
                         audit::record(
                             conn,
-                            AuditEntry::new(Some(caller), "referral_accepted", "referral", referral_id)
+                            AuditEntry::new(Some(caller), "referral_accepted", "referral", referral.id)
                                 .detail(json!({ "from": "pending", "to": "accepted", "via": "triage", "assignee_id": assignee_id }))
                                 .ip(ip),
                         )
@@ -678,7 +661,7 @@ pub async fn triage(
                     if team_id == team {
                         return Err(ApiError::Invalid(Reason::SameTeam, "team_id: the case is already in this team".into()));
                     }
-                    if referral_status.is_some() {
+                    if referral.is_some() {
                         return Err(ApiError::Conflict(Reason::ReferredCaseTransfer,
                             "a referred case cannot be transferred; decline the referral instead".into(),
                         ));
@@ -704,26 +687,18 @@ pub async fn triage(
                 }
                 TriageAction::Decline { reason } => {
                     let reason = BoundedText::parse(&reason, "reason", 1, 2000)?.into_inner();
-                    if let Some((_, status)) = referral
-                        && status != ReferralStatus::Pending
+                    if let Some(referral) = &referral
+                        && referral.status != ReferralStatus::Pending
                     {
-                        return Err(crate::referrals::status_conflict(status));
+                        return Err(referral_machine::conflict(referral.status));
                     }
-                    let case: Case = diesel::update(cases::table.find(id))
-                        .set((cases::status.eq(CaseStatus::Closed), cases::decline_reason.eq(&reason)))
-                        .returning(Case::as_returning())
-                        .get_result(conn)
-                        .await?;
-                    if let Some((referral_id, status)) = referral
-                        && status == ReferralStatus::Pending
-                    {
-                        diesel::update(referrals::table.find(referral_id))
-                            .set((referrals::status.eq(ReferralStatus::Declined), referrals::decline_reason.eq(&reason)))
-                            .execute(conn)
-                            .await?;
+                    let case = machine::apply(conn, &loaded.case, CaseMove::Decline { reason: &reason }).await?;
+                    if let Some(referral) = &referral {
+                        // declining a referred case declines its referral
+                        referral_machine::apply(conn, referral, ReferralMove::Decline { reason: &reason }).await?;
                         audit::record(
                             conn,
-                            AuditEntry::new(Some(caller), "referral_declined", "referral", referral_id)
+                            AuditEntry::new(Some(caller), "referral_declined", "referral", referral.id)
                                 .detail(json!({ "from": "pending", "to": "declined", "via": "triage", "reason": reason }))
                                 .ip(ip),
                         )

@@ -35,13 +35,13 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
+use crate::db::escape_like;
 use crate::db::models::{NewConversation, User};
 use crate::db::schema::{
     conversation_members, conversation_participants, conversation_reads, conversations, messages, users,
 };
 use crate::domain::{ValidationError, reject_nul};
 use crate::error::ApiError;
-use crate::users::escape_like;
 use consilium_shared::ErrorReason as Reason;
 
 pub use queries::Message;

@@ -53,3 +53,15 @@ pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
     .await
     .context("migration task panicked")?
 }
+
+/// Escapes `%`, `_` and `\` so user input matches literally inside a LIKE pattern.
+pub fn escape_like(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -14,22 +14,12 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::envelope::{Envelope, Topic};
-use super::hub::Hub;
+use super::envelope::Envelope;
+use super::hub::{Hub, SubscriptionCommand};
 use super::metrics::Metrics;
-
-/// Changes to what this node listens to, in order.
-pub enum SubscriptionCommand {
-    /// Start listening to these topics.
-    Subscribe(Vec<Topic>),
-    /// Stop listening to these topics.
-    Unsubscribe(Vec<Topic>),
-    /// Fires once everything queued before it has been applied.
-    Barrier(oneshot::Sender<()>),
-}
 
 /// Without Redis there is nothing to subscribe to; barriers resolve at once.
 pub async fn run_local(mut commands: mpsc::UnboundedReceiver<SubscriptionCommand>) {

@@ -12,9 +12,20 @@ use consilium_shared::{SessionId, UserId};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::bus::SubscriptionCommand;
 use super::envelope::{Envelope, Topic};
 use super::metrics::Metrics;
+
+/// Changes to what this node listens to, in order. The hub sends them and
+/// the bus (Redis, or nothing on a single node) applies them, so the type
+/// belongs to the hub and the bus depends on the hub, not the other way.
+pub enum SubscriptionCommand {
+    /// Start listening to these topics.
+    Subscribe(Vec<Topic>),
+    /// Stop listening to these topics.
+    Unsubscribe(Vec<Topic>),
+    /// Fires once everything queued before it has been applied.
+    Barrier(oneshot::Sender<()>),
+}
 
 /// Local id of one socket.
 pub type SocketKey = u64;

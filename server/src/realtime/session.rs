@@ -168,7 +168,7 @@ async fn wait_for_auth(
                             return None;
                         }
                     };
-                    return match sessions::authenticate(state, &token).await {
+                    return match sessions::authenticate(&state.jwt, &state.db, &token).await {
                         Ok(auth) => Some(auth),
                         Err(e) => {
                             let _ = send_event(ws, &error_event(None, &e)).await;

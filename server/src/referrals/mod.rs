@@ -19,7 +19,8 @@
 //! accept or decline a patient sent by a team archived since: that decides
 //! about a case in its own queue, as triage of that case does.
 
-use chrono::Utc;
+pub mod machine;
+
 use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
     CaseId, ConversationId, ReferralId, TeamId, UserId,
@@ -34,7 +35,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::cases::{self, CaseAccess};
+use crate::cases::{
+    self, CaseAccess,
+    machine::{CaseMove, NewCase},
+};
 use crate::chat::{self, NewMessage};
 use crate::db::models::{Case, NewConversation, Referral};
 use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
@@ -44,6 +48,7 @@ use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
 use consilium_shared::ErrorReason as Reason;
 use consilium_shared::sql::TextEnum;
+use machine::ReferralMove;
 
 /// Which side of a referral the caller is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,22 +151,22 @@ pub async fn create(
             } else {
                 format!("{}\n\n---\n{}", loaded.case.summary, reason)
             };
-            let target_case: Case = diesel::insert_into(cases_t::table)
-                .values((
-                    cases_t::id.eq(Uuid::now_v7()),
-                    cases_t::team_id.eq(to_team),
-                    cases_t::patient_id.eq(loaded.case.patient_id),
-                    cases_t::title.eq(&loaded.case.title),
-                    cases_t::summary.eq(&summary),
-                    cases_t::status.eq(CaseStatus::Triage),
-                    cases_t::priority.eq(&loaded.case.priority),
-                    cases_t::source.eq(CaseSource::Referral),
-                    cases_t::created_by.eq(caller),
-                    cases_t::conversation_id.eq(target_conversation),
-                ))
-                .returning(Case::as_returning())
-                .get_result(conn)
-                .await?;
+            // the linked case waits in the receiving team's triage queue
+            let target_case = cases::machine::create(
+                conn,
+                NewCase {
+                    team: to_team,
+                    patient: loaded.case.patient_id,
+                    title: &loaded.case.title,
+                    summary: &summary,
+                    status: CaseStatus::Triage,
+                    priority: loaded.case.priority,
+                    source: CaseSource::Referral,
+                    created_by: caller,
+                    conversation: target_conversation,
+                },
+            )
+            .await?;
             let thread = ConversationId::new();
             diesel::insert_into(conversations::table)
                 .values(NewConversation { id: thread, kind: ConversationKind::Referral, title: &loaded.case.title, team_id: Some(to_team), direct_key: None })
@@ -208,26 +213,6 @@ pub enum ReferralTransition {
     Complete(String),
     /// The referring side withdraws it.
     Cancel,
-}
-
-fn allowed_from(t: &ReferralTransition) -> &'static [ReferralStatus] {
-    match t {
-        ReferralTransition::Accept(_) | ReferralTransition::Decline(_) => &[ReferralStatus::Pending],
-        ReferralTransition::Complete(_) => &[ReferralStatus::Accepted],
-        ReferralTransition::Cancel => &[ReferralStatus::Pending, ReferralStatus::Accepted],
-    }
-}
-
-/// The 409 for a transition the current status forbids, naming that status.
-pub fn status_conflict(current: ReferralStatus) -> ApiError {
-    let reason = match current {
-        ReferralStatus::Pending => Reason::ReferralPending,
-        ReferralStatus::Accepted => Reason::ReferralAccepted,
-        ReferralStatus::Declined => Reason::ReferralDeclined,
-        ReferralStatus::Completed => Reason::ReferralCompleted,
-        ReferralStatus::Cancelled => Reason::ReferralCancelled,
-    };
-    ApiError::Conflict(reason, format!("the referral is {}", current.as_db()))
 }
 
 /// What a transition did.
@@ -291,10 +276,8 @@ pub async fn transition(
                 require_active(conn, referral.from_team_id, "the referring team").await?;
             }
             let current = referral.status;
-            if !allowed_from(&t).contains(&current) {
-                return Err(status_conflict(current));
-            }
-            let (status, detail) = match &t {
+            let text_ref = text.as_deref().unwrap_or_default();
+            let (mv, case_move, detail) = match &t {
                 ReferralTransition::Accept(req) => {
                     if let Some(assignee) = req.assignee_id
                         && member_role(conn, referral.to_team_id, assignee).await?.is_none()
@@ -304,69 +287,46 @@ pub async fn transition(
                             "assignee_id: not a member of the receiving team".into(),
                         ));
                     }
-                    diesel::update(referrals::table.find(id))
-                        .set(referrals::appointment_at.eq(req.appointment_at))
-                        .execute(conn)
-                        .await?;
-                    if let Some(assignee) = req.assignee_id
-                        && target.status == CaseStatus::Triage
-                    {
-                        diesel::update(cases_t::table.find(target.id))
-                            .set((cases_t::status.eq(CaseStatus::Open), cases_t::assignee_id.eq(assignee)))
-                            .execute(conn)
-                            .await?;
-                    }
+                    // accepting with an assignee triages the linked case too
+                    let case_move = req
+                        .assignee_id
+                        .filter(|_| target.status == CaseStatus::Triage)
+                        .map(|assignee| CaseMove::Assign {
+                            assignee,
+                            priority: None,
+                        });
                     (
-                        ReferralStatus::Accepted,
+                        ReferralMove::Accept {
+                            appointment_at: req.appointment_at,
+                        },
+                        case_move,
                         json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at }),
                     )
                 }
-                ReferralTransition::Decline(_) => {
-                    diesel::update(referrals::table.find(id))
-                        .set(referrals::decline_reason.eq(&text))
-                        .execute(conn)
-                        .await?;
-                    if target.status != CaseStatus::Closed {
-                        diesel::update(cases_t::table.find(target.id))
-                            .set((
-                                cases_t::status.eq(CaseStatus::Closed),
-                                cases_t::decline_reason.eq(&text),
-                            ))
-                            .execute(conn)
-                            .await?;
-                    }
-                    (ReferralStatus::Declined, json!({ "reason": text }))
-                }
-                ReferralTransition::Complete(_) => {
-                    diesel::update(referrals::table.find(id))
-                        .set(referrals::outcome.eq(&text))
-                        .execute(conn)
-                        .await?;
-                    (ReferralStatus::Completed, json!({ "outcome": text }))
-                }
-                ReferralTransition::Cancel => {
-                    if target.status == CaseStatus::Triage {
-                        diesel::update(cases_t::table.find(target.id))
-                            .set((
-                                cases_t::status.eq(CaseStatus::Closed),
-                                cases_t::decline_reason.eq("referral cancelled"),
-                            ))
-                            .execute(conn)
-                            .await?;
-                    }
-                    (ReferralStatus::Cancelled, json!({}))
-                }
+                ReferralTransition::Decline(_) => (
+                    ReferralMove::Decline { reason: text_ref },
+                    (target.status != CaseStatus::Closed).then_some(CaseMove::Decline { reason: text_ref }),
+                    json!({ "reason": text }),
+                ),
+                ReferralTransition::Complete(_) => (
+                    ReferralMove::Complete { outcome: text_ref },
+                    None,
+                    json!({ "outcome": text }),
+                ),
+                ReferralTransition::Cancel => (
+                    ReferralMove::Cancel,
+                    (target.status == CaseStatus::Triage).then_some(CaseMove::Decline {
+                        reason: "referral cancelled",
+                    }),
+                    json!({}),
+                ),
             };
-            let referral: Referral = diesel::update(referrals::table.find(id))
-                .set((referrals::status.eq(status), referrals::updated_at.eq(Utc::now())))
-                .returning(Referral::as_returning())
-                .get_result(conn)
-                .await?;
-            let target_case: Case = cases_t::table
-                .find(target.id)
-                .select(Case::as_select())
-                .first(conn)
-                .await?;
+            let referral = machine::apply(conn, &referral, mv).await?;
+            let status = referral.status;
+            let target_case = match case_move {
+                Some(case_move) => cases::machine::apply(conn, &target, case_move).await?,
+                None => target.clone(),
+            };
             audit::record(
                 conn,
                 AuditEntry::new(Some(caller), &format!("referral_{}", status.as_db()), "referral", id)

@@ -7,7 +7,7 @@ use consilium_shared::{
     users::UserDto,
 };
 
-use crate::auth::{AuthUser, ClientMeta, sessions};
+use crate::auth::{AuthUser, ClientMeta, login as flows};
 use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
-    sessions::login(&state, username.trim(), password, &meta)
+    flows::login(&state, username.trim(), password, &meta)
         .await
         .map(web::Json)
 }
@@ -42,9 +42,7 @@ pub async fn refresh(
     meta: ClientMeta,
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    sessions::refresh(&state, &body.refresh_token, &meta)
-        .await
-        .map(web::Json)
+    flows::refresh(&state, &body.refresh_token, &meta).await.map(web::Json)
 }
 
 /// Ends the session the refresh token belongs to.
@@ -55,7 +53,7 @@ pub async fn logout(
     meta: ClientMeta,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sessions::logout(&state, &body.refresh_token, &meta).await?;
+    flows::logout(&state, &body.refresh_token, &meta).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -80,6 +78,6 @@ pub async fn change_password(
         new_password,
     } = body.into_inner();
     let new_password = NewPassword::parse(new_password, "new_password")?;
-    sessions::change_password(&state, &caller, current_password, new_password, &meta).await?;
+    flows::change_password(&state, &caller, current_password, new_password, &meta).await?;
     Ok(HttpResponse::NoContent().finish())
 }

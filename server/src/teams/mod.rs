@@ -22,11 +22,11 @@ use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::AuthUser;
+use crate::db::escape_like;
 use crate::db::models::{NewConversation, Team, TeamChanges, TeamMember, User};
 use crate::db::schema::{conversations, team_members, teams, users};
 use crate::domain::BoundedText;
 use crate::error::ApiError;
-use crate::users::escape_like;
 use consilium_shared::ErrorReason as Reason;
 use consilium_shared::sql::TextEnum;
 

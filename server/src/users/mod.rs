@@ -269,7 +269,7 @@ pub async fn search(
         query = query.filter(users::username.gt(after.to_owned()));
     }
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(q));
+        let pattern = format!("%{}%", crate::db::escape_like(q));
         query = query.filter(
             users::username
                 .ilike(pattern.clone())
@@ -284,16 +284,4 @@ pub async fn search(
     }
     let rows: Vec<User> = query.load(conn).await?;
     Ok(rows.into_iter().map(UserDto::from).collect())
-}
-
-/// Escapes `%`, `_` and `\` so user input matches literally inside a LIKE pattern.
-pub fn escape_like(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

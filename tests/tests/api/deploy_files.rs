@@ -209,3 +209,21 @@ fn the_containers_environment_is_a_configuration_the_server_accepts() {
     assert!(config.redis_url.is_some());
     assert_eq!(config.log_format, consilium::config::LogFormat::Json);
 }
+
+/// Issue 10 untangled the server's layering; `scripts/dev/import-cycles.py`
+/// (which reads every `crate::` and `super::` path of server/src) keeps it so.
+#[test]
+fn the_server_has_no_import_cycle() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("python3")
+        .arg(root.join("scripts/dev/import-cycles.py"))
+        .arg(root.join("server/src"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "import cycles in server/src:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
