@@ -144,6 +144,10 @@ impl Config {
                 reason: "expected a postgres:// URL".into(),
             });
         }
+        crate::db::tls::PgTarget::parse(&database_url).map_err(|reason| ConfigError::Invalid {
+            name: "DATABASE_URL",
+            reason,
+        })?;
         let redis_url = get("REDIS_URL");
         if let Some(url) = &redis_url {
             redis::Client::open(url.as_str()).map_err(|e| ConfigError::Invalid {
@@ -348,6 +352,20 @@ mod tests {
         assert!(c.allowed_origins.contains(&"http://localhost:9191".to_owned()));
         let c = config(&[("DATABASE_URL", "postgres://x/y"), ("BIND_ADDR", "10.1.2.3:8443")])?;
         assert_eq!(c.allowed_origins, vec!["http://10.1.2.3:8443"]);
+        Ok(())
+    }
+
+    #[test]
+    fn database_sslmode_is_checked_at_start_up() -> Result<(), ConfigError> {
+        for mode in ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] {
+            config(&[("DATABASE_URL", &format!("postgres://x/y?sslmode={mode}"))])?;
+        }
+        let err = config(&[("DATABASE_URL", "postgres://u:pg-hunter2@x/y?sslmode=verify")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("DATABASE_URL") && err.contains("sslmode"), "{err}");
+        assert!(!err.contains("pg-hunter2"), "{err}");
         Ok(())
     }
 
