@@ -77,6 +77,7 @@ _consilium_tls_services() (
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   if ((${#missing[@]} > 0)); then
     apt_install "${missing[@]}"
   fi
