@@ -20,8 +20,9 @@ RUN cargo build --release --bin consilium
 
 # ---- runtime -----------------------------------------------------------------
 FROM debian:bookworm-slim
-# ca-certificates: TLS to managed Postgres/Redis. (The server links no libpq or
-# OpenSSL today; add libpq5 / libssl3 here if that changes.)
+# ca-certificates: for operators' tools; the server's own TLS (rustls) trusts
+# Mozilla's roots compiled into it, or the CA files named by sslrootcert and
+# REDIS_CA_CERT. It links no libpq or OpenSSL.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/*

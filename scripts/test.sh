@@ -47,7 +47,7 @@ as_root() {
 #   CONSILIUM_BIN   the debug `consilium` binary built above
 #   CHROME_BIN      Debian's Chromium (browsers can't be downloaded here;
 #                   point Playwright's executablePath / launch options at it)
-#   TEST_DATABASE_URL, TEST_REDIS_URL
+#   TEST_DATABASE_URL, TEST_REDIS_URL (and the TEST_TLS_* ones)
 # ------------------------------------------------------------------------
 run_browser_tests() {
   if [[ ${has_web_client} -eq 0 ]] || ! has_npm_script e2e; then
@@ -69,6 +69,13 @@ run_browser_tests() {
 
 stage "services (PostgreSQL, Redis)"
 DATABASE_URL=${TEST_DATABASE_URL} REDIS_URL=${TEST_REDIS_URL} bash scripts/services.sh
+
+stage "TLS services (PostgreSQL and Redis with a test CA)"
+# Exports TEST_TLS_DATABASE_URL, TEST_TLS_REDIS_URL, TEST_TLS_CA_CERT and
+# TEST_TLS_OTHER_CA_CERT for the encrypted-connection tests. Assigned first
+# so that a failure stops the run (eval "$(…)" alone would hide it).
+tls_env=$(bash scripts/tls-services.sh)
+eval "${tls_env}"
 
 stage "cargo fmt --check"
 cargo fmt --all -- --check

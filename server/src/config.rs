@@ -62,6 +62,9 @@ pub struct Config {
     /// Redis connection string (may hold a password); `None` runs a single
     /// node with in-process fan-out.
     pub redis_url: Option<SecretString>,
+    /// PEM file of the CA that signed a `rediss://` server's certificate
+    /// (`REDIS_CA_CERT`); when set, only it is trusted.
+    pub redis_ca_cert: Option<PathBuf>,
     /// Prefix of every Redis key and channel, so several deployments (or test
     /// runs) can share one Redis: pub/sub ignores database numbers.
     pub redis_prefix: String,
@@ -144,12 +147,39 @@ impl Config {
                 reason: "expected a postgres:// URL".into(),
             });
         }
+        crate::db::tls::PgTarget::parse(&database_url).map_err(|reason| ConfigError::Invalid {
+            name: "DATABASE_URL",
+            reason,
+        })?;
         let redis_url = get("REDIS_URL");
         if let Some(url) = &redis_url {
             redis::Client::open(url.as_str()).map_err(|e| ConfigError::Invalid {
                 name: "REDIS_URL",
                 reason: e.to_string(),
             })?;
+            if url.ends_with("#insecure") {
+                return Err(ConfigError::Invalid {
+                    name: "REDIS_URL",
+                    reason: "#insecure (TLS without checking the certificate) is not supported; \
+                             give the server's CA in REDIS_CA_CERT instead"
+                        .into(),
+                });
+            }
+        }
+        let redis_ca_cert = get("REDIS_CA_CERT").map(PathBuf::from);
+        if let Some(path) = &redis_ca_cert {
+            if !redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://")) {
+                return Err(ConfigError::Invalid {
+                    name: "REDIS_CA_CERT",
+                    reason: "only applies to a rediss:// REDIS_URL".into(),
+                });
+            }
+            if !path.is_file() {
+                return Err(ConfigError::Invalid {
+                    name: "REDIS_CA_CERT",
+                    reason: format!("{} is not a readable file", path.display()),
+                });
+            }
         }
         let bind_addr = match get("BIND_ADDR") {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -243,6 +273,7 @@ impl Config {
         Ok(Self {
             database_url: SecretString::from(database_url),
             redis_url: redis_url.map(SecretString::from),
+            redis_ca_cert,
             redis_prefix,
             bind_addr,
             jwt_secret,
@@ -349,6 +380,65 @@ mod tests {
         let c = config(&[("DATABASE_URL", "postgres://x/y"), ("BIND_ADDR", "10.1.2.3:8443")])?;
         assert_eq!(c.allowed_origins, vec!["http://10.1.2.3:8443"]);
         Ok(())
+    }
+
+    #[test]
+    fn database_sslmode_is_checked_at_start_up() -> Result<(), ConfigError> {
+        for mode in ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] {
+            config(&[("DATABASE_URL", &format!("postgres://x/y?sslmode={mode}"))])?;
+        }
+        let err = config(&[("DATABASE_URL", "postgres://u:pg-hunter2@x/y?sslmode=verify")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("DATABASE_URL") && err.contains("sslmode"), "{err}");
+        assert!(!err.contains("pg-hunter2"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn rediss_urls_and_their_ca_are_accepted() -> Result<(), ConfigError> {
+        let ca = std::env::temp_dir().join(format!("consilium-config-test-ca-{}.pem", std::process::id()));
+        std::fs::write(&ca, "not read here").map_err(|e| ConfigError::Invalid {
+            name: "test",
+            reason: e.to_string(),
+        })?;
+        let ca_path = ca.display().to_string();
+        let c = config(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("REDIS_URL", "rediss://:pw@cache.example:6380/0"),
+            ("REDIS_CA_CERT", &ca_path),
+        ]);
+        let _ = std::fs::remove_file(&ca);
+        assert_eq!(c?.redis_ca_cert, Some(ca));
+        Ok(())
+    }
+
+    #[test]
+    fn redis_tls_misconfigurations_are_named() {
+        let cases: [(&str, &[(&str, &str)]); 3] = [
+            ("REDIS_URL", &[("REDIS_URL", "rediss://cache.example:6380/#insecure")]),
+            (
+                "REDIS_CA_CERT",
+                &[
+                    ("REDIS_URL", "redis://cache.example:6379"),
+                    ("REDIS_CA_CERT", "/etc/hostname"),
+                ],
+            ),
+            (
+                "REDIS_CA_CERT",
+                &[
+                    ("REDIS_URL", "rediss://cache.example:6380"),
+                    ("REDIS_CA_CERT", "/nonexistent/ca.pem"),
+                ],
+            ),
+        ];
+        for (named, vars) in cases {
+            let mut vars = vars.to_vec();
+            vars.push(("DATABASE_URL", "postgres://x/y"));
+            let err = config(&vars).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(named), "{vars:?}: {err}");
+        }
     }
 
     #[test]

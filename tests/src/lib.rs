@@ -14,6 +14,7 @@
 pub mod fixtures;
 pub mod http;
 pub mod node;
+pub mod tls;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -46,9 +47,17 @@ pub fn test_redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-fn with_database(url: &str, db: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("database url has a path");
-    format!("{base}/{db}")
+/// `url` naming database `db` instead, its `?parameters` kept.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (path, query) = match url.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (url, None),
+    };
+    let (base, _) = path.rsplit_once('/').expect("database url has a path");
+    match query {
+        Some(query) => format!("{base}/{db}?{query}"),
+        None => format!("{base}/{db}"),
+    }
 }
 
 fn workspace_root() -> PathBuf {
@@ -132,6 +141,8 @@ pub struct TestDatabase {
     pub name: String,
     /// Connection string for it.
     pub url: String,
+    /// The server's maintenance database, where it is dropped from.
+    admin_url: String,
 }
 
 impl TestDatabase {
@@ -145,10 +156,36 @@ impl TestDatabase {
             .await
             .expect("clone template");
         let url = with_database(&test_database_url(), &name);
-        Self { name, url }
+        Self {
+            name,
+            url,
+            admin_url: test_database_url(),
+        }
     }
 
-    /// A direct connection, for tests that check what was (not) stored.
+    /// A new, empty (unmigrated) database on the server `admin_url` points
+    /// at, made and later dropped through the server's own connection code,
+    /// so `admin_url` may ask for TLS (`sslmode`, `sslrootcert`). Its `url`
+    /// keeps those parameters.
+    pub async fn create_empty_on(admin_url: &str) -> Self {
+        use diesel_async::SimpleAsyncConnection;
+        let name = format!("consilium_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = consilium::db::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {admin_url}: {e:#}"));
+        admin
+            .batch_execute(&format!("create database {name}"))
+            .await
+            .expect("create database");
+        Self {
+            url: with_database(admin_url, &name),
+            name,
+            admin_url: admin_url.to_owned(),
+        }
+    }
+
+    /// A direct connection, for tests that check what was (not) stored
+    /// (plain text: not for databases made by [`Self::create_empty_on`] on a TLS-only server).
     pub async fn connect(&self) -> tokio_postgres::Client {
         let (client, conn) = tokio_postgres::connect(&self.url, NoTls)
             .await
@@ -160,16 +197,18 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        use diesel_async::SimpleAsyncConnection;
         let name = self.name.clone();
+        let admin_url = self.admin_url.clone();
         // Drop runs outside async context; a short-lived runtime on its own thread does the cleanup.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async move {
-                if let Ok((client, conn)) = tokio_postgres::connect(&test_database_url(), NoTls).await {
-                    tokio::spawn(conn);
-                    let _ = client
+                // The server's own connection code, so TLS-only servers work too.
+                if let Ok(mut admin) = consilium::db::connect(&admin_url).await {
+                    let _ = admin
                         .batch_execute(&format!("drop database if exists {name} with (force)"))
                         .await;
                 }
@@ -233,7 +272,11 @@ impl TestApp {
 
     /// A server configured by `options`.
     pub async fn spawn_with(options: TestOptions) -> Self {
-        let db = TestDatabase::create().await;
+        Self::spawn_on(TestDatabase::create().await, options).await
+    }
+
+    /// A server on `db` (which it migrates if needed), configured by `options`.
+    pub async fn spawn_on(db: TestDatabase, options: TestOptions) -> Self {
         let mut env = base_env(&db.url);
         let redis_prefix = options.redis.then(|| format!("test-{}", uuid::Uuid::new_v4().simple()));
         if let Some(prefix) = &redis_prefix {

@@ -107,12 +107,25 @@ async fn run_publisher(mut conn: ConnectionManager, mut queue: mpsc::Receiver<(S
     }
 }
 
-fn client(url: &str, resp3: bool) -> redis::RedisResult<redis::Client> {
-    if !resp3 || url.contains("protocol=") {
-        return redis::Client::open(url);
+/// A client for `url`. A `rediss://` URL speaks TLS (rustls), trusting the
+/// built-in public CAs, or only `ca` (PEM) when given.
+pub fn client(url: &str, resp3: bool, ca: Option<&[u8]>) -> redis::RedisResult<redis::Client> {
+    let url = if !resp3 || url.contains("protocol=") {
+        url.to_owned()
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}protocol=resp3")
+    };
+    match ca {
+        None => redis::Client::open(url),
+        Some(ca) => redis::Client::build_with_tls(
+            url,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(ca.to_vec()),
+            },
+        ),
     }
-    let sep = if url.contains('?') { '&' } else { '?' };
-    redis::Client::open(format!("{url}{sep}protocol=resp3"))
 }
 
 /// Connection settings with short timeouts: Redis only speeds delivery up, so
@@ -128,13 +141,17 @@ pub fn manager_config() -> ConnectionManagerConfig {
 /// Connects the publisher and starts the subscriber task, which feeds `hub`.
 pub async fn connect(
     url: &str,
+    ca: Option<&[u8]>,
     prefix: String,
     node: Uuid,
     hub: Hub,
     commands: mpsc::UnboundedReceiver<SubscriptionCommand>,
     metrics: Metrics,
 ) -> anyhow::Result<RedisPublisher> {
-    let conn = ConnectionManager::new_with_config(client(url, false)?, manager_config()).await?;
+    // RedisError's message already holds its cause; as a source it would print twice.
+    let conn = ConnectionManager::new_with_config(client(url, false, ca)?, manager_config())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (queue, queued) = mpsc::channel(PUBLISH_QUEUE);
     tokio::spawn(run_publisher(conn.clone(), queued, metrics.clone()));
     let publisher = RedisPublisher {
@@ -143,7 +160,7 @@ pub async fn connect(
         prefix: prefix.clone(),
         metrics: metrics.clone(),
     };
-    let sub_client = client(url, true)?;
+    let sub_client = client(url, true, ca)?;
     tokio::spawn(run_subscriber(sub_client, prefix, node, hub, commands, metrics));
     Ok(publisher)
 }

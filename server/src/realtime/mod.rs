@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod presence;
 pub mod session;
 
+use anyhow::Context;
 use consilium_shared::chat::ConversationKind;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -67,18 +68,38 @@ impl Realtime {
         let (publisher, presence) = match &config.redis_url {
             Some(url) => {
                 let url = url.expose_secret();
+                // rustls asks for the process-wide crypto provider when the
+                // redis client makes its TLS configuration.
+                crate::db::tls::install_crypto_provider();
+                let ca = match &config.redis_ca_cert {
+                    Some(path) => {
+                        Some(std::fs::read(path).with_context(|| format!("reading REDIS_CA_CERT {}", path.display()))?)
+                    }
+                    None => None,
+                };
+                let ca = ca.as_deref();
+                // Says which trust was in force, never the URL (it may hold a password).
+                let what = match (url.starts_with("rediss://"), &config.redis_ca_cert) {
+                    (false, _) => "connecting to Redis (plain text)".to_owned(),
+                    (true, Some(path)) => format!("connecting to Redis (TLS, CA file {})", path.display()),
+                    (true, None) => "connecting to Redis (TLS, built-in public CAs)".to_owned(),
+                };
                 let publisher = bus::connect(
                     url,
+                    ca,
                     config.redis_prefix.clone(),
                     node,
                     hub.clone(),
                     sub_rx,
                     metrics.clone(),
                 )
-                .await?;
+                .await
+                .context(what.clone())?;
                 let conn =
-                    redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, bus::manager_config())
-                        .await?;
+                    redis::aio::ConnectionManager::new_with_config(bus::client(url, false, ca)?, bus::manager_config())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                        .context(what)?;
                 let presence = PresenceStore::Redis {
                     conn,
                     prefix: config.redis_prefix.clone(),

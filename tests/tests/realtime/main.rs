@@ -21,3 +21,4 @@ mod rest;
 mod roster;
 mod search;
 mod sessions;
+mod tls;
