@@ -13,6 +13,7 @@ pub mod consults;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod realtime;
 pub mod referrals;
 pub mod routes;

@@ -22,6 +22,7 @@ use crate::audit::{self, AuditEntry};
 use crate::db::models::{Session, User};
 use crate::db::schema::{audit_events, refresh_tokens, sessions, users};
 use crate::error::ApiError;
+use crate::events;
 use crate::state::AppState;
 use consilium_shared::ErrorReason as Reason;
 
@@ -283,7 +284,7 @@ pub async fn refresh(state: &AppState, presented: &str, meta: &ClientMeta) -> Re
             )
             .await?;
             tracing::warn!(%session_id, %user_id, "refresh token reused; session revoked");
-            state.realtime.close_session(user_id, session_id).await;
+            events::sessions_ended(state, user_id, &[session_id]).await;
             Err(ApiError::Unauthorized(
                 Reason::RefreshTokenReused,
                 "refresh token was already used; the session has been revoked".into(),
@@ -315,7 +316,7 @@ pub async fn logout(state: &AppState, presented: &str, meta: &ClientMeta) -> Res
             )
             .await?;
         }
-        state.realtime.close_session(user_id, session_id).await;
+        events::sessions_ended(state, user_id, &[session_id]).await;
     }
     Ok(())
 }
@@ -359,8 +360,6 @@ pub async fn change_password(
             .scope_boxed()
         })
         .await?;
-    for session in revoked {
-        state.realtime.close_session(user_id, session).await;
-    }
+    events::sessions_ended(state, user_id, &revoked).await;
     Ok(())
 }

@@ -14,7 +14,6 @@ pub mod presence;
 pub mod session;
 
 use anyhow::Context;
-use consilium_shared::chat::ConversationKind;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,8 +24,6 @@ use consilium_shared::{
     chat::MessageDto,
     ws::{PresenceStatus, ServerEvent},
 };
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -37,8 +34,6 @@ use self::metrics::Metrics;
 use self::presence::PresenceStore;
 use crate::config::{Config, WsConfig};
 use crate::db::DbPool;
-use crate::db::schema::{conversations, team_members};
-use crate::teams::RosterChange;
 
 /// Handle to the realtime machinery of this node; cheap to clone.
 #[derive(Clone)]
@@ -336,53 +331,6 @@ impl Realtime {
     pub async fn membership_changed(&self, users: &[UserId]) {
         for user in users {
             self.control(*user, Control::RefreshMembership).await;
-        }
-    }
-
-    /// Announces a roster change: the member's sessions pick up (or drop) the
-    /// team's conversations, the team's sessions pick up (or drop) the member's
-    /// presence, and the team hears about it.
-    pub async fn roster_changed(&self, change: RosterChange) {
-        let mut refresh = vec![change.user_id];
-        match self.inner.db.get().await {
-            Ok(mut conn) => match team_members::table
-                .filter(team_members::team_id.eq(change.team_id))
-                .select(team_members::user_id)
-                .load::<Uuid>(&mut conn)
-                .await
-            {
-                Ok(ids) => refresh.extend(ids.into_iter().map(UserId).filter(|u| *u != change.user_id)),
-                Err(e) => tracing::warn!(error = %e, "loading the roster for a roster event"),
-            },
-            Err(e) => tracing::warn!(error = %e, "no database connection for a roster event"),
-        }
-        self.membership_changed(&refresh).await;
-        let event = ServerEvent::RosterChanged {
-            team_id: change.team_id,
-            user_id: change.user_id,
-            role: change.role,
-        };
-        self.publish_event(Topic::User(change.user_id), &event, None).await;
-        let channel: Option<ConversationId> = match self.inner.db.get().await {
-            Ok(mut conn) => conversations::table
-                .filter(conversations::team_id.eq(change.team_id))
-                .filter(conversations::kind.eq(ConversationKind::Team))
-                .select(conversations::id)
-                .first(&mut conn)
-                .await
-                .optional()
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "looking up the team channel");
-                    None
-                }),
-            Err(e) => {
-                tracing::warn!(error = %e, "no database connection for a roster event");
-                None
-            }
-        };
-        if let Some(channel) = channel {
-            self.publish_event(Topic::Conversation(channel), &event, Some(change.user_id))
-                .await;
         }
     }
 }

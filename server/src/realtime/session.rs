@@ -448,7 +448,7 @@ impl Conn {
                     created_at: m.created_at,
                 };
                 if outcome.created {
-                    self.rt().message_created(outcome.message).await;
+                    crate::events::message_stored(&self.state, outcome.message).await;
                 }
                 ack
             }
@@ -459,7 +459,7 @@ impl Conn {
     async fn on_read(&mut self, conversation_id: ConversationId, seq: i64) -> Result<(), ApiError> {
         let mut db = self.state.db.get().await?;
         if let Some(seq) = chat::mark_read(&mut db, self.user, conversation_id, seq).await? {
-            self.rt().read_moved(conversation_id, self.user, seq).await;
+            crate::events::read_moved(&self.state, conversation_id, self.user, seq).await;
         }
         Ok(())
     }

@@ -1,25 +1,22 @@
 //! `/teams/{id}/cases|intakes|triage`, `/cases`, `/consults`, `/referrals`.
 
-use crate::db::models::CaseRow;
+use crate::events;
 use actix_web::{HttpResponse, web};
 use consilium_shared::{
-    CaseId, ConsultId, ErrorBody, ReferralId, TeamId, UserId,
+    CaseId, ConsultId, ErrorBody, ReferralId, TeamId,
     cases::{
-        AcceptReferralRequest, AssigneeSuggestion, BoxKind, BoxQuery, CaseDto, CaseListQuery, CaseSource, CaseStatus,
+        AcceptReferralRequest, AssigneeSuggestion, BoxKind, BoxQuery, CaseDto, CaseListQuery, CaseStatus,
         CompleteConsultRequest, CompleteReferralRequest, ConsultDto, CreateCaseRequest, CreateConsultRequest,
         CreateReferralRequest, DeclineRequest, IntakeRequest, ReferralDto, TriageAction, UpdateCaseRequest,
     },
     paging::{Page, PageQuery},
-    ws::ServerEvent,
 };
-use diesel_async::AsyncPgConnection;
 
 use super::{keyset_page, page_request};
 
 use crate::auth::{AuthUser, ClientMeta};
-use crate::cases::{self, CaseChange};
+use crate::cases::{self};
 use crate::consults::{self, ConsultTransition};
-use crate::db::models::{Case, Patient};
 use crate::domain::keyset::{QueueKey, TimeKey};
 use crate::error::ApiError;
 use crate::referrals::{self, ReferralTransition};
@@ -62,46 +59,6 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
         .map_err(|e| ApiError::Invalid(Reason::MalformedBody, format!("invalid body: {e}")))
 }
 
-/// Tells everyone involved that a case changed: new conversation membership
-/// to the members of `membership` teams (who gained or lost the case's thread),
-/// `case_updated` to its audience, and `triage_changed` to the members of each
-/// team in `queues` (whose triage queue moved).
-async fn announce_case(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    case: &Case,
-    patient: &Patient,
-    queues: &[TeamId],
-    membership: &[TeamId],
-) -> Result<CaseDto, ApiError> {
-    let dto = CaseDto::from(CaseRow(case, patient));
-    let mut refresh = Vec::new();
-    for team in membership {
-        refresh.extend(cases::team_member_ids(conn, *team).await?);
-    }
-    state.realtime.membership_changed(&refresh).await;
-    let (audience, submitter) = cases::audience(conn, case).await?;
-    state
-        .realtime
-        .publish_to_users(&audience, &ServerEvent::CaseUpdated { case: dto.clone() })
-        .await;
-    if let Some(submitter) = submitter {
-        let event = ServerEvent::CaseUpdated {
-            case: cases::status_view(&dto),
-        };
-        state.realtime.publish_to_users(&[submitter], &event).await;
-    }
-    for team in queues {
-        let members = cases::team_member_ids(conn, *team).await?;
-        let event = ServerEvent::TriageChanged {
-            team_id: *team,
-            case: dto.clone(),
-        };
-        state.realtime.publish_to_users(&members, &event).await;
-    }
-    Ok(dto)
-}
-
 /// A member opens a case discussion in their team (status `open`).
 #[utoipa::path(post, path = "/api/v1/teams/{id}/cases", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "cases", security(("bearer" = [])), request_body = CreateCaseRequest,
     responses((status = 201, body = CaseDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -113,7 +70,7 @@ pub async fn create_case(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     let (case, patient) = cases::create(&mut conn, caller.id(), *team, body.into_inner()).await?;
-    let dto = announce_case(&state, &mut conn, &case, &patient, &[], &[case.team_id]).await?;
+    let dto = events::case_changed(&state, &mut conn, &case, &patient, &[], &[case.team_id]).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -128,7 +85,7 @@ pub async fn submit_intake(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     let (case, patient) = cases::submit_intake(&mut conn, caller.id(), *team, body.into_inner()).await?;
-    let dto = announce_case(&state, &mut conn, &case, &patient, &[case.team_id], &[case.team_id]).await?;
+    let dto = events::case_changed(&state, &mut conn, &case, &patient, &[case.team_id], &[case.team_id]).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -210,26 +167,7 @@ pub async fn update_case(
 ) -> Result<web::Json<CaseDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let change = cases::update(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
-    Ok(web::Json(announce_change(&state, &mut conn, change).await?))
-}
-
-async fn announce_change(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    change: CaseChange,
-) -> Result<CaseDto, ApiError> {
-    // a transfer moves the case (and its thread) from one team's queue to another's
-    let moved: Vec<TeamId> = change
-        .left_team
-        .into_iter()
-        .chain(change.left_team.map(|_| change.case.team_id))
-        .collect();
-    let queues: Vec<TeamId> = match (change.queue_changed, moved.is_empty()) {
-        (false, _) => vec![],
-        (true, true) => vec![change.case.team_id],
-        (true, false) => moved.clone(),
-    };
-    announce_case(state, conn, &change.case, &change.patient, &queues, &moved).await
+    Ok(web::Json(events::case_edited(&state, &mut conn, change).await?))
 }
 
 /// Triage: `assign`, `prioritize`, `transfer` or `decline` (the team's assistants and lead).
@@ -244,10 +182,7 @@ pub async fn triage(
 ) -> Result<web::Json<CaseDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let change = cases::triage(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
-    if change.case.source == CaseSource::Referral {
-        announce_referral_of_case(&state, &mut conn, change.case.id).await?;
-    }
-    Ok(web::Json(announce_change(&state, &mut conn, change).await?))
+    Ok(web::Json(events::case_triaged(&state, &mut conn, change).await?))
 }
 
 /// Members ranked as assignees for a case: matching specialties, then load.
@@ -263,27 +198,6 @@ pub async fn suggestions(
     Ok(web::Json(cases::suggest_assignees(&mut conn, caller.id(), *id).await?))
 }
 
-async fn announce_consult(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    consult: &consults::LoadedConsult,
-    extra: &[UserId],
-) -> Result<ConsultDto, ApiError> {
-    let dto = consult.dto();
-    let mut audience = consult.audience(conn).await?;
-    for u in extra {
-        if !audience.contains(u) {
-            audience.push(*u);
-        }
-    }
-    state.realtime.membership_changed(&audience).await;
-    state
-        .realtime
-        .publish_to_users(&audience, &ServerEvent::ConsultUpdated { consult: dto.clone() })
-        .await;
-    Ok(dto)
-}
-
 /// Asks colleagues of any team for a consult on a case (the case's team).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/consults", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "consults", security(("bearer" = [])), request_body = CreateConsultRequest,
     responses((status = 201, body = ConsultDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -296,7 +210,7 @@ pub async fn request_consult(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     let consult = consults::request(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
-    let dto = announce_consult(&state, &mut conn, &consult, &[]).await?;
+    let dto = events::consult_changed(&state, &mut conn, &consult, &[]).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -370,40 +284,9 @@ pub async fn consult_transition(
     };
     let mut conn = state.db.get().await?;
     let (consult, before) = consults::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    Ok(web::Json(announce_consult(&state, &mut conn, &consult, &before).await?))
-}
-
-async fn announce_referral(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    referral: &crate::db::models::Referral,
-) -> Result<ReferralDto, ApiError> {
-    let dto = ReferralDto::from(referral);
-    let audience = referrals::audience(conn, referral).await?;
-    state
-        .realtime
-        .publish_to_users(&audience, &ServerEvent::ReferralUpdated { referral: dto.clone() })
-        .await;
-    Ok(dto)
-}
-
-async fn announce_referral_of_case(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    target_case: CaseId,
-) -> Result<(), ApiError> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let referral: Option<crate::db::models::Referral> = crate::db::schema::referrals::table
-        .filter(crate::db::schema::referrals::target_case_id.eq(target_case))
-        .select(crate::db::models::Referral::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(r) = referral {
-        announce_referral(state, conn, &r).await?;
-    }
-    Ok(())
+    Ok(web::Json(
+        events::consult_changed(&state, &mut conn, &consult, &before).await?,
+    ))
 }
 
 /// Refers a case up or down to another team; a linked case enters that team's triage queue.
@@ -428,29 +311,8 @@ pub async fn create_referral(
         meta.ip.as_deref(),
     )
     .await?;
-    let patient = patient_of(&mut conn, &created.target_case).await?;
-    let teams = [created.referral.from_team_id, created.referral.to_team_id];
-    announce_case(
-        &state,
-        &mut conn,
-        &created.target_case,
-        &patient,
-        &[created.referral.to_team_id],
-        &teams,
-    )
-    .await?;
-    let dto = announce_referral(&state, &mut conn, &created.referral).await?;
+    let dto = events::referral_created(&state, &mut conn, &created).await?;
     Ok(HttpResponse::Created().json(dto))
-}
-
-async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient, ApiError> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    Ok(crate::db::schema::patients::table
-        .find(case.patient_id)
-        .select(Patient::as_select())
-        .first(conn)
-        .await?)
 }
 
 /// The referrals from or to a case. Not paged: a case has a handful.
@@ -527,22 +389,5 @@ pub async fn referral_transition(
     };
     let mut conn = state.db.get().await?;
     let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    if let Some(message) = done.outcome_message {
-        state.realtime.message_created(message).await;
-    }
-    let patient = patient_of(&mut conn, &done.target_case).await?;
-    announce_case(
-        &state,
-        &mut conn,
-        &done.target_case,
-        &patient,
-        if done.queue_changed {
-            std::slice::from_ref(&done.target_case.team_id)
-        } else {
-            &[]
-        },
-        &[],
-    )
-    .await?;
-    Ok(web::Json(announce_referral(&state, &mut conn, &done.referral).await?))
+    Ok(web::Json(events::referral_transitioned(&state, &mut conn, done).await?))
 }

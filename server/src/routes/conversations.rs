@@ -14,6 +14,7 @@ use super::page_limit;
 use crate::auth::{AuthUser, ClientMeta};
 use crate::chat::{self, NewMessage};
 use crate::error::ApiError;
+use crate::events;
 use crate::state::AppState;
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -61,7 +62,7 @@ pub async fn direct(
     let mut conn = state.db.get().await?;
     let (conversation, created) = chat::get_or_create_direct(&mut conn, caller.id(), *other).await?;
     if created {
-        state.realtime.membership_changed(&[caller.id(), *other]).await;
+        events::conversations_changed(&state, &[caller.id(), *other]).await;
         Ok(HttpResponse::Created().json(conversation))
     } else {
         Ok(HttpResponse::Ok().json(conversation))
@@ -113,7 +114,7 @@ pub async fn send(
         created: outcome.created,
     };
     if outcome.created {
-        state.realtime.message_created(response.message.clone()).await;
+        events::message_stored(&state, response.message.clone()).await;
         Ok(HttpResponse::Created().json(response))
     } else {
         Ok(HttpResponse::Ok().json(response))
@@ -132,7 +133,7 @@ pub async fn recall(
     let (conversation, seq) = path.into_inner();
     let mut conn = state.db.get().await?;
     let message = chat::recall(&mut conn, caller.id(), conversation, seq, meta.ip.as_deref()).await?;
-    state.realtime.message_recalled(conversation, seq).await;
+    events::message_recalled(&state, conversation, seq).await;
     Ok(web::Json(message))
 }
 
@@ -147,7 +148,7 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     if let Some(seq) = chat::mark_read(&mut conn, caller.id(), *id, body.seq).await? {
-        state.realtime.read_moved(*id, caller.id(), seq).await;
+        events::read_moved(&state, *id, caller.id(), seq).await;
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,6 +11,7 @@ use consilium_shared::{
 
 use crate::auth::{AuthUser, ClientMeta};
 use crate::error::ApiError;
+use crate::events;
 use crate::state::AppState;
 use crate::teams;
 
@@ -38,7 +39,7 @@ pub async fn create(
     let mut conn = state.db.get().await?;
     let (team, change) = teams::create(&mut conn, &caller, body.into_inner(), meta.ip.as_deref()).await?;
     let detail = teams::detail(&mut conn, team, caller.id()).await?;
-    state.realtime.roster_changed(change).await;
+    events::roster_changed(&state, change).await;
     Ok(HttpResponse::Created().json(detail))
 }
 
@@ -95,7 +96,7 @@ pub async fn update(
     let (team, changes) = teams::update(&mut conn, &caller, *id, body.into_inner(), meta.ip.as_deref()).await?;
     let detail = teams::detail(&mut conn, team, caller.id()).await?;
     for change in changes {
-        state.realtime.roster_changed(change).await;
+        events::roster_changed(&state, change).await;
     }
     Ok(web::Json(detail))
 }
@@ -143,7 +144,7 @@ pub async fn set_member(
     let (member, change) =
         teams::set_member(&mut conn, &caller, team_id, user_id, body.role, meta.ip.as_deref()).await?;
     if let Some(change) = change {
-        state.realtime.roster_changed(change).await;
+        events::roster_changed(&state, change).await;
     }
     Ok(web::Json(member))
 }
@@ -160,6 +161,6 @@ pub async fn remove_member(
     let (team_id, user_id) = path.into_inner();
     let mut conn = state.db.get().await?;
     let change = teams::remove_member(&mut conn, &caller, team_id, user_id, meta.ip.as_deref()).await?;
-    state.realtime.roster_changed(change).await;
+    events::roster_changed(&state, change).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,7 @@ use consilium_shared::{
 use super::{decode_cursor, encode_cursor, page_limit};
 use crate::auth::{AuthUser, ClientMeta};
 use crate::error::ApiError;
+use crate::events;
 use crate::state::AppState;
 use crate::users;
 
@@ -80,9 +81,7 @@ pub async fn update(
 ) -> Result<web::Json<UserDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let outcome = users::update_user(&mut conn, &caller, *id, body.into_inner(), meta.ip.as_deref()).await?;
-    for session in outcome.revoked_sessions {
-        state.realtime.close_session(*id, session).await;
-    }
+    events::sessions_ended(&state, *id, &outcome.revoked_sessions).await;
     Ok(web::Json(outcome.user.into()))
 }
 
@@ -97,7 +96,7 @@ pub async fn deactivate(
 ) -> Result<web::Json<UserDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let (user, _revoked) = users::set_active(&mut conn, &caller, *id, false, meta.ip.as_deref()).await?;
-    state.realtime.close_user(*id).await;
+    events::user_deactivated(&state, *id).await;
     Ok(web::Json(user.into()))
 }
 

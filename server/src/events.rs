@@ -1,0 +1,286 @@
+//! The one place that turns what a transaction committed into what others
+//! hear. Domain modules change the database and return what they changed;
+//! handlers (HTTP and websocket) hand it here once the transaction has
+//! committed, and this module works out the audience and publishes the
+//! events through [`crate::realtime`]. Notifications, system messages and
+//! timers that follow from a change (the next issues) are added here, so a
+//! new workflow cannot forget them and no handler publishes by hand.
+//!
+//! Publishing happens after commit, never inside a transaction: an event
+//! must not announce what a rollback then undoes. Events are best effort
+//! (a client that misses one recovers with `sync` and its REST reads); the
+//! database is the record.
+
+use consilium_shared::{
+    CaseId, ConversationId, SessionId, TeamId, UserId,
+    cases::{CaseDto, ConsultDto, ReferralDto},
+    chat::{ConversationKind, MessageDto},
+    ws::ServerEvent,
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::cases::{self, CaseChange};
+use crate::consults::LoadedConsult;
+use crate::db::models::{Case, CaseRow, Patient, Referral};
+use crate::db::schema::{conversations, patients, referrals as referrals_t};
+use crate::error::ApiError;
+use crate::realtime::envelope::Topic;
+use crate::referrals::{self, Created, Transitioned};
+use crate::state::AppState;
+use crate::teams::RosterChange;
+
+/// A message was stored (by REST, the websocket or a workflow).
+pub async fn message_stored(state: &AppState, message: MessageDto) {
+    state.realtime.message_created(message).await;
+}
+
+/// A message was recalled: readers replace it by a tombstone.
+pub async fn message_recalled(state: &AppState, conversation: ConversationId, seq: i64) {
+    state.realtime.message_recalled(conversation, seq).await;
+}
+
+/// A member's read position moved ("read by").
+pub async fn read_moved(state: &AppState, conversation: ConversationId, user: UserId, seq: i64) {
+    state.realtime.read_moved(conversation, user, seq).await;
+}
+
+/// These users' conversation lists changed (e.g. a new direct conversation).
+pub async fn conversations_changed(state: &AppState, users: &[UserId]) {
+    state.realtime.membership_changed(users).await;
+}
+
+/// Sessions ended (logout, password change, refresh-token reuse): their
+/// sockets close at once.
+pub async fn sessions_ended(state: &AppState, user: UserId, sessions: &[SessionId]) {
+    for session in sessions {
+        state.realtime.close_session(user, *session).await;
+    }
+}
+
+/// A user was deactivated: every socket of theirs closes at once.
+pub async fn user_deactivated(state: &AppState, user: UserId) {
+    state.realtime.close_user(user).await;
+}
+
+/// A case changed. The members of the `membership` teams gained or lost its
+/// thread; its audience hears `case_updated` (an intake's submitter the
+/// status view only); the members of each `queues` team hear
+/// `triage_changed` because their queue moved.
+pub async fn case_changed(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    case: &Case,
+    patient: &Patient,
+    queues: &[TeamId],
+    membership: &[TeamId],
+) -> Result<CaseDto, ApiError> {
+    let dto = CaseDto::from(CaseRow(case, patient));
+    let mut refresh = Vec::new();
+    for team in membership {
+        refresh.extend(cases::team_member_ids(conn, *team).await?);
+    }
+    state.realtime.membership_changed(&refresh).await;
+    let (audience, submitter) = cases::audience(conn, case).await?;
+    let event = ServerEvent::CaseUpdated { case: dto.clone() };
+    state.realtime.publish_to_users(&audience, &event).await;
+    if let Some(submitter) = submitter {
+        let event = ServerEvent::CaseUpdated {
+            case: cases::status_view(&dto),
+        };
+        state.realtime.publish_to_users(&[submitter], &event).await;
+    }
+    for team in queues {
+        let members = cases::team_member_ids(conn, *team).await?;
+        let event = ServerEvent::TriageChanged {
+            team_id: *team,
+            case: dto.clone(),
+        };
+        state.realtime.publish_to_users(&members, &event).await;
+    }
+    Ok(dto)
+}
+
+/// A case was edited, closed or reopened by its team.
+pub async fn case_edited(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    change: CaseChange,
+) -> Result<CaseDto, ApiError> {
+    case_moved(state, conn, &change).await
+}
+
+/// A case was triaged. A triaged referred case also moves its referral
+/// (assigning accepts it, declining declines it).
+pub async fn case_triaged(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    change: CaseChange,
+) -> Result<CaseDto, ApiError> {
+    if change.case.source == consilium_shared::cases::CaseSource::Referral {
+        referral_of_case_changed(state, conn, change.case.id).await?;
+    }
+    case_moved(state, conn, &change).await
+}
+
+/// A transfer moves the case (and its thread) from one team's queue to another's.
+async fn case_moved(state: &AppState, conn: &mut AsyncPgConnection, change: &CaseChange) -> Result<CaseDto, ApiError> {
+    let moved: Vec<TeamId> = change
+        .left_team
+        .into_iter()
+        .chain(change.left_team.map(|_| change.case.team_id))
+        .collect();
+    let queues: Vec<TeamId> = match (change.queue_changed, moved.is_empty()) {
+        (false, _) => vec![],
+        (true, true) => vec![change.case.team_id],
+        (true, false) => moved.clone(),
+    };
+    case_changed(state, conn, &change.case, &change.patient, &queues, &moved).await
+}
+
+/// A consult was requested or moved; `extra` are users who left it (a
+/// declined or cancelled consultant), who must drop its thread.
+pub async fn consult_changed(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    consult: &LoadedConsult,
+    extra: &[UserId],
+) -> Result<ConsultDto, ApiError> {
+    let dto = consult.dto();
+    let mut audience = consult.audience(conn).await?;
+    for u in extra {
+        if !audience.contains(u) {
+            audience.push(*u);
+        }
+    }
+    state.realtime.membership_changed(&audience).await;
+    let event = ServerEvent::ConsultUpdated { consult: dto.clone() };
+    state.realtime.publish_to_users(&audience, &event).await;
+    Ok(dto)
+}
+
+/// A referral moved: both teams hear `referral_updated`.
+pub async fn referral_changed(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    referral: &Referral,
+) -> Result<ReferralDto, ApiError> {
+    let dto = ReferralDto::from(referral);
+    let audience = referrals::audience(conn, referral).await?;
+    let event = ServerEvent::ReferralUpdated { referral: dto.clone() };
+    state.realtime.publish_to_users(&audience, &event).await;
+    Ok(dto)
+}
+
+/// The linked case of a referral was triaged, which moves the referral too.
+async fn referral_of_case_changed(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    target_case: CaseId,
+) -> Result<(), ApiError> {
+    let referral: Option<Referral> = referrals_t::table
+        .filter(referrals_t::target_case_id.eq(target_case))
+        .select(Referral::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(r) = referral {
+        referral_changed(state, conn, &r).await?;
+    }
+    Ok(())
+}
+
+/// A referral was created: its linked case enters the receiving team's
+/// triage queue, both teams see the case and the referral.
+pub async fn referral_created(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    created: &Created,
+) -> Result<ReferralDto, ApiError> {
+    let patient = patient_of(conn, &created.target_case).await?;
+    let teams = [created.referral.from_team_id, created.referral.to_team_id];
+    case_changed(
+        state,
+        conn,
+        &created.target_case,
+        &patient,
+        &[created.referral.to_team_id],
+        &teams,
+    )
+    .await?;
+    referral_changed(state, conn, &created.referral).await
+}
+
+/// A referral moved: its outcome message (if any) reaches the referring
+/// case's thread, its linked case and the referral are announced.
+pub async fn referral_transitioned(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    done: Transitioned,
+) -> Result<ReferralDto, ApiError> {
+    if let Some(message) = done.outcome_message {
+        message_stored(state, message).await;
+    }
+    let patient = patient_of(conn, &done.target_case).await?;
+    let queues = if done.queue_changed {
+        vec![done.target_case.team_id]
+    } else {
+        vec![]
+    };
+    case_changed(state, conn, &done.target_case, &patient, &queues, &[]).await?;
+    referral_changed(state, conn, &done.referral).await
+}
+
+/// A roster changed: the member's sessions pick up (or drop) the team's
+/// conversations, the team's sessions pick up (or drop) the member's
+/// presence, and the member and the team hear `roster_changed`.
+pub async fn roster_changed(state: &AppState, change: RosterChange) {
+    let (members, channel) = match roster_audience(state, change.team_id).await {
+        Ok(found) => found,
+        Err(e) => {
+            // The change is committed; the member's own sessions still hear
+            // it, and the others catch up on their next refresh.
+            tracing::warn!(error = %e, "loading the roster for a roster event");
+            (Vec::new(), None)
+        }
+    };
+    let mut refresh = vec![change.user_id];
+    refresh.extend(members.into_iter().filter(|u| *u != change.user_id));
+    state.realtime.membership_changed(&refresh).await;
+    let event = ServerEvent::RosterChanged {
+        team_id: change.team_id,
+        user_id: change.user_id,
+        role: change.role,
+    };
+    state
+        .realtime
+        .publish_event(Topic::User(change.user_id), &event, None)
+        .await;
+    if let Some(channel) = channel {
+        state
+            .realtime
+            .publish_event(Topic::Conversation(channel), &event, Some(change.user_id))
+            .await;
+    }
+}
+
+async fn roster_audience(state: &AppState, team: TeamId) -> Result<(Vec<UserId>, Option<ConversationId>), ApiError> {
+    let mut conn = state.db.get().await?;
+    let members = cases::team_member_ids(&mut conn, team).await?;
+    let channel = conversations::table
+        .filter(conversations::team_id.eq(team))
+        .filter(conversations::kind.eq(ConversationKind::Team))
+        .select(conversations::id)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok((members, channel))
+}
+
+async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient, ApiError> {
+    Ok(patients::table
+        .find(case.patient_id)
+        .select(Patient::as_select())
+        .first(conn)
+        .await?)
+}
