@@ -10,6 +10,7 @@ pub mod bus;
 pub mod envelope;
 pub mod hub;
 pub mod metrics;
+pub mod ordering;
 pub mod presence;
 pub mod session;
 

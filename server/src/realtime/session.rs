@@ -1,11 +1,12 @@
 //! One websocket connection: authenticate, send `ready`, then a single
 //! `select!` loop over client frames, routed events, heartbeats and gap fills.
 //!
-//! Ordering and exactly-once are enforced here, per conversation: the session
-//! remembers the last seq it delivered, drops anything at or below it, holds
-//! anything that skips ahead, and fills a gap from Postgres if the missing
-//! messages do not arrive shortly (they were published on another node and
-//! may still be in flight, or were lost while Redis was away).
+//! Ordering and exactly-once are enforced here, per conversation, by a
+//! [`super::ordering::Cursor`] (the pure rules, unit-tested there): the
+//! session feeds it every message event, sends what it releases, and fills a
+//! gap from Postgres if the missing messages do not arrive shortly (they were
+//! published on another node and may still be in flight, or were lost while
+//! Redis was away).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -44,11 +45,8 @@ enum End {
     Close(CloseCode, WsCloseReason),
 }
 
-struct Cursor {
-    delivered: i64,
-    held: BTreeMap<i64, ByteString>,
-    gap_since: Option<Instant>,
-}
+/// The delivery position of one conversation on this socket (see `ordering`).
+type Cursor = super::ordering::Cursor<ByteString>;
 
 struct Conn {
     state: AppState,
@@ -229,14 +227,7 @@ impl Conn {
         let conversations = chat::list_for(&mut db, self.user, None).await?;
         drop(db);
         for c in &conversations {
-            self.cursors.insert(
-                c.id,
-                Cursor {
-                    delivered: c.last_seq,
-                    held: BTreeMap::new(),
-                    gap_since: None,
-                },
-            );
+            self.cursors.insert(c.id, Cursor::new(c.last_seq));
         }
         self.contacts = contacts.iter().copied().collect();
         let presence = rt.presence().statuses(&contacts).await.unwrap_or_else(|e| {
@@ -286,7 +277,7 @@ impl Conn {
             let next_gap = self
                 .cursors
                 .values()
-                .filter_map(|c| c.gap_since)
+                .filter_map(|c| c.gap().map(|g| g.since))
                 .min()
                 .map(|t| t + GAP_GRACE);
             let gap_timer = async {
@@ -492,16 +483,10 @@ impl Conn {
                     break;
                 }
             }
-            let cursor = self.cursors.entry(conversation).or_insert(Cursor {
-                delivered: 0,
-                held: BTreeMap::new(),
-                gap_since: None,
-            });
-            if after > cursor.delivered {
-                cursor.delivered = after;
-                cursor.held = cursor.held.split_off(&(after + 1));
-                cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
-            }
+            self.cursors
+                .entry(conversation)
+                .or_insert_with(|| Cursor::new(0))
+                .advance_to(after, Instant::now());
         }
         Ok(())
     }
@@ -535,22 +520,11 @@ impl Conn {
     }
 
     async fn on_message(&mut self, conversation: ConversationId, seq: i64, json: ByteString) -> Option<End> {
-        let cursor = self.cursors.get_mut(&conversation)?;
-        if seq <= cursor.delivered {
-            return None;
-        }
-        if seq > cursor.delivered + 1 {
-            cursor.held.insert(seq, json);
-            cursor.gap_since.get_or_insert_with(Instant::now);
-            return None;
-        }
-        cursor.delivered = seq;
-        let mut ready = vec![json];
-        while let Some(next) = cursor.held.remove(&(cursor.delivered + 1)) {
-            cursor.delivered += 1;
-            ready.push(next);
-        }
-        cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
+        let ready = self.cursors.get_mut(&conversation)?.offer(seq, json, Instant::now());
+        self.send_all(ready).await
+    }
+
+    async fn send_all(&mut self, ready: Vec<ByteString>) -> Option<End> {
         for json in ready {
             if self.ws.text(json).await.is_err() {
                 return Some(End::ClientClosed);
@@ -562,20 +536,14 @@ impl Conn {
     /// Fetches missing messages of conversations whose gap outlived the grace period.
     async fn fill_gaps(&mut self) -> Result<(), ApiError> {
         let now = Instant::now();
-        let due: Vec<ConversationId> = self
+        let due: Vec<_> = self
             .cursors
             .iter()
-            .filter(|(_, c)| c.gap_since.is_some_and(|t| now >= t + GAP_GRACE))
-            .map(|(id, _)| *id)
+            .filter_map(|(id, c)| c.gap().filter(|g| now >= g.since + GAP_GRACE).map(|g| (*id, g)))
             .collect();
-        for conversation in due {
-            let Some(cursor) = self.cursors.get(&conversation) else {
-                continue;
-            };
-            let until = cursor.held.keys().next_back().copied();
-            let from = cursor.delivered;
+        for (conversation, gap) in due {
             let mut db = self.state.db.get().await?;
-            let missing = chat::messages_after(&mut db, conversation, from, until, SYNC_PAGE).await?;
+            let missing = chat::messages_after(&mut db, conversation, gap.after, Some(gap.until), SYNC_PAGE).await?;
             drop(db);
             self.deliver_fetched(conversation, missing).await;
         }
@@ -595,7 +563,8 @@ impl Conn {
         if !self.refresh_membership().await? {
             return Ok(false);
         }
-        let conversations: Vec<(ConversationId, i64)> = self.cursors.iter().map(|(id, c)| (*id, c.delivered)).collect();
+        let conversations: Vec<(ConversationId, i64)> =
+            self.cursors.iter().map(|(id, c)| (*id, c.delivered())).collect();
         let mut db = self.state.db.get().await?;
         for (conversation, mut from) in conversations {
             loop {
@@ -623,20 +592,17 @@ impl Conn {
             let Ok(json) = serde_json::to_string(&ServerEvent::Message { message }) else {
                 continue;
             };
-            if let Some(cursor) = self.cursors.get_mut(&conversation) {
-                cursor.held.remove(&seq);
-            }
-            if self
-                .on_message(conversation, seq, ByteString::from(json))
-                .await
-                .is_some()
-            {
+            let Some(cursor) = self.cursors.get_mut(&conversation) else {
+                return;
+            };
+            let ready = cursor.offer_fetched(seq, ByteString::from(json), Instant::now());
+            if self.send_all(ready).await.is_some() {
                 return;
             }
         }
         if let Some(cursor) = self.cursors.get_mut(&conversation) {
             // whatever is still held beyond a hole that Postgres could not fill waits for the next event
-            cursor.gap_since = cursor.held.keys().next().map(|_| Instant::now());
+            cursor.restart_gap(Instant::now());
         }
     }
 
@@ -701,14 +667,7 @@ impl Conn {
             }
         }
         for conversation in added {
-            self.cursors.insert(
-                conversation.id,
-                Cursor {
-                    delivered: conversation.last_seq,
-                    held: BTreeMap::new(),
-                    gap_since: None,
-                },
-            );
+            self.cursors.insert(conversation.id, Cursor::new(conversation.last_seq));
             if !send_event(&mut self.ws, &ServerEvent::ConversationAdded { conversation }).await {
                 return Ok(false);
             }

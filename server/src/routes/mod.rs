@@ -4,10 +4,12 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod consults;
 pub mod conversations;
 pub mod input;
 pub mod openapi;
 pub mod ops;
+pub mod referrals;
 pub mod teams;
 pub mod users;
 pub mod ws;
@@ -29,6 +31,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(audit::routes)
         .configure(conversations::routes)
         .configure(cases::routes)
+        .configure(consults::routes)
+        .configure(referrals::routes)
         .configure(ws::routes)
         .route("/openapi.json", web::get().to(openapi::serve));
 }
@@ -84,4 +88,19 @@ pub fn keyset_page<T>(items: Vec<T>, more: bool, key: impl Fn(&T) -> String) -> 
         None
     };
     Page { items, next_cursor }
+}
+
+/// A transition's body: empty means none; anything else must be JSON.
+pub(super) fn optional_json(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::Invalid(Reason::MalformedBody, format!("invalid JSON body: {e}")))
+}
+
+/// A transition's body parsed as `T` (an empty body parses as JSON `null`).
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_value(optional_json(body)?)
+        .map_err(|e| ApiError::Invalid(Reason::MalformedBody, format!("invalid body: {e}")))
 }

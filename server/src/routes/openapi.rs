@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, cases, conversations, ops, teams, users};
+use super::{audit, auth, cases, consults, conversations, ops, referrals, teams, users};
 
 struct BearerAuth;
 
@@ -72,8 +72,8 @@ impl Modify for UniqueOperationIds {
         conversations::send, conversations::recall, conversations::read, conversations::search,
         cases::create_case, cases::submit_intake, cases::triage_queue, cases::list_cases, cases::get_case,
         cases::update_case, cases::triage, cases::suggestions,
-        cases::request_consult, cases::case_consults, cases::list_consults, cases::get_consult, cases::consult_transition,
-        cases::create_referral, cases::case_referrals, cases::list_referrals, cases::get_referral, cases::referral_transition,
+        consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,
+        referrals::create_referral, referrals::case_referrals, referrals::list_referrals, referrals::get_referral, referrals::referral_transition,
         ops::healthz, ops::readyz,
     )
 )]

@@ -149,3 +149,33 @@ async fn openapi_lists_every_endpoint() {
     assert!(r.body["components"]["schemas"]["TriageAction"].is_object());
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+/// A newcomer changed BIND_ADDR and the browser was refused forever: with
+/// ALLOWED_ORIGINS unset, the origins follow the address the server binds.
+#[tokio::test]
+async fn without_allowed_origins_the_bound_address_may_open_the_websocket() {
+    use consilium_tests::ws::WsClient;
+    let app = TestApp::spawn_with(consilium_tests::TestOptions {
+        env: vec![("ALLOWED_ORIGINS".into(), String::new())],
+        ..Default::default()
+    })
+    .await;
+    let token = app.admin.token.clone().expect("token");
+    let port = app.port;
+    for origin in [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")] {
+        let ws = WsClient::connect_with_origin(&app.address, &token, &origin)
+            .await
+            .unwrap_or_else(|e| panic!("origin {origin} refused: {e:?}"));
+        assert_eq!(ws.ready["type"], "ready");
+    }
+    let other_port = port.wrapping_add(1);
+    for origin in [
+        "http://evil.example".to_owned(),
+        format!("http://127.0.0.1:{other_port}"),
+    ] {
+        match WsClient::connect_with_origin(&app.address, &token, &origin).await {
+            Err(e) => assert_eq!(e.status(), Some(403), "origin {origin}: {e:?}"),
+            Ok(_) => panic!("origin {origin} was let in"),
+        }
+    }
+}
