@@ -13,8 +13,10 @@
 
 use consilium_shared::{
     CaseId, ConversationId, SessionId, TeamId, UserId,
-    cases::{CaseDto, ConsultDto, ReferralDto},
+    cases::{CaseDto, ConsultDto, ConsultStatus, ReferralDto, ReferralStatus},
     chat::{ConversationKind, MessageDto},
+    notifications::{NotificationKind, NotificationLink},
+    teams::TeamRole,
     ws::ServerEvent,
 };
 use diesel::prelude::*;
@@ -23,16 +25,100 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::cases::{self, CaseChange};
 use crate::consults::LoadedConsult;
 use crate::db::models::{Case, CaseRow, Patient, Referral};
-use crate::db::schema::{conversations, patients, referrals as referrals_t};
+use crate::db::schema::{cases as cases_t, conversations, patients, referrals as referrals_t, team_members, users};
 use crate::error::ApiError;
+use crate::notifications::{self, NewNotification};
 use crate::realtime::envelope::Topic;
 use crate::referrals::{self, Created, Transitioned};
 use crate::state::AppState;
 use crate::teams::RosterChange;
 
-/// A message was stored (by REST, the websocket or a workflow).
+/// A message was stored (by REST, the websocket or a workflow). Members it
+/// @mentions are notified; a message without mentions costs no query here.
 pub async fn message_stored(state: &AppState, message: MessageDto) {
+    let mentioned: Vec<UserId> = message
+        .mentions
+        .iter()
+        .copied()
+        .filter(|u| *u != message.sender_id)
+        .collect();
+    let link = NotificationLink {
+        conversation_id: Some(message.conversation_id),
+        seq: Some(message.seq),
+        ..Default::default()
+    };
+    let (sender, excerpt) = (message.sender_id, message.body.clone());
     state.realtime.message_created(message).await;
+    if mentioned.is_empty() {
+        return;
+    }
+    let notified = async {
+        let mut conn = state.db.get().await?;
+        let sender_name = display_name(&mut conn, sender).await?;
+        let items = mentioned
+            .into_iter()
+            .map(|user| NewNotification {
+                user,
+                kind: NotificationKind::Mentioned,
+                title: excerpt.clone(),
+                body: sender_name.clone(),
+                link: link.clone(),
+            })
+            .collect();
+        notify(state, &mut conn, items).await;
+        Ok::<_, ApiError>(())
+    };
+    if let Err(e) = notified.await {
+        tracing::error!(error = %e, "could not notify the mentioned members");
+    }
+}
+
+/// Stores notifications and pushes each to every socket of its user. It
+/// runs after the change committed, so a failure here is logged and never
+/// undoes or fails the change.
+async fn notify(state: &AppState, conn: &mut AsyncPgConnection, items: Vec<NewNotification>) {
+    match notifications::create(conn, items).await {
+        Ok(rows) => {
+            for row in rows {
+                let user = row.user_id;
+                let event = ServerEvent::Notification {
+                    notification: row.into(),
+                };
+                state.realtime.publish_to_users(&[user], &event).await;
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not store notifications"),
+    }
+}
+
+/// The user's marked notifications as read: all their sockets update their count.
+pub async fn notifications_read(state: &AppState, user: UserId, unread: i64) {
+    state
+        .realtime
+        .publish_to_users(&[user], &ServerEvent::NotificationsRead { unread })
+        .await;
+}
+
+async fn display_name(conn: &mut AsyncPgConnection, user: UserId) -> Result<String, ApiError> {
+    Ok(users::table.find(user).select(users::display_name).first(conn).await?)
+}
+
+/// The triagers (assistants and lead) of a team.
+async fn triagers(conn: &mut AsyncPgConnection, team: TeamId) -> Result<Vec<UserId>, ApiError> {
+    Ok(team_members::table
+        .filter(team_members::team_id.eq(team))
+        .filter(team_members::role.eq_any([TeamRole::Assistant, TeamRole::Lead]))
+        .select(team_members::user_id)
+        .load(conn)
+        .await?)
+}
+
+fn case_link(case: &Case) -> NotificationLink {
+    NotificationLink {
+        conversation_id: Some(case.conversation_id),
+        case_id: Some(case.id),
+        ..Default::default()
+    }
 }
 
 /// A message was recalled: readers replace it by a tombstone.
@@ -110,15 +196,26 @@ pub async fn case_edited(
     case_moved(state, conn, &change).await
 }
 
-/// A case was triaged. A triaged referred case also moves its referral
-/// (assigning accepts it, declining declines it).
+/// A case was triaged: its assignee is notified. A triaged referred case
+/// also moves its referral (assigning accepts it, declining declines it).
 pub async fn case_triaged(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     change: CaseChange,
 ) -> Result<CaseDto, ApiError> {
     if change.case.source == consilium_shared::cases::CaseSource::Referral {
-        referral_of_case_changed(state, conn, change.case.id).await?;
+        referral_of_case_changed(state, conn, change.case.id, change.actor).await?;
+    }
+    if let Some(assignee) = change.assigned_to.filter(|a| *a != change.actor) {
+        let actor = display_name(conn, change.actor).await?;
+        let item = NewNotification {
+            user: assignee,
+            kind: NotificationKind::Assigned,
+            title: change.case.title.clone(),
+            body: actor,
+            link: case_link(&change.case),
+        };
+        notify(state, conn, vec![item]).await;
     }
     case_moved(state, conn, &change).await
 }
@@ -138,14 +235,43 @@ async fn case_moved(state: &AppState, conn: &mut AsyncPgConnection, change: &Cas
     case_changed(state, conn, &change.case, &change.patient, &queues, &moved).await
 }
 
-/// A consult was requested or moved; `extra` are users who left it (a
-/// declined or cancelled consultant), who must drop its thread.
+/// A consult was requested (its consultants are notified) or moved (its
+/// requester hears the answer or the decline); `extra` are users who left
+/// it (a declined or cancelled consultant), who must drop its thread.
 pub async fn consult_changed(
     state: &AppState,
     conn: &mut AsyncPgConnection,
+    actor: UserId,
     consult: &LoadedConsult,
     extra: &[UserId],
 ) -> Result<ConsultDto, ApiError> {
+    let c = &consult.consult;
+    let link = NotificationLink {
+        conversation_id: Some(c.conversation_id),
+        case_id: Some(c.case_id),
+        consult_id: Some(c.id),
+        ..Default::default()
+    };
+    let (kind, to): (NotificationKind, Vec<UserId>) = match c.status {
+        ConsultStatus::Requested => (NotificationKind::ConsultRequested, consult.consultants.clone()),
+        ConsultStatus::Completed | ConsultStatus::Declined => (NotificationKind::ConsultAnswered, vec![c.requested_by]),
+        ConsultStatus::Accepted | ConsultStatus::Cancelled => (NotificationKind::ConsultAnswered, vec![]),
+    };
+    let to: Vec<UserId> = to.into_iter().filter(|u| *u != actor).collect();
+    if !to.is_empty() {
+        let actor_name = display_name(conn, actor).await?;
+        let items = to
+            .into_iter()
+            .map(|user| NewNotification {
+                user,
+                kind,
+                title: c.question.clone(),
+                body: actor_name.clone(),
+                link: link.clone(),
+            })
+            .collect();
+        notify(state, conn, items).await;
+    }
     let dto = consult.dto();
     let mut audience = consult.audience(conn).await?;
     for u in extra {
@@ -177,6 +303,7 @@ async fn referral_of_case_changed(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     target_case: CaseId,
+    actor: UserId,
 ) -> Result<(), ApiError> {
     let referral: Option<Referral> = referrals_t::table
         .filter(referrals_t::target_case_id.eq(target_case))
@@ -185,18 +312,79 @@ async fn referral_of_case_changed(
         .await
         .optional()?;
     if let Some(r) = referral {
+        if r.status != ReferralStatus::Pending {
+            notify_referral_creator(state, conn, &r, actor).await?;
+        }
         referral_changed(state, conn, &r).await?;
     }
     Ok(())
 }
 
+/// The referring doctor hears that their referral moved.
+async fn notify_referral_creator(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    referral: &Referral,
+    actor: UserId,
+) -> Result<(), ApiError> {
+    if referral.created_by == actor {
+        return Ok(());
+    }
+    let title: String = cases_t::table
+        .find(referral.case_id)
+        .select(cases_t::title)
+        .first(conn)
+        .await?;
+    let item = NewNotification {
+        user: referral.created_by,
+        kind: NotificationKind::ReferralUpdated,
+        title,
+        body: display_name(conn, actor).await?,
+        link: NotificationLink {
+            conversation_id: Some(referral.conversation_id),
+            case_id: Some(referral.case_id),
+            referral_id: Some(referral.id),
+            ..Default::default()
+        },
+    };
+    notify(state, conn, vec![item]).await;
+    Ok(())
+}
+
 /// A referral was created: its linked case enters the receiving team's
-/// triage queue, both teams see the case and the referral.
+/// triage queue, both teams see the case and the referral, and the
+/// receiving team's triagers are notified.
 pub async fn referral_created(
     state: &AppState,
     conn: &mut AsyncPgConnection,
+    actor: UserId,
     created: &Created,
 ) -> Result<ReferralDto, ApiError> {
+    let to: Vec<UserId> = triagers(conn, created.referral.to_team_id)
+        .await?
+        .into_iter()
+        .filter(|u| *u != actor)
+        .collect();
+    if !to.is_empty() {
+        let actor_name = display_name(conn, actor).await?;
+        let link = NotificationLink {
+            conversation_id: Some(created.referral.conversation_id),
+            case_id: Some(created.target_case.id),
+            referral_id: Some(created.referral.id),
+            ..Default::default()
+        };
+        let items = to
+            .into_iter()
+            .map(|user| NewNotification {
+                user,
+                kind: NotificationKind::ReferralReceived,
+                title: created.target_case.title.clone(),
+                body: actor_name.clone(),
+                link: link.clone(),
+            })
+            .collect();
+        notify(state, conn, items).await;
+    }
     let patient = patient_of(conn, &created.target_case).await?;
     let teams = [created.referral.from_team_id, created.referral.to_team_id];
     case_changed(
@@ -212,14 +400,30 @@ pub async fn referral_created(
 }
 
 /// A referral moved: its outcome message (if any) reaches the referring
-/// case's thread, its linked case and the referral are announced.
+/// case's thread, its creator is notified (and the assignee, when accepting
+/// assigned the linked case), its linked case and the referral are announced.
 pub async fn referral_transitioned(
     state: &AppState,
     conn: &mut AsyncPgConnection,
+    actor: UserId,
     done: Transitioned,
 ) -> Result<ReferralDto, ApiError> {
-    if let Some(message) = done.outcome_message {
+    if let Some(message) = done.outcome_message.clone() {
         message_stored(state, message).await;
+    }
+    notify_referral_creator(state, conn, &done.referral, actor).await?;
+    let assigned_now = done.queue_changed
+        && done.referral.status == ReferralStatus::Accepted
+        && done.target_case.status == consilium_shared::cases::CaseStatus::Open;
+    if let Some(assignee) = done.target_case.assignee_id.filter(|a| assigned_now && *a != actor) {
+        let item = NewNotification {
+            user: assignee,
+            kind: NotificationKind::Assigned,
+            title: done.target_case.title.clone(),
+            body: display_name(conn, actor).await?,
+            link: case_link(&done.target_case),
+        };
+        notify(state, conn, vec![item]).await;
     }
     let patient = patient_of(conn, &done.target_case).await?;
     let queues = if done.queue_changed {

@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod notifications;
 pub mod realtime;
 pub mod referrals;
 pub mod routes;

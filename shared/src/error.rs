@@ -191,6 +191,8 @@ pub enum ErrorReason {
     LeadViaTeam,
     /// The frame type is unknown or its fields are wrong.
     MalformedFrame,
+    /// `POST /notifications/read` needs either `ids` (1 to 200) or `all: true`.
+    MarkReadTarget,
     /// The socket is already authenticated.
     AlreadyAuthenticated,
     // --- credentials ---

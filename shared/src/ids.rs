@@ -87,4 +87,6 @@ id_type! {
     ConversationId,
     /// A chat message.
     MessageId,
+    /// A notification addressed to one user.
+    NotificationId,
 }

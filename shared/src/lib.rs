@@ -14,6 +14,7 @@ pub mod cases;
 pub mod chat;
 pub mod error;
 pub mod ids;
+pub mod notifications;
 pub mod paging;
 #[cfg(feature = "diesel")]
 pub mod sql;

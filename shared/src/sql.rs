@@ -14,6 +14,7 @@ use crate::cases::{
     CaseSource, CaseStatus, ConsultOpinion, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex,
 };
 use crate::chat::ConversationKind;
+use crate::notifications::{NotificationKind, NotificationLink};
 use crate::teams::TeamRole;
 use crate::users::{CareLevel, PlatformRole};
 
@@ -85,6 +86,18 @@ text_enum!(ReferralStatus {
     Completed => "completed",
     Cancelled => "cancelled",
 });
+text_enum!(NotificationKind {
+    Assigned => "assigned",
+    Mentioned => "mentioned",
+    UrgentMessage => "urgent_message",
+    ConsultRequested => "consult_requested",
+    ConsultAnswered => "consult_answered",
+    ReferralReceived => "referral_received",
+    ReferralUpdated => "referral_updated",
+    FollowUpDue => "follow_up_due",
+    Escalation => "escalation",
+    Call => "call",
+});
 text_enum!(ConversationKind {
     Team => "team",
     Case => "case",
@@ -114,6 +127,7 @@ macro_rules! jsonb_type {
 }
 
 jsonb_type!(ConsultOpinion);
+jsonb_type!(NotificationLink);
 
 #[cfg(test)]
 mod tests {
@@ -140,5 +154,6 @@ mod tests {
         spelled_as_on_the_wire::<ReferralDirection>();
         spelled_as_on_the_wire::<ReferralStatus>();
         spelled_as_on_the_wire::<ConversationKind>();
+        spelled_as_on_the_wire::<NotificationKind>();
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     cases::{CaseDto, ConsultDto, ReferralDto},
     chat::{ConversationDto, MessageDto},
     error::{ErrorCode, ErrorReason},
+    notifications::NotificationDto,
     teams::TeamRole,
 };
 
@@ -129,6 +130,9 @@ pub enum ServerEvent {
         conversations: Vec<ConversationDto>,
         /// Presence of everyone the user shares a conversation with.
         presence: Vec<PresenceEntry>,
+        /// How many of the user's notifications are unread.
+        #[ts(type = "number")]
+        unread_notifications: i64,
     },
     /// A `send` was committed.
     Ack {
@@ -156,6 +160,17 @@ pub enum ServerEvent {
         reason: ErrorReason,
         /// What was wrong (English, for developers).
         message: String,
+    },
+    /// A notification for this user (SPEC §7).
+    Notification {
+        /// The notification.
+        notification: NotificationDto,
+    },
+    /// The user's notifications were marked read (on any of their sockets).
+    NotificationsRead {
+        /// Their unread count afterwards.
+        #[ts(type = "number")]
+        unread: i64,
     },
     /// A new message.
     Message {

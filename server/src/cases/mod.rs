@@ -518,6 +518,10 @@ pub struct CaseChange {
     pub left_team: Option<TeamId>,
     /// Whether the triage queue of its team changed.
     pub queue_changed: bool,
+    /// Who made the change.
+    pub actor: UserId,
+    /// Whom triage just assigned it to, to be told.
+    pub assigned_to: Option<UserId>,
 }
 
 /// `PATCH /cases/{id}`: the team edits it, closes it or reopens it.
@@ -587,7 +591,14 @@ pub async fn update(
                     .ip(ip),
             )
             .await?;
-            Ok(CaseChange { queue_changed: current == CaseStatus::Triage, case, patient: loaded.patient, left_team: None })
+            Ok(CaseChange {
+                queue_changed: current == CaseStatus::Triage,
+                case,
+                patient: loaded.patient,
+                left_team: None,
+                actor: caller,
+                assigned_to: None,
+            })
         }
         .scope_boxed()
     })
@@ -622,6 +633,10 @@ pub async fn triage(
                 return Err(machine::conflict("the case", loaded.case.status));
             }
             let team = loaded.case.team_id;
+            let action_kind = match &action {
+                TriageAction::Assign { assignee_id, .. } => Some(*assignee_id),
+                _ => None,
+            };
             let (case, left_team, detail) = match action {
                 TriageAction::Assign { assignee_id, priority } => {
                     if member_role(conn, team, assignee_id).await?.is_none() {
@@ -714,11 +729,14 @@ pub async fn triage(
                     .ip(ip),
             )
             .await?;
+            let assigned_to = action_kind;
             Ok(CaseChange {
                 case,
                 patient: loaded.patient,
                 left_team,
                 queue_changed: true,
+                actor: caller,
+                assigned_to,
             })
         }
         .scope_boxed()

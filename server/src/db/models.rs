@@ -8,13 +8,14 @@
 use super::schema::{audit_events, conversations, sessions, team_members, teams, users};
 use chrono::{DateTime, Utc};
 use consilium_shared::{
-    CaseId, ConsultId, ConversationId, PatientId, ReferralId, SessionId, TeamId, UserId,
+    CaseId, ConsultId, ConversationId, NotificationId, PatientId, ReferralId, SessionId, TeamId, UserId,
     audit::AuditEventDto,
     cases::{
         CaseDto, CaseSource, CaseStatus, ConsultDto, ConsultOpinion, ConsultStatus, PatientDto, Priority,
         ReferralDirection, ReferralDto, ReferralStatus, Sex,
     },
     chat::ConversationKind,
+    notifications::{NotificationDto, NotificationKind, NotificationLink},
     teams::TeamRole,
     users::{CareLevel, PlatformRole, UserDto},
 };
@@ -341,6 +342,34 @@ impl From<&Referral> for ReferralDto {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A `notifications` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::notifications, check_for_backend(diesel::pg::Pg))]
+pub struct Notification {
+    pub id: NotificationId,
+    pub user_id: UserId,
+    pub kind: NotificationKind,
+    pub title: String,
+    pub body: String,
+    pub link: NotificationLink,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<Notification> for NotificationDto {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            created_at: n.created_at,
+            read_at: n.read_at,
         }
     }
 }

@@ -103,6 +103,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Jsonb,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     patients (id) {
         id -> Uuid,
         name -> Text,
@@ -220,6 +233,7 @@ diesel::joinable!(conversation_reads -> users (user_id));
 diesel::joinable!(conversations -> teams (team_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(messages -> users (sender_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
@@ -235,6 +249,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_reads,
     conversations,
     messages,
+    notifications,
     patients,
     referrals,
     refresh_tokens,

@@ -225,6 +225,9 @@ impl Conn {
         rt.hub().subscribe(self.key, topics).await;
         // the snapshot is taken after the subscriptions are live, so nothing falls between them
         let conversations = chat::list_for(&mut db, self.user, None).await?;
+        // counted after the user topic is live: a notification created meanwhile
+        // is counted and also arrives as an event, which a client dedupes by id
+        let unread_notifications = crate::notifications::unread_count(&mut db, self.user).await?;
         drop(db);
         for c in &conversations {
             self.cursors.insert(c.id, Cursor::new(c.last_seq));
@@ -242,6 +245,7 @@ impl Conn {
             session_id: self.session_id,
             conversations,
             presence,
+            unread_notifications,
         };
         if !send_event(&mut self.ws, &ready).await {
             return Err(ApiError::Unexpected(anyhow::anyhow!("socket closed before ready")));

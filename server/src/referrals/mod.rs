@@ -84,14 +84,14 @@ pub async fn load_visible(
 
 /// Members of both teams: everyone who hears about a referral.
 pub async fn audience(conn: &mut AsyncPgConnection, r: &Referral) -> Result<Vec<UserId>, ApiError> {
-    let mut ids: Vec<Uuid> = team_members::table
+    let mut ids: Vec<UserId> = team_members::table
         .filter(team_members::team_id.eq_any([r.from_team_id, r.to_team_id]))
         .select(team_members::user_id)
         .load(conn)
         .await?;
     ids.sort();
     ids.dedup();
-    Ok(ids.into_iter().map(UserId).collect())
+    Ok(ids)
 }
 
 /// What creating a referral produced.

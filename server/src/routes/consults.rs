@@ -36,7 +36,7 @@ pub async fn request_consult(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
     let consult = consults::request(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
-    let dto = events::consult_changed(&state, &mut conn, &consult, &[]).await?;
+    let dto = events::consult_changed(&state, &mut conn, caller.id(), &consult, &[]).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -111,6 +111,6 @@ pub async fn consult_transition(
     let mut conn = state.db.get().await?;
     let (consult, before) = consults::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
     Ok(web::Json(
-        events::consult_changed(&state, &mut conn, &consult, &before).await?,
+        events::consult_changed(&state, &mut conn, caller.id(), &consult, &before).await?,
     ))
 }

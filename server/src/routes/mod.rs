@@ -7,6 +7,7 @@ pub mod cases;
 pub mod consults;
 pub mod conversations;
 pub mod input;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod referrals;
@@ -33,6 +34,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(cases::routes)
         .configure(consults::routes)
         .configure(referrals::routes)
+        .configure(notifications::routes)
         .configure(ws::routes)
         .route("/openapi.json", web::get().to(openapi::serve));
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, cases, consults, conversations, ops, referrals, teams, users};
+use super::{audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users};
 
 struct BearerAuth;
 
@@ -74,6 +74,7 @@ impl Modify for UniqueOperationIds {
         cases::update_case, cases::triage, cases::suggestions,
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,
         referrals::create_referral, referrals::case_referrals, referrals::list_referrals, referrals::get_referral, referrals::referral_transition,
+        notifications::list, notifications::mark_read,
         ops::healthz, ops::readyz,
     )
 )]

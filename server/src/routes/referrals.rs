@@ -49,7 +49,7 @@ pub async fn create_referral(
         meta.ip.as_deref(),
     )
     .await?;
-    let dto = events::referral_created(&state, &mut conn, &created).await?;
+    let dto = events::referral_created(&state, &mut conn, caller.id(), &created).await?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -127,5 +127,7 @@ pub async fn referral_transition(
     };
     let mut conn = state.db.get().await?;
     let done = referrals::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    Ok(web::Json(events::referral_transitioned(&state, &mut conn, done).await?))
+    Ok(web::Json(
+        events::referral_transitioned(&state, &mut conn, caller.id(), done).await?,
+    ))
 }

@@ -17,6 +17,7 @@ mod connect;
 mod delivery;
 mod events;
 mod frames;
+mod notifications;
 mod rest;
 mod roster;
 mod search;

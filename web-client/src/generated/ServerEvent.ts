@@ -7,6 +7,7 @@ import type { ErrorCode } from "./ErrorCode";
 import type { ErrorReason } from "./ErrorReason";
 import type { MessageDto } from "./MessageDto";
 import type { MessageId } from "./MessageId";
+import type { NotificationDto } from "./NotificationDto";
 import type { PresenceEntry } from "./PresenceEntry";
 import type { PresenceStatus } from "./PresenceStatus";
 import type { ReferralDto } from "./ReferralDto";
@@ -34,7 +35,11 @@ conversations: Array<ConversationDto>,
 /**
  * Presence of everyone the user shares a conversation with.
  */
-presence: Array<PresenceEntry>, } | { "type": "ack", 
+presence: Array<PresenceEntry>, 
+/**
+ * How many of the user's notifications are unread.
+ */
+unread_notifications: number, } | { "type": "ack", 
 /**
  * The `send`'s request id.
  */
@@ -70,7 +75,15 @@ reason: ErrorReason,
 /**
  * What was wrong (English, for developers).
  */
-message: string, } | { "type": "message", 
+message: string, } | { "type": "notification", 
+/**
+ * The notification.
+ */
+notification: NotificationDto, } | { "type": "notifications_read", 
+/**
+ * Their unread count afterwards.
+ */
+unread: number, } | { "type": "message", 
 /**
  * The message.
  */

@@ -42,6 +42,7 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'consultant_inactive',
   'lead_via_team',
   'malformed_frame',
+  'mark_read_target',
   'already_authenticated',
   'missing_token',
   'token_invalid',
