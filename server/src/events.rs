@@ -14,7 +14,7 @@
 use consilium_shared::{
     CaseId, ConversationId, SessionId, TeamId, UserId,
     cases::{CaseDto, ConsultDto, ConsultStatus, ReferralDto, ReferralStatus},
-    chat::{ConversationKind, MessageDto},
+    chat::{ConversationKind, MessageDto, MessagePriority},
     notifications::{NotificationKind, NotificationLink},
     teams::TeamRole,
     ws::ServerEvent,
@@ -25,7 +25,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::cases::{self, CaseChange};
 use crate::consults::LoadedConsult;
 use crate::db::models::{Case, CaseRow, Patient, Referral};
-use crate::db::schema::{cases as cases_t, conversations, patients, referrals as referrals_t, team_members, users};
+use crate::db::schema::{
+    cases as cases_t, conversation_members, conversations, patients, referrals as referrals_t, team_members, users,
+};
 use crate::error::ApiError;
 use crate::notifications::{self, NewNotification};
 use crate::realtime::envelope::Topic;
@@ -42,24 +44,39 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
         .copied()
         .filter(|u| *u != message.sender_id)
         .collect();
+    let urgent = message.priority != MessagePriority::Normal;
     let link = NotificationLink {
         conversation_id: Some(message.conversation_id),
         seq: Some(message.seq),
         ..Default::default()
     };
-    let (sender, excerpt) = (message.sender_id, message.body.clone());
+    let (sender, excerpt, conversation) = (message.sender_id, message.body.clone(), message.conversation_id);
     state.realtime.message_created(message).await;
-    if mentioned.is_empty() {
+    if mentioned.is_empty() && !urgent {
         return;
     }
     let notified = async {
         let mut conn = state.db.get().await?;
         let sender_name = display_name(&mut conn, sender).await?;
-        let items = mentioned
+        // an urgent message reaches every member; a mention in it needs no second notice
+        let (kind, to) = if urgent {
+            let members: Vec<UserId> = conversation_members::table
+                .filter(conversation_members::conversation_id.eq(conversation))
+                .select(conversation_members::user_id)
+                .load(&mut conn)
+                .await?;
+            (
+                NotificationKind::UrgentMessage,
+                members.into_iter().filter(|u| *u != sender).collect(),
+            )
+        } else {
+            (NotificationKind::Mentioned, mentioned)
+        };
+        let items = to
             .into_iter()
-            .map(|user| NewNotification {
+            .map(|user: UserId| NewNotification {
                 user,
-                kind: NotificationKind::Mentioned,
+                kind,
                 title: excerpt.clone(),
                 body: sender_name.clone(),
                 link: link.clone(),
@@ -71,6 +88,28 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
     if let Err(e) = notified.await {
         tracing::error!(error = %e, "could not notify the mentioned members");
     }
+}
+
+/// A member acknowledged an `ack_required` message: the conversation hears it
+/// (the sender's "who has acknowledged" list updates live).
+pub async fn message_acked(
+    state: &AppState,
+    conversation: ConversationId,
+    seq: i64,
+    user: UserId,
+    done: crate::chat::Acknowledged,
+) {
+    let event = ServerEvent::MessageAcked {
+        conversation_id: conversation,
+        seq,
+        user_id: user,
+        at: done.at,
+        ack_count: done.ack_count,
+    };
+    state
+        .realtime
+        .publish_event(Topic::Conversation(conversation), &event, None)
+        .await;
 }
 
 /// Stores notifications and pushes each to every socket of its user. It

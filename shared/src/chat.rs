@@ -125,6 +125,50 @@ pub struct MessageDto {
     pub edited_at: Option<DateTime<Utc>>,
     /// True once the sender recalled it.
     pub recalled: bool,
+    /// How urgent the sender marked it.
+    pub priority: MessagePriority,
+    /// Whether each recipient must acknowledge it (危急值 and the like).
+    pub ack_required: bool,
+    /// How many recipients have acknowledged it.
+    #[ts(type = "number")]
+    pub ack_count: i64,
+}
+
+/// How urgent a message is (SPEC §7). Urgent and emergency messages notify
+/// every member and stand out in the thread.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum MessagePriority {
+    /// An ordinary message.
+    #[default]
+    Normal,
+    /// Needs attention within hours.
+    Urgent,
+    /// Needs attention now (危急值).
+    Emergency,
+}
+
+/// One acknowledgement of an `ack_required` message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct MessageAck {
+    /// Who acknowledged.
+    pub user_id: UserId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /conversations/{id}/messages/{seq}/acks`: who has and who has not
+/// acknowledged yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct MessageAcks {
+    /// Acknowledgements, oldest first.
+    pub acks: Vec<MessageAck>,
+    /// Current members (other than the sender) who have not acknowledged.
+    pub pending: Vec<UserId>,
 }
 
 /// `POST /conversations/{id}/messages` (same rules as the websocket `send`).
@@ -140,6 +184,14 @@ pub struct SendMessageRequest {
     #[serde(default)]
     #[ts(optional, type = "number")]
     pub reply_to_seq: Option<i64>,
+    /// How urgent (default `normal`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<MessagePriority>,
+    /// Whether recipients must acknowledge it (default false).
+    #[serde(default)]
+    #[ts(optional)]
+    pub ack_required: Option<bool>,
 }
 
 /// The answer to a send: where the message landed.

@@ -193,6 +193,10 @@ pub enum ErrorReason {
     MalformedFrame,
     /// `POST /notifications/read` needs either `ids` (1 to 200) or `all: true`.
     MarkReadTarget,
+    /// Only `ack_required` messages are acknowledged.
+    AckNotRequired,
+    /// A sender does not acknowledge their own message.
+    AckOwnMessage,
     /// The socket is already authenticated.
     AlreadyAuthenticated,
     // --- credentials ---

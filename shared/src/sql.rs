@@ -13,7 +13,7 @@ use diesel::sql_types::{Jsonb, Text};
 use crate::cases::{
     CaseSource, CaseStatus, ConsultOpinion, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex,
 };
-use crate::chat::ConversationKind;
+use crate::chat::{ConversationKind, MessagePriority};
 use crate::notifications::{NotificationKind, NotificationLink};
 use crate::teams::TeamRole;
 use crate::users::{CareLevel, PlatformRole};
@@ -98,6 +98,7 @@ text_enum!(NotificationKind {
     Escalation => "escalation",
     Call => "call",
 });
+text_enum!(MessagePriority { Normal => "normal", Urgent => "urgent", Emergency => "emergency" });
 text_enum!(ConversationKind {
     Team => "team",
     Case => "case",
@@ -155,5 +156,6 @@ mod tests {
         spelled_as_on_the_wire::<ReferralStatus>();
         spelled_as_on_the_wire::<ConversationKind>();
         spelled_as_on_the_wire::<NotificationKind>();
+        spelled_as_on_the_wire::<MessagePriority>();
     }
 }

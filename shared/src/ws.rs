@@ -10,7 +10,7 @@ use ts_rs::TS;
 use crate::{
     ConversationId, MessageId, SessionId, TeamId, UserId,
     cases::{CaseDto, ConsultDto, ReferralDto},
-    chat::{ConversationDto, MessageDto},
+    chat::{ConversationDto, MessageDto, MessagePriority},
     error::{ErrorCode, ErrorReason},
     notifications::NotificationDto,
     teams::TeamRole,
@@ -77,6 +77,23 @@ pub enum ClientFrame {
         #[serde(default)]
         #[ts(optional, type = "number")]
         reply_to_seq: Option<i64>,
+        /// How urgent (default `normal`).
+        #[serde(default)]
+        #[ts(optional)]
+        priority: Option<MessagePriority>,
+        /// Whether recipients must acknowledge it (default false).
+        #[serde(default)]
+        #[ts(optional)]
+        ack_required: Option<bool>,
+    },
+    /// Acknowledges an `ack_required` message (answered by `message_acked`
+    /// to the conversation, or an `error`).
+    AckMessage {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which message.
+        #[ts(type = "number")]
+        seq: i64,
     },
     /// "I am typing" (send every few seconds while typing).
     Typing {
@@ -160,6 +177,21 @@ pub enum ServerEvent {
         reason: ErrorReason,
         /// What was wrong (English, for developers).
         message: String,
+    },
+    /// A member acknowledged an `ack_required` message.
+    MessageAcked {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which message.
+        #[ts(type = "number")]
+        seq: i64,
+        /// Who.
+        user_id: UserId,
+        /// When.
+        at: DateTime<Utc>,
+        /// The message's acknowledgements so far.
+        #[ts(type = "number")]
+        ack_count: i64,
     },
     /// A notification for this user (SPEC §7).
     Notification {

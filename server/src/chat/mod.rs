@@ -24,7 +24,7 @@ use consilium_shared::{
     ConversationId, MessageId, UserId,
     chat::{
         CaseHit, ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS,
-        MessageDto, SearchResults,
+        MessageAck, MessageAcks, MessageDto, MessagePriority, SearchResults,
     },
 };
 use diesel::prelude::*;
@@ -38,7 +38,7 @@ use crate::audit::{self, AuditEntry};
 use crate::db::escape_like;
 use crate::db::models::{NewConversation, User};
 use crate::db::schema::{
-    conversation_members, conversation_participants, conversation_reads, conversations, messages, users,
+    conversation_members, conversation_participants, conversation_reads, conversations, message_acks, messages, users,
 };
 use crate::domain::{ValidationError, reject_nul};
 use crate::error::ApiError;
@@ -103,6 +103,10 @@ pub struct NewMessage {
     pub body: MessageBody,
     /// Seq replied to.
     pub reply_to_seq: Option<i64>,
+    /// How urgent.
+    pub priority: MessagePriority,
+    /// Whether recipients must acknowledge it.
+    pub ack_required: bool,
 }
 
 impl NewMessage {
@@ -112,7 +116,22 @@ impl NewMessage {
             client_msg_id: ClientMsgId::parse(client_msg_id)?,
             body: MessageBody::parse(body)?,
             reply_to_seq,
+            priority: MessagePriority::Normal,
+            ack_required: false,
         })
+    }
+
+    /// The same message marked urgent and/or to be acknowledged (SPEC §7).
+    pub fn with_attention(mut self, priority: Option<MessagePriority>, ack_required: Option<bool>) -> Self {
+        self.priority = priority.unwrap_or_default();
+        self.ack_required = ack_required.unwrap_or(false);
+        self
+    }
+
+    /// Whether the message asks for attention: such messages take the
+    /// single-send path (the batch statement stores ordinary ones).
+    pub fn wants_attention(&self) -> bool {
+        self.priority != MessagePriority::Normal || self.ack_required
     }
 }
 
@@ -446,6 +465,8 @@ async fn store(
         body: &msg.body.0,
         reply_to_seq: msg.reply_to_seq,
         mention_names: &mention_names,
+        priority: msg.priority,
+        ack_required: msg.ack_required,
     }
     .load(conn)
     .await
@@ -764,6 +785,154 @@ pub async fn messages_after(
     Ok(q.load::<Message>(conn).await?.into_iter().map(Into::into).collect())
 }
 
+/// What acknowledging a message did.
+#[derive(Debug, Clone, Copy)]
+pub struct Acknowledged {
+    /// When the user acknowledged it (the first time).
+    pub at: chrono::DateTime<Utc>,
+    /// The message's acknowledgements so far.
+    pub ack_count: i64,
+    /// False when the user had already acknowledged it: nothing changed.
+    pub new: bool,
+}
+
+/// Loads message `seq` of a conversation `user` belongs to, locked, for an
+/// acknowledgement: 404 when it is not theirs to see, 409 when it asks for
+/// no acknowledgement or is their own.
+async fn message_to_acknowledge(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<Message, ApiError> {
+    if !is_member(conn, conversation, user).await? {
+        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
+    }
+    let message: Message = messages::table
+        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::seq.eq(seq))
+        .select(Message::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
+    if !message.ack_required || message.recalled_at.is_some() {
+        return Err(ApiError::Conflict(
+            Reason::AckNotRequired,
+            "this message asks for no acknowledgement".into(),
+        ));
+    }
+    if message.sender_id == user {
+        return Err(ApiError::Conflict(
+            Reason::AckOwnMessage,
+            "the sender does not acknowledge their own message".into(),
+        ));
+    }
+    Ok(message)
+}
+
+/// `ack_message` / `POST …/messages/{seq}/ack`: `user` acknowledges an
+/// `ack_required` message they received. Acknowledging twice changes
+/// nothing and answers the first acknowledgement.
+pub async fn acknowledge(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<Acknowledged, ApiError> {
+    if seq < 1 {
+        return Err(ApiError::Invalid(Reason::NegativeSeq, "seq: must be at least 1".into()));
+    }
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let message = message_to_acknowledge(conn, user, conversation, seq).await?;
+            let inserted: Option<chrono::DateTime<Utc>> = diesel::insert_into(message_acks::table)
+                .values((message_acks::message_id.eq(message.id), message_acks::user_id.eq(user)))
+                .on_conflict_do_nothing()
+                .returning(message_acks::at)
+                .get_result(conn)
+                .await
+                .optional()?;
+            match inserted {
+                Some(at) => {
+                    let ack_count: i32 = diesel::update(messages::table.find(message.id))
+                        .set(messages::ack_count.eq(messages::ack_count + 1))
+                        .returning(messages::ack_count)
+                        .get_result(conn)
+                        .await?;
+                    Ok(Acknowledged {
+                        at,
+                        ack_count: i64::from(ack_count),
+                        new: true,
+                    })
+                }
+                None => {
+                    let at = message_acks::table
+                        .find((message.id, user))
+                        .select(message_acks::at)
+                        .first(conn)
+                        .await?;
+                    Ok(Acknowledged {
+                        at,
+                        ack_count: i64::from(message.ack_count),
+                        new: false,
+                    })
+                }
+            }
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// `GET …/messages/{seq}/acks`: who acknowledged an `ack_required` message
+/// and which current members (other than its sender) have not yet.
+pub async fn acknowledgements(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<MessageAcks, ApiError> {
+    if !is_member(conn, conversation, user).await? {
+        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
+    }
+    let message: Message = messages::table
+        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::seq.eq(seq))
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
+    if !message.ack_required {
+        return Err(ApiError::Conflict(
+            Reason::AckNotRequired,
+            "this message asks for no acknowledgement".into(),
+        ));
+    }
+    let acks: Vec<MessageAck> = message_acks::table
+        .filter(message_acks::message_id.eq(message.id))
+        .order((message_acks::at.asc(), message_acks::user_id.asc()))
+        .select((message_acks::user_id, message_acks::at))
+        .load::<(UserId, chrono::DateTime<Utc>)>(conn)
+        .await?
+        .into_iter()
+        .map(|(user_id, at)| MessageAck { user_id, at })
+        .collect();
+    let members: Vec<UserId> = conversation_members::table
+        .filter(conversation_members::conversation_id.eq(conversation))
+        .select(conversation_members::user_id)
+        .order(conversation_members::user_id)
+        .load(conn)
+        .await?;
+    let pending = members
+        .into_iter()
+        .filter(|m| *m != message.sender_id && !acks.iter().any(|a| a.user_id == *m))
+        .collect();
+    Ok(MessageAcks { acks, pending })
+}
+
 impl From<Message> for MessageDto {
     fn from(m: Message) -> Self {
         let recalled = m.recalled_at.is_some();
@@ -779,6 +948,9 @@ impl From<Message> for MessageDto {
             created_at: m.created_at,
             edited_at: m.edited_at,
             recalled,
+            priority: m.priority,
+            ack_required: m.ack_required,
+            ack_count: i64::from(m.ack_count),
         }
     }
 }

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use consilium_shared::{
-    CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId, cases::CaseStatus, chat::ConversationKind,
+    CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId,
+    cases::CaseStatus,
+    chat::{ConversationKind, MessagePriority},
 };
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
@@ -25,6 +27,9 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub recalled_at: Option<DateTime<Utc>>,
+    pub priority: MessagePriority,
+    pub ack_required: bool,
+    pub ack_count: i32,
 }
 
 /// True while the conversation being updated (`conversations` in an
@@ -145,6 +150,8 @@ pub struct StoreMessage<'a> {
     pub body: &'a str,
     pub reply_to_seq: Option<i64>,
     pub mention_names: &'a [String],
+    pub priority: MessagePriority,
+    pub ack_required: bool,
 }
 
 impl diesel::query_builder::QueryId for StoreMessage<'_> {
@@ -180,7 +187,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         out.push_sql(
             " returning conversations.id, conversations.last_seq\
              ), stored as (\
-               insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions) \
+               insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
+                                     priority, ack_required) \
                select ",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
@@ -196,10 +204,15 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         out.push_bind_param::<Array<Text>, _>(&self.mention_names)?;
         out.push_sql(
             ") and exists (select 1 from conversation_members m \
-                           where m.conversation_id = bumped.id and m.user_id = u.id)), '{}') \
-               from bumped \
+                           where m.conversation_id = bumped.id and m.user_id = u.id)), '{}'), ",
+        );
+        out.push_bind_param::<Text, _>(&self.priority)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&self.ack_required)?;
+        out.push_sql(
+            " from bumped \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                         created_at, edited_at, recalled_at\
+                         created_at, edited_at, recalled_at, priority, ack_required, ack_count\
              ), sender_read as (\
                insert into conversation_reads (conversation_id, user_id, last_read_seq) \
                select conversation_id, sender_id, seq from stored \
@@ -208,7 +221,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
                where conversation_reads.last_read_seq < excluded.last_read_seq\
              ) \
              select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                    created_at, edited_at, recalled_at from stored",
+                    created_at, edited_at, recalled_at, priority, ack_required, ack_count from stored",
         );
         Ok(())
     }
@@ -287,7 +300,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                select n.id, n.conv, n.seq, n.sender, n.client_msg_id, n.body, n.reply_to_seq, '{}' \
                from numbered n order by n.conv, n.seq \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                         created_at, edited_at, recalled_at\
+                         created_at, edited_at, recalled_at, priority, ack_required, ack_count\
              ), sender_reads as (\
                insert into conversation_reads (conversation_id, user_id, last_read_seq) \
                select conversation_id, sender_id, max(seq) from stored group by conversation_id, sender_id \
@@ -296,7 +309,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                where conversation_reads.last_read_seq < excluded.last_read_seq\
              ) \
              select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                    created_at, edited_at, recalled_at from stored",
+                    created_at, edited_at, recalled_at, priority, ack_required, ack_count from stored",
         );
         Ok(())
     }

@@ -129,7 +129,9 @@ async fn write(db: &DbPool, jobs: Vec<Job>) {
     // resend; mentions are resolved against the full membership, one at a time
     let mut seen = HashSet::new();
     let (batch, later): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
-        seen.insert((j.sender, j.msg.client_msg_id.0.clone())) && super::mentioned_usernames(&j.msg.body.0).is_empty()
+        seen.insert((j.sender, j.msg.client_msg_id.0.clone()))
+            && super::mentioned_usernames(&j.msg.body.0).is_empty()
+            && !j.msg.wants_attention()
     });
     let ids: Vec<_> = batch.iter().map(|_| MessageId::new()).collect();
     let query = StoreMessages {

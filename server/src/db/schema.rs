@@ -99,6 +99,17 @@ diesel::table! {
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
         recalled_at -> Nullable<Timestamptz>,
+        priority -> Text,
+        ack_required -> Bool,
+        ack_count -> Int4,
+    }
+}
+
+diesel::table! {
+    message_acks (message_id, user_id) {
+        message_id -> Uuid,
+        user_id -> Uuid,
+        at -> Timestamptz,
     }
 }
 
@@ -233,6 +244,8 @@ diesel::joinable!(conversation_reads -> users (user_id));
 diesel::joinable!(conversations -> teams (team_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(messages -> users (sender_id));
+diesel::joinable!(message_acks -> messages (message_id));
+diesel::joinable!(message_acks -> users (user_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -248,6 +261,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_participants,
     conversation_reads,
     conversations,
+    message_acks,
     messages,
     notifications,
     patients,

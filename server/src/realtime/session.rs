@@ -39,6 +39,15 @@ const GAP_GRACE: Duration = Duration::from_millis(300);
 /// Messages fetched per query when syncing.
 const SYNC_PAGE: i64 = 500;
 
+/// The fields of a `send` frame besides its request id and conversation.
+struct SendFrame {
+    client_msg_id: String,
+    body: String,
+    reply_to_seq: Option<i64>,
+    priority: Option<consilium_shared::chat::MessagePriority>,
+    ack_required: Option<bool>,
+}
+
 /// Why a session ended, and the close frame to send.
 enum End {
     ClientClosed,
@@ -379,10 +388,23 @@ impl Conn {
                 client_msg_id,
                 body,
                 reply_to_seq,
-            } => Some(
-                self.on_send(id, conversation_id, client_msg_id, body, reply_to_seq)
-                    .await,
-            ),
+                priority,
+                ack_required,
+            } => {
+                let frame = SendFrame {
+                    client_msg_id,
+                    body,
+                    reply_to_seq,
+                    priority,
+                    ack_required,
+                };
+                Some(self.on_send(id, conversation_id, frame).await)
+            }
+            ClientFrame::AckMessage { conversation_id, seq } => self
+                .on_ack_message(conversation_id, seq)
+                .await
+                .err()
+                .map(|e| error_event(None, &e)),
             ClientFrame::Typing { conversation_id } => {
                 if self.cursors.contains_key(&conversation_id) {
                     self.rt().typing(conversation_id, self.user).await;
@@ -413,14 +435,19 @@ impl Conn {
         }
     }
 
-    async fn on_send(
-        &mut self,
-        id: String,
-        conversation_id: ConversationId,
-        client_msg_id: String,
-        body: String,
-        reply_to_seq: Option<i64>,
-    ) -> ServerEvent {
+    /// Acknowledges an `ack_required` message; the conversation hears
+    /// `message_acked` (the first time only).
+    async fn on_ack_message(&mut self, conversation_id: ConversationId, seq: i64) -> Result<(), ApiError> {
+        let mut db = self.state.db.get().await?;
+        let done = chat::acknowledge(&mut db, self.user, conversation_id, seq).await?;
+        drop(db);
+        if done.new {
+            crate::events::message_acked(&self.state, conversation_id, seq, self.user, done).await;
+        }
+        Ok(())
+    }
+
+    async fn on_send(&mut self, id: String, conversation_id: ConversationId, frame: SendFrame) -> ServerEvent {
         if self.limiter.check().is_err() {
             return error_event(
                 Some(id),
@@ -428,7 +455,8 @@ impl Conn {
             );
         }
         let result = async {
-            let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
+            let msg = NewMessage::parse(frame.client_msg_id, frame.body, frame.reply_to_seq)?
+                .with_attention(frame.priority, frame.ack_required);
             self.state.sends.send(self.user, conversation_id, msg).await
         }
         .await;

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use consilium_shared::{
     ConversationId, ErrorBody, UserId,
     chat::{
-        ConversationDetail, ConversationDto, HistoryQuery, MessageDto, ReadRequest, SearchQuery, SearchResults,
-        SendMessageRequest, SendMessageResponse,
+        ConversationDetail, ConversationDto, HistoryQuery, MessageAck, MessageAcks, MessageDto, ReadRequest,
+        SearchQuery, SearchResults, SendMessageRequest, SendMessageResponse,
     },
     paging::Page,
 };
@@ -24,6 +24,11 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/conversations/{id}/messages", web::get().to(history))
         .route("/conversations/{id}/messages", web::post().to(send))
         .route("/conversations/{id}/messages/{seq}/recall", web::post().to(recall))
+        .route("/conversations/{id}/messages/{seq}/ack", web::post().to(acknowledge))
+        .route(
+            "/conversations/{id}/messages/{seq}/acks",
+            web::get().to(acknowledgements),
+        )
         .route("/conversations/{id}/read", web::put().to(read))
         .route("/search", web::get().to(search));
 }
@@ -106,8 +111,10 @@ pub async fn send(
         client_msg_id,
         body,
         reply_to_seq,
+        priority,
+        ack_required,
     } = body.into_inner();
-    let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?;
+    let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?.with_attention(priority, ack_required);
     let outcome = state.sends.send(caller.id(), *id, msg).await?;
     let response = SendMessageResponse {
         message: outcome.message,
@@ -164,4 +171,41 @@ pub async fn search(
     let limit = page_limit(query.limit)?;
     let mut conn = state.db.get().await?;
     Ok(web::Json(chat::search(&mut conn, caller.id(), &query.q, limit).await?))
+}
+
+/// Acknowledges an `ack_required` message the caller received (SPEC §7);
+/// acknowledging twice answers the first acknowledgement.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages/{seq}/ack", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation")), tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = MessageAck), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ConversationId, i64)>,
+) -> Result<web::Json<MessageAck>, ApiError> {
+    let (conversation, seq) = path.into_inner();
+    let mut conn = state.db.get().await?;
+    let done = chat::acknowledge(&mut conn, caller.id(), conversation, seq).await?;
+    drop(conn);
+    if done.new {
+        events::message_acked(&state, conversation, seq, caller.id(), done).await;
+    }
+    Ok(web::Json(MessageAck {
+        user_id: caller.id(),
+        at: done.at,
+    }))
+}
+
+/// Who acknowledged an `ack_required` message, and which members have not yet.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{seq}/acks", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation")), tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = MessageAcks), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn acknowledgements(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ConversationId, i64)>,
+) -> Result<web::Json<MessageAcks>, ApiError> {
+    let (conversation, seq) = path.into_inner();
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(
+        chat::acknowledgements(&mut conn, caller.id(), conversation, seq).await?,
+    ))
 }

@@ -70,6 +70,7 @@ impl Modify for UniqueOperationIds {
         audit::list,
         conversations::list, conversations::get, conversations::direct, conversations::history,
         conversations::send, conversations::recall, conversations::read, conversations::search,
+        conversations::acknowledge, conversations::acknowledgements,
         cases::create_case, cases::submit_intake, cases::triage_queue, cases::list_cases, cases::get_case,
         cases::update_case, cases::triage, cases::suggestions,
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,

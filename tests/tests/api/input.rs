@@ -237,6 +237,8 @@ async fn nul_in_any_frame_is_refused_and_the_socket_stays_open() {
         json!({ "type": "send", "id": "s2", "conversation_id": channel, "client_msg_id": NUL_TEXT, "body": "x" }),
         json!({ "type": "send", "id": NUL_TEXT, "conversation_id": channel, "client_msg_id": "c3", "body": "x" }),
         json!({ "type": "send", "id": "s4", "conversation_id": NUL_TEXT, "client_msg_id": "c4", "body": "x" }),
+        json!({ "type": "send", "id": "s5", "conversation_id": channel, "client_msg_id": "c5", "body": "x", "priority": NUL_TEXT }),
+        json!({ "type": "ack_message", "conversation_id": NUL_TEXT, "seq": 1 }),
         json!({ "type": "typing", "conversation_id": NUL_TEXT }),
         json!({ "type": "read", "conversation_id": NUL_TEXT, "seq": 1 }),
         json!({ "type": "presence", "status": NUL_TEXT }),

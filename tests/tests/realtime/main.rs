@@ -23,3 +23,4 @@ mod roster;
 mod search;
 mod sessions;
 mod tls;
+mod urgent;

@@ -221,13 +221,20 @@ pub async fn world_on(d: Deployment) -> World {
 
 /// `POST /conversations/{id}/messages` by `api`; asserts 201 and returns the message.
 pub async fn post_message(api: &Api, conversation: &str, client_msg_id: &str, body: &str) -> Value {
+    post_message_with(
+        api,
+        conversation,
+        json!({ "client_msg_id": client_msg_id, "body": body }),
+    )
+    .await
+}
+
+/// `POST /conversations/{id}/messages` with a whole request body; asserts 201.
+pub async fn post_message_with(api: &Api, conversation: &str, request: Value) -> Value {
     let r = api
-        .post(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &json!({ "client_msg_id": client_msg_id, "body": body }),
-        )
+        .post(&format!("/api/v1/conversations/{conversation}/messages"), &request)
         .await;
-    assert_eq!(r.status, 201, "post {client_msg_id}: {}", r.body);
+    assert_eq!(r.status, 201, "post {request}: {}", r.body);
     assert_eq!(r.body["created"], true, "{}", r.body);
     r.body["message"].clone()
 }

@@ -75,7 +75,27 @@ reason: ErrorReason,
 /**
  * What was wrong (English, for developers).
  */
-message: string, } | { "type": "notification", 
+message: string, } | { "type": "message_acked", 
+/**
+ * Where.
+ */
+conversation_id: ConversationId, 
+/**
+ * Which message.
+ */
+seq: number, 
+/**
+ * Who.
+ */
+user_id: UserId, 
+/**
+ * When.
+ */
+at: string, 
+/**
+ * The message's acknowledgements so far.
+ */
+ack_count: number, } | { "type": "notification", 
 /**
  * The notification.
  */

@@ -43,6 +43,8 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'lead_via_team',
   'malformed_frame',
   'mark_read_target',
+  'ack_not_required',
+  'ack_own_message',
   'already_authenticated',
   'missing_token',
   'token_invalid',
