@@ -742,4 +742,85 @@ describe('Consilium in the browser', () => {
       await other.stop();
     }
   });
+
+  it('notifies a doctor live of a triage assignment: bell count, tab title, panel, opening the case, mark all read', async () => {
+    const submitter = await apiLogin('chenming');
+    const sunliApi = await apiLogin('sunli');
+    const liApi = await apiLogin('lixiaohong');
+    const cardiology = await teamId(submitter, CARDIOLOGY);
+    const first = await intake(submitter, cardiology, 'E2E 通知 夜间阵发性呼吸困难', '冯玉珍');
+    const second = await intake(submitter, cardiology, 'E2E 通知 双下肢水肿2周', '蒋德明');
+    const assigned = (title: string, dict: Record<keyof typeof en, string> = zh) => fill(dict['notifications.kind.assigned'], { title });
+    const bellName = (count: number) => (count === 0 ? zh['notifications.bell'] : fill(zh['notifications.bellUnread'], { count }));
+    const unreadMessages = async () =>
+      (await call<ConversationDto[]>(liApi, 'GET', '/conversations')).reduce((sum, c) => sum + c.unread, 0);
+    const titleWith = (n: number) => (n === 0 ? 'Consilium' : `(${n}) Consilium`);
+
+    // A clean start for the doctor: earlier scenarios left her notifications and messages.
+    await call(liApi, 'POST', '/notifications/read', { all: true });
+    for (const c of await call<ConversationDto[]>(liApi, 'GET', '/conversations')) {
+      if (c.unread > 0) await call(liApi, 'PUT', `/conversations/${c.id}/read`, { seq: c.last_seq });
+    }
+
+    const sunli = await signIn('sunli');
+    const doctor = await signIn('lixiaohong');
+    await visible(doctor.page.getByRole('button', { name: bellName(0), exact: true }));
+    await expect.poll(() => doctor.page.title(), { timeout: WAIT }).toBe('Consilium');
+
+    // The assistant assigns the first case to her on the triage board.
+    await go(sunli.page, '#/triage');
+    const card = await visible(sunli.page.getByRole('listitem', { name: 'E2E 通知 夜间阵发性呼吸困难' }));
+    await selectOptionContaining(card.getByLabel(zh['triage.assignee']), '李晓红');
+    await card.getByRole('button', { name: zh['triage.assign'], exact: true }).click();
+    await card.waitFor({ state: 'detached', timeout: WAIT });
+
+    // Her bell and her tab title count it without a reload.
+    await visible(doctor.page.getByRole('button', { name: bellName(1), exact: true }));
+    await expect.poll(async () => (await doctor.page.title()) === titleWith(1 + (await unreadMessages())), { timeout: WAIT }).toBe(true);
+
+    // A second one (through the API), live as well.
+    await call<CaseDto>(sunliApi, 'POST', `/cases/${second.id}/triage`, { action: 'assign', assignee_id: liApi.id });
+    const bell = await visible(doctor.page.getByRole('button', { name: bellName(2), exact: true }));
+    await expect.poll(async () => (await doctor.page.title()) === titleWith(2 + (await unreadMessages())), { timeout: WAIT }).toBe(true);
+
+    // The panel lists both, newest first, in her language, marked unread.
+    await bell.click();
+    const panel = await visible(doctor.page.getByRole('dialog', { name: zh['notifications.title'] }));
+    const items = panel.getByRole('listitem');
+    await visible(items.filter({ hasText: assigned('E2E 通知 夜间阵发性呼吸困难') }));
+    const texts = await items.allInnerTexts();
+    expect(texts[0]).toContain(assigned('E2E 通知 双下肢水肿2周'));
+    expect(texts[1]).toContain(assigned('E2E 通知 夜间阵发性呼吸困难'));
+    expect(texts[0]).toContain(zh['notifications.unread']);
+    expect(texts[1]).toContain(zh['notifications.unread']);
+    await visible(panel.getByRole('button', { name: zh['notifications.desktop.enable'] }));
+    await shot(doctor.page, 'notifications.zh-CN');
+
+    // Opening one goes to its case and marks it read.
+    await panel.getByRole('button', { name: assigned('E2E 通知 夜间阵发性呼吸困难') }).click();
+    await visible(doctor.page.getByRole('heading', { name: 'E2E 通知 夜间阵发性呼吸困难', level: 1 }));
+    expect(await doctor.page.evaluate(() => location.hash)).toBe(`#/cases/${first.id}`);
+    await visible(doctor.page.getByRole('button', { name: bellName(1), exact: true }));
+    expect(await doctor.page.getByRole('dialog', { name: zh['notifications.title'] }).count()).toBe(0);
+
+    // Mark all read: the count goes, on the server too, and the title counts messages only.
+    await doctor.page.getByRole('button', { name: bellName(1), exact: true }).click();
+    const again = await visible(doctor.page.getByRole('dialog', { name: zh['notifications.title'] }));
+    const opened = again.getByRole('listitem').filter({ hasText: assigned('E2E 通知 夜间阵发性呼吸困难') });
+    await visible(opened);
+    expect(await opened.innerText()).not.toContain(zh['notifications.unread']);
+    await again.getByRole('button', { name: zh['notifications.markAllRead'] }).click();
+    await visible(doctor.page.getByRole('button', { name: bellName(0), exact: true }));
+    await expect.poll(async () => (await doctor.page.title()) === titleWith(await unreadMessages()), { timeout: WAIT }).toBe(true);
+    const stillUnread = await call<HistoryPage<unknown>>(liApi, 'GET', '/notifications?unread=true');
+    expect(stillUnread.items).toEqual([]);
+
+    // Escape closes the panel; the same notifications read in English.
+    await doctor.page.keyboard.press('Escape');
+    await doctor.page.getByRole('dialog', { name: zh['notifications.title'] }).waitFor({ state: 'detached', timeout: WAIT });
+    await doctor.page.getByRole('combobox', { name: zh['language.label'] }).selectOption('en');
+    await (await visible(doctor.page.getByRole('button', { name: en['notifications.bell'], exact: true }))).click();
+    const english = await visible(doctor.page.getByRole('dialog', { name: en['notifications.title'] }));
+    await visible(english.getByRole('listitem').filter({ hasText: assigned('E2E 通知 双下肢水肿2周', en) }));
+  });
 });

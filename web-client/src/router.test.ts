@@ -5,6 +5,7 @@ describe('routes', () => {
   const routes: Route[] = [
     { name: 'home' },
     { name: 'chat', conversationId: 'abc-1' },
+    { name: 'chat', conversationId: 'abc-1', seq: 12 },
     { name: 'case', caseId: 'c/1' },
     { name: 'triage' },
     { name: 'triage', teamId: 't1' },
@@ -19,6 +20,12 @@ describe('routes', () => {
   ];
   it.each(routes)('round-trips %j', (route) => {
     expect(parseHash(href(route))).toEqual(route);
+  });
+  it('ignores a chat seq that is not a positive whole number', () => {
+    expect(parseHash('#/chat/abc?seq=0')).toEqual({ name: 'chat', conversationId: 'abc' });
+    expect(parseHash('#/chat/abc?seq=x')).toEqual({ name: 'chat', conversationId: 'abc' });
+    expect(parseHash('#/chat/abc?seq=')).toEqual({ name: 'chat', conversationId: 'abc' });
+    expect(parseHash('#/chat/abc?seq=2.5')).toEqual({ name: 'chat', conversationId: 'abc' });
   });
   it('falls back to home on unknown paths', () => {
     expect(parseHash('#/nowhere')).toEqual({ name: 'home' });

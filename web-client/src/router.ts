@@ -10,7 +10,8 @@ export type AdminTab = 'users' | 'teams';
 
 export type Route =
   | { name: 'home' }
-  | { name: 'chat'; conversationId: string }
+  /** `seq`: a message to show (e.g. the one a notification is about), `#/chat/<id>?seq=12`. */
+  | { name: 'chat'; conversationId: string; seq?: number }
   | { name: 'case'; caseId: string }
   | { name: 'triage'; teamId?: string }
   | { name: 'consults' }
@@ -21,11 +22,15 @@ export type Route =
   | { name: 'admin'; tab: AdminTab; teamId?: string };
 
 export function parseHash(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const [path, query] = hash.replace(/^#\/?/, '').split('?');
+  const parts = path!.split('/').filter((p) => p !== '').map(decodeURIComponent);
   const [head, a, b] = parts;
   switch (head) {
-    case 'chat':
-      return a === undefined ? { name: 'home' } : { name: 'chat', conversationId: a };
+    case 'chat': {
+      if (a === undefined) return { name: 'home' };
+      const seq = Number(new URLSearchParams(query ?? '').get('seq') ?? Number.NaN);
+      return Number.isSafeInteger(seq) && seq > 0 ? { name: 'chat', conversationId: a, seq } : { name: 'chat', conversationId: a };
+    }
     case 'cases':
       return a === undefined ? { name: 'home' } : { name: 'case', caseId: a };
     case 'triage':
@@ -54,7 +59,7 @@ export function href(route: Route): string {
     case 'home':
       return '#/';
     case 'chat':
-      return `#/chat/${e(route.conversationId)}`;
+      return route.seq === undefined ? `#/chat/${e(route.conversationId)}` : `#/chat/${e(route.conversationId)}?seq=${route.seq}`;
     case 'case':
       return `#/cases/${e(route.caseId)}`;
     case 'triage':

@@ -22,7 +22,11 @@ import type {
   CreateUserRequest,
   DeclineRequest,
   IntakeRequest,
+  MarkReadRequest,
+  MarkReadResponse,
   MessageDto,
+  NotificationDto,
+  NotificationsQuery,
   Page,
   ReferralDto,
   SearchResults,
@@ -123,6 +127,12 @@ export function endpoints(api: ApiClient) {
     recall: (id: string, seq: number) => api.request<MessageDto>('POST', `/conversations/${enc(id)}/messages/${seq}/recall`),
     openDirect: (userId: string) => api.request<ConversationDto>('POST', `/direct/${enc(userId)}`),
     search: (q: string) => api.request<SearchResults>('GET', '/search', { query: { q } }),
+
+    // notifications (SPEC §7)
+    notifications: (query: NotificationsQuery = {}) =>
+      api.request<Page<NotificationDto>>('GET', '/notifications', { query: { ...query } }),
+    markNotificationsRead: (body: MarkReadRequest) =>
+      api.request<MarkReadResponse>('POST', '/notifications/read', { body }),
   };
 }
 

@@ -14,8 +14,11 @@ import { Composer, excerpt } from './Composer';
 
 const PAGE = 50;
 
-/** One conversation: history with scroll-back, live messages, pending sends, typing, "read by" and the composer. */
-export function ConversationView({ conversationId, embedded = false }: { conversationId: string; embedded?: boolean }) {
+/**
+ * One conversation: history with scroll-back, live messages, pending sends, typing, "read by" and the composer.
+ * `focusSeq` (a link to one message, e.g. from a notification) is scrolled into view and marked.
+ */
+export function ConversationView({ conversationId, embedded = false, focusSeq }: { conversationId: string; embedded?: boolean; focusSeq?: number | undefined }) {
   const { t, locale } = useI18n();
   const store = useRealtimeStore();
   const conv = useRealtime((s) => s.conversations[conversationId]);
@@ -105,6 +108,22 @@ export function ConversationView({ conversationId, embedded = false }: { convers
     prev.current = { first: firstSeq, height: el.scrollHeight, top: el.scrollTop };
   }, [firstSeq, lastSeq, pending.length]);
 
+  // The message a link points at: scrolled into view once it is loaded (older pages are loaded until it is).
+  const focusedSeq = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (focusSeq === undefined || focusedSeq.current === focusSeq) return;
+    const el = listRef.current?.querySelector<HTMLElement>(`.message[data-seq="${focusSeq}"]`);
+    if (el !== null && el !== undefined) {
+      focusedSeq.current = focusSeq;
+      atBottom.current = false;
+      el.scrollIntoView?.({ block: 'center' });
+      return;
+    }
+    const c = store.getState().conversations[conversationId];
+    const oldest = c?.messages[0]?.seq;
+    if (c !== undefined && oldest !== undefined && focusSeq < oldest && hasOlder(c)) void loadOlder();
+  }, [focusSeq, firstSeq, lastSeq, conversationId, loadOlder, store]);
+
   const markRead = useCallback(() => {
     const c = store.getState().conversations[conversationId];
     if (c === undefined || document.visibilityState !== 'visible' || !atBottom.current) return;
@@ -191,6 +210,7 @@ export function ConversationView({ conversationId, embedded = false }: { convers
             onReply={() => setReplyTo(m)}
             onRecall={() => void recall(m)}
             locale={locale}
+            focused={m.seq === focusSeq}
           />
         ))}
         {pending.map((p) => (
@@ -232,14 +252,16 @@ interface ItemProps {
   onReply: () => void;
   onRecall: () => void;
   locale: 'en' | 'zh-CN';
+  /** The message a link pointed at. */
+  focused: boolean;
 }
 
-function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, locale }: ItemProps) {
+function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, locale, focused }: ItemProps) {
   const { t } = useI18n();
   const sender = useUser(m.sender_id);
   const name = sender?.display_name ?? t('chat.someone');
   return (
-    <li className={mine ? 'message message--mine' : 'message'} data-seq={m.seq}>
+    <li className={`message${mine ? ' message--mine' : ''}${focused ? ' message--focused' : ''}`} data-seq={m.seq}>
       <div className="message__meta">
         <strong className="message__sender">{name}</strong>
         <time dateTime={m.created_at} title={formatDateTime(m.created_at, locale)}>

@@ -40,7 +40,7 @@ function tab(storage: KeyValueStorage, user = ME, options: { active?: () => bool
     await vi.advanceTimersByTimeAsync(0);
     const ws = sockets[sockets.length - 1]!;
     ws.open();
-    ws.receive({ type: 'ready', user_id: user, session_id: 's', conversations, presence: [] });
+    ws.receive({ type: 'ready', user_id: user, session_id: 's', conversations, presence: [], unread_notifications: 0 });
     return ws;
   };
   const pending = (id: string) => store.getState().conversations[id]?.pending.map((p) => [p.body, p.state]);

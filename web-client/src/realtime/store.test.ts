@@ -9,8 +9,12 @@ const PEER = 'user-peer';
 const C1 = 'conv-1';
 const C2 = 'conv-2';
 
-function ready(conversations: ConversationDto[], presence: { user_id: string; status: 'online' | 'away' | 'offline' }[] = []): ServerEvent {
-  return { type: 'ready', user_id: ME, session_id: 's-1', conversations, presence };
+function ready(
+  conversations: ConversationDto[],
+  presence: { user_id: string; status: 'online' | 'away' | 'offline' }[] = [],
+  unreadNotifications = 0,
+): ServerEvent {
+  return { type: 'ready', user_id: ME, session_id: 's-1', conversations, presence, unread_notifications: unreadNotifications };
 }
 
 function setup(options: { token?: (fresh: boolean) => Promise<string | null> } = {}) {
@@ -364,5 +368,60 @@ describe('typing, read receipts and presence', () => {
     ws.receive({ type: 'conversation_removed', conversation_id: C2 });
     expect(store.getState().conversations[C2]).toBeUndefined();
     expect(seen).toEqual(['conversation_added', 'conversation_removed']);
+  });
+});
+
+describe('notifications', () => {
+  const note = (id: string) => ({
+    id,
+    kind: 'assigned' as const,
+    title: '胸痛3天',
+    body: '孙丽',
+    link: { case_id: 'case-1' },
+    created_at: '2026-12-05T02:00:00Z',
+  });
+
+  it('takes the unread count from ready, bumps it per notification and sets it from notifications_read', async () => {
+    const { store, latest } = setup();
+    store.start();
+    await vi.advanceTimersByTimeAsync(0);
+    latest().open();
+    latest().receive(ready([], [], 2));
+    expect(store.getState().notifications.unread).toBe(2);
+
+    const events: string[] = [];
+    store.onEvent((e) => events.push(e.type));
+    latest().receive({ type: 'notification', notification: note('n-1') });
+    expect(store.getState().notifications.unread).toBe(3);
+    expect(store.getState().notifications.items.map((n) => n.id)).toEqual(['n-1']);
+    latest().receive({ type: 'notifications_read', unread: 0 });
+    expect(store.getState().notifications.unread).toBe(0);
+    expect(store.getState().notifications.items[0]?.read_at).toBeDefined();
+    expect(events).toEqual(['notification', 'notifications_read']); // passed on too (desktop, announcements)
+  });
+
+  it('publishes a change to subscribers, and nothing for a no-op', async () => {
+    const { store, connect } = setup();
+    const ws = await connect([]);
+    let published = 0;
+    store.subscribe(() => (published += 1));
+    ws.receive({ type: 'notifications_read', unread: 0 });
+    expect(published).toBe(0);
+    store.updateNotifications({ type: 'page', items: [note('n-1')], nextCursor: null, first: true });
+    expect(published).toBe(1);
+    store.updateNotifications({ type: 'marked', ids: ['n-1'], at: '2026-12-05T03:00:00Z' });
+    expect(store.getState().notifications.items[0]?.read_at).toBe('2026-12-05T03:00:00Z');
+  });
+
+  it('keeps the count across a reconnect that brings a new one, and marks the loaded list for reloading', async () => {
+    const { store, latest, connect } = setup();
+    const ws = await connect([]);
+    store.updateNotifications({ type: 'page', items: [note('n-1')], nextCursor: null, first: true });
+    ws.drop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    latest().open();
+    latest().receive(ready([], [], 4));
+    expect(store.getState().notifications.unread).toBe(4);
+    expect(store.getState().notifications.stale).toBe(true);
   });
 });

@@ -27,7 +27,11 @@
 //   which the server stores at most once. What is not acked yet is kept per
 //   user in storage (outbox.ts) and restored on load, so a reload or a crashed
 //   tab loses nothing; it goes out after the next `ready`;
-// - the clock of typing indicators (shown 5 s after the last event) and presence.
+// - the clock of typing indicators (shown 5 s after the last event) and presence;
+// - the user's notifications (SPEC §7): the unread count from `ready`, live
+//   `notification` and `notifications_read` events, and the list the
+//   notification centre loads over REST, by the pure reducer of
+//   notificationsReducer.ts.
 //
 // Workflow events (case_updated, triage_changed, …) are passed on to
 // `onEvent` listeners; the feature screens apply the object an event carries
@@ -55,10 +59,17 @@ import {
   type ConversationState,
   type PendingMessage,
 } from './conversationReducer';
+import {
+  initialNotifications,
+  notificationsReducer,
+  type NotificationsAction,
+  type NotificationsState,
+} from './notificationsReducer';
 import type { OutboxEntry, OutboxPersistence } from './outbox';
 
 export type { ConversationState, PendingMessage, PendingState } from './conversationReducer';
 export { hasOlder, lastActivity, oldestLoaded, tombstone, typingUsers } from './conversationReducer';
+export type { NotificationsState } from './notificationsReducer';
 
 /**
  * `offline`: the browser says it has no network (no attempt is made until it
@@ -82,6 +93,8 @@ export interface RealtimeState {
   presence: Readonly<Record<string, PresenceStatus>>;
   /** Set while the server keeps refusing the websocket although it answers HTTP; cleared by `ready`. */
   refused: SocketRefusal | null;
+  /** The user's notifications: the unread count and the list loaded so far (notificationsReducer.ts). */
+  notifications: NotificationsState;
 }
 
 /** The part of the browser WebSocket the store uses; tests pass a fake. */
@@ -138,7 +151,15 @@ type Listener = () => void;
 type EventListener = (event: ServerEvent) => void;
 
 export class RealtimeStore {
-  private state: RealtimeState = { status: 'idle', userId: null, epoch: 0, conversations: {}, presence: {}, refused: null };
+  private state: RealtimeState = {
+    status: 'idle',
+    userId: null,
+    epoch: 0,
+    conversations: {},
+    presence: {},
+    refused: null,
+    notifications: initialNotifications,
+  };
   private readonly listeners = new Set<Listener>();
   private readonly eventListeners = new Set<EventListener>();
   private ws: SocketLike | null = null;
@@ -273,6 +294,14 @@ export class RealtimeStore {
     if (next.conversations === this.state.conversations) return;
     if (publish) this.set({ conversations: next.conversations });
     else this.state = { ...this.state, conversations: next.conversations };
+  }
+
+  /** Runs a notifications action through its reducer and publishes the result when it changed. */
+  private notify(action: NotificationsAction, publish = true): void {
+    const next = notificationsReducer(this.state.notifications, action);
+    if (next === this.state.notifications) return;
+    if (publish) this.set({ notifications: next });
+    else this.state = { ...this.state, notifications: next };
   }
 
   /** An ack timer runs only for a send still `sending`: one acked, failed, discarded or delivered needs none. */
@@ -555,6 +584,12 @@ export class RealtimeStore {
       case 'conversation_removed':
         this.dispatch({ type: 'conversation_removed', conversationId: event.conversation_id });
         break;
+      case 'notification':
+        this.notify({ type: 'received', notification: event.notification });
+        break;
+      case 'notifications_read':
+        this.notify({ type: 'read_elsewhere', unread: event.unread });
+        break;
       default:
         break;
     }
@@ -569,6 +604,8 @@ export class RealtimeStore {
     if (this.readyTimer !== null) clearTimeout(this.readyTimer);
     this.readyTimer = null;
     this.dispatch({ type: 'ready', userId: event.user_id, conversations: event.conversations }, false);
+    // An older server sends no count: keep what we know.
+    if (typeof event.unread_notifications === 'number') this.notify({ type: 'ready', unread: event.unread_notifications }, false);
     const presence: Record<string, PresenceStatus> = {};
     for (const entry of event.presence) presence[entry.user_id] = entry.status;
     this.state = {
@@ -578,6 +615,7 @@ export class RealtimeStore {
       conversations: this.conv.conversations,
       presence,
       refused: null,
+      notifications: this.state.notifications,
     };
     this.write({ type: 'sync', id: `sync-${this.state.epoch}`, cursors: syncCursors(this.conv) });
     this.sendPresence();
@@ -710,6 +748,11 @@ export class RealtimeStore {
   /** Starting read positions of every member, from `GET /conversations/{id}`. */
   setReadPositions(conversationId: string, members: readonly ConversationMemberDto[]): void {
     this.dispatch({ type: 'read_positions', conversationId, members });
+  }
+
+  /** Feeds the notifications reducer what came over REST or what the user did (a page, a marking, the server's count). */
+  updateNotifications(action: Extract<NotificationsAction, { type: 'page' | 'marked' | 'marked_all' | 'count' }>): void {
+    this.notify(action);
   }
 
   /** Applies a recall this tab made over REST without waiting for the event. */

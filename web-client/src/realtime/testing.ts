@@ -60,6 +60,9 @@ export function message(conversationId: string, seq: number, extra: Partial<Mess
     mentions: [],
     created_at: new Date(Date.UTC(2026, 10, 23, 2, 0, seq)).toISOString(),
     recalled: false,
+    priority: 'normal',
+    ack_required: false,
+    ack_count: 0,
     ...extra,
   };
 }

@@ -9,6 +9,8 @@ import { Sidebar } from '../chat/Sidebar';
 import { ConsultsPage } from '../consults/ConsultsPage';
 import { LanguageSwitch } from '../i18n/LanguageSwitch';
 import { useI18n } from '../i18n/useI18n';
+import { NotificationCenter } from '../notifications/NotificationCenter';
+import { useUnreadTitle } from '../notifications/useUnreadTitle';
 import { RealtimeProvider } from '../realtime/context';
 import { ReferralsPage } from '../referrals/ReferralsPage';
 import { api } from '../session';
@@ -45,6 +47,7 @@ function Frame({ session }: { session: Session }) {
   const { user } = session;
   const mainRef = useRef<HTMLElement>(null);
   const routeKey = href(route);
+  useUnreadTitle();
 
   useEffect(() => {
     // Move focus to the new page's heading so screen readers announce it.
@@ -73,6 +76,7 @@ function Frame({ session }: { session: Session }) {
         <span className="brand__name">{t('app.name')}</span>
         <ConnectionStatus />
         <div className="shell__actions">
+          <NotificationCenter />
           <span className="shell__user" title={t('shell.signedInAs', { name: user.username })} data-testid="current-user">
             {user.display_name}
           </span>
@@ -116,7 +120,7 @@ function Page({ route }: { route: Route }): ReactNode {
           <a className="back-link" href={href({ name: 'home' })}>
             ← <BackLabel />
           </a>
-          <ConversationView key={route.conversationId} conversationId={route.conversationId} />
+          <ConversationView key={route.conversationId} conversationId={route.conversationId} focusSeq={route.seq} />
         </>
       );
     case 'case':

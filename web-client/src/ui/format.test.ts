@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageFrom, minutesSince } from './format';
+import { ageFrom, formatDate, formatRelative, minutesSince } from './format';
 
 describe('ageFrom', () => {
   const now = new Date(2026, 10, 23); // 23 Nov 2026
@@ -18,5 +18,26 @@ describe('minutesSince', () => {
   it('never goes negative', () => {
     expect(minutesSince('2026-11-23T02:00:00Z', Date.parse('2026-11-23T03:05:30Z'))).toBe(65);
     expect(minutesSince('2026-11-23T04:00:00Z', Date.parse('2026-11-23T03:00:00Z'))).toBe(0);
+  });
+});
+
+describe('formatRelative', () => {
+  const now = Date.parse('2026-12-05T12:00:00Z');
+  const ago = (ms: number) => new Date(now - ms).toISOString();
+  const MIN = 60_000;
+  it('says "just now" under a minute, and for a time slightly ahead of this clock', () => {
+    expect(formatRelative(ago(30_000), 'en', 'just now', now)).toBe('just now');
+    expect(formatRelative(ago(-5_000), 'zh-CN', '刚刚', now)).toBe('刚刚');
+  });
+  it('counts minutes, hours and days in the reader\'s language', () => {
+    expect(formatRelative(ago(5 * MIN), 'en', 'just now', now)).toBe('5 minutes ago');
+    expect(formatRelative(ago(5 * MIN), 'zh-CN', '刚刚', now)).toBe('5分钟前');
+    expect(formatRelative(ago(3 * 60 * MIN), 'en', 'just now', now)).toBe('3 hours ago');
+    expect(formatRelative(ago(3 * 60 * MIN), 'zh-CN', '刚刚', now)).toBe('3小时前');
+    expect(formatRelative(ago(25 * 60 * MIN), 'en', 'just now', now)).toBe('yesterday');
+    expect(formatRelative(ago(25 * 60 * MIN), 'zh-CN', '刚刚', now)).toBe('昨天');
+  });
+  it('gives the date after a week', () => {
+    expect(formatRelative('2026-11-20T12:00:00Z', 'en', 'just now', now)).toBe(formatDate('2026-11-20T12:00:00Z', 'en'));
   });
 });

@@ -29,6 +29,26 @@ export function ageFrom(birthDate: string | undefined, now = new Date()): number
   return age >= 0 ? age : undefined;
 }
 
+/**
+ * "5 分钟前" / "5 minutes ago", "昨天" / "yesterday" up to a week back, then the
+ * date; `justNow` (the caller's words) under a minute, also for a time slightly
+ * ahead of this clock.
+ */
+export function formatRelative(iso: string, locale: Locale, justNow: string, now = Date.now()): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return '';
+  const seconds = Math.floor((now - then) / 1000);
+  if (seconds < 60) return justNow;
+  const rtf = new Intl.RelativeTimeFormat(intlLocale(locale), { numeric: 'auto' });
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return rtf.format(-minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return rtf.format(-hours, 'hour');
+  const days = Math.floor(hours / 24);
+  if (days < 7) return rtf.format(-days, 'day');
+  return formatDate(iso, locale);
+}
+
 /** Minutes since `iso`, for "waiting 2 h 5 min". */
 export function minutesSince(iso: string, now = Date.now()): number {
   return Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
