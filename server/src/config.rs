@@ -95,6 +95,17 @@ pub struct Config {
     pub http_workers: Option<usize>,
     /// Websocket limits and timers.
     pub ws: WsConfig,
+    /// Deadlines and their escalation (SPEC §7).
+    pub deadlines: DeadlineConfig,
+}
+
+/// How deadlines are measured and how often the escalation scheduler looks.
+#[derive(Debug, Clone, Copy)]
+pub struct DeadlineConfig {
+    /// The length of one deadline "minute": 60 s, shorter only for drills and tests.
+    pub minute: Duration,
+    /// How often each node looks for due escalations.
+    pub poll: Duration,
 }
 
 /// Websocket limits and timers (spec section 4).
@@ -269,6 +280,16 @@ impl Config {
             });
         }
         let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| "consilium".to_owned());
+        let deadlines = DeadlineConfig {
+            minute: Duration::from_millis(parse_or(get("DEADLINE_MINUTE_MS"), "DEADLINE_MINUTE_MS", 60_000)?),
+            poll: Duration::from_millis(parse_or(get("ESCALATION_POLL_MS"), "ESCALATION_POLL_MS", 1_000)?),
+        };
+        if deadlines.minute.is_zero() || deadlines.poll.is_zero() {
+            return Err(ConfigError::Invalid {
+                name: "DEADLINE_MINUTE_MS",
+                reason: "deadline minute and escalation poll must be positive".into(),
+            });
+        }
 
         Ok(Self {
             database_url: SecretString::from(database_url),
@@ -288,6 +309,7 @@ impl Config {
             db_pool_size,
             http_workers,
             ws,
+            deadlines,
         })
     }
 }

@@ -130,6 +130,18 @@ async fn notify(state: &AppState, conn: &mut AsyncPgConnection, items: Vec<NewNo
     }
 }
 
+/// Notifications created elsewhere in a transaction (escalations) are
+/// pushed once it has committed.
+pub async fn notifications_created(state: &AppState, rows: Vec<crate::db::models::Notification>) {
+    for row in rows {
+        let user = row.user_id;
+        let event = ServerEvent::Notification {
+            notification: row.into(),
+        };
+        state.realtime.publish_to_users(&[user], &event).await;
+    }
+}
+
 /// The user's marked notifications as read: all their sockets update their count.
 pub async fn notifications_read(state: &AppState, user: UserId, unread: i64) {
     state

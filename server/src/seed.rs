@@ -9,8 +9,8 @@ use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
     ConversationId, SessionId, TeamId, UserId,
     cases::{
-        AcceptReferralRequest, ConsultOpinion, CreateCaseRequest, CreateConsultRequest, IntakeRequest, NewPatient,
-        Priority, ReferralDirection, Sex, TriageAction,
+        AcceptReferralRequest, ConsultOpinion, CreateCaseRequest, CreateConsultRequest, CreateReferralRequest,
+        IntakeRequest, NewPatient, Priority, ReferralDirection, Sex, TriageAction,
     },
     teams::{CreateTeamRequest, TeamRole},
     users::{CareLevel, CreateUserRequest, PlatformRole},
@@ -28,6 +28,11 @@ use crate::auth::AuthUser;
 use crate::db::{DbPool, models::User, schema::users};
 use crate::error::ApiError;
 
+/// The demo world's deadlines run in real minutes, as in production.
+const SEED_DEADLINES: crate::config::DeadlineConfig = crate::config::DeadlineConfig {
+    minute: std::time::Duration::from_secs(60),
+    poll: std::time::Duration::from_secs(1),
+};
 /// Password of every demo account (shown in the README).
 pub const DEMO_PASSWORD: &str = "consilium-demo";
 /// Username of the demo admin.
@@ -332,7 +337,9 @@ async fn say(
     body: &str,
 ) -> anyhow::Result<()> {
     let msg = NewMessage::parse(format!("seed-{key}"), body.to_owned(), None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    chat::send(conn, who, conversation, msg).await.map_err(err)?;
+    chat::send(conn, who, conversation, msg, &SEED_DEADLINES)
+        .await
+        .map_err(err)?;
     Ok(())
 }
 
@@ -440,6 +447,7 @@ async fn seed_work(
             urgency: Some(Priority::Urgent),
         },
         None,
+        &SEED_DEADLINES,
     )
     .await
     .map_err(err)?;
@@ -501,6 +509,7 @@ async fn seed_work(
                 summary: Some(format!("{name}，由基层医生提交。{title}。")),
                 priority: Some(priority),
             },
+            &SEED_DEADLINES,
         )
         .await
         .map_err(err)?;
@@ -556,10 +565,13 @@ async fn seed_work(
         conn,
         id_of("hejun")?,
         foot.id,
-        cardio,
-        ReferralDirection::Up,
-        "糖尿病足患者出现活动后胸闷，需心内科评估冠心病可能。",
+        &CreateReferralRequest {
+            to_team_id: cardio,
+            direction: ReferralDirection::Up,
+            reason: "糖尿病足患者出现活动后胸闷，需心内科评估冠心病可能。".into(),
+        },
         None,
+        &SEED_DEADLINES,
     )
     .await
     .map_err(err)?;

@@ -58,7 +58,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
         let realtime = Realtime::start(&config, pool.clone(), &metrics.registry).await?;
         let state = AppState {
-            sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry)?,
+            sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry, config.deadlines)?,
             db: pool,
             jwt: Arc::new(JwtKeys::new(config.jwt_secret.expose_secret(), config.access_token_ttl)),
             config: Arc::new(config),
@@ -67,6 +67,8 @@ impl Application {
         };
 
         let port = local_addr.port();
+        // every node runs the escalation scheduler; the database makes each fire once
+        crate::escalation::start(state.clone());
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();

@@ -141,6 +141,10 @@ pub struct CaseDto {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// When triage is due (a case waiting in triage; SPEC §7 deadlines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /teams/{id}/cases`: a member opens a case discussion (status `open`).
@@ -346,6 +350,10 @@ pub struct ConsultDto {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// When an answer is due (a requested consult; SPEC §7 deadlines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /cases/{id}/consults`.

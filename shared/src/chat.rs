@@ -169,6 +169,10 @@ pub struct MessageAcks {
     pub acks: Vec<MessageAck>,
     /// Current members (other than the sender) who have not acknowledged.
     pub pending: Vec<UserId>,
+    /// When acknowledgements are due (urgent and emergency messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /conversations/{id}/messages` (same rules as the websocket `send`).

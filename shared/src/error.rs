@@ -197,6 +197,8 @@ pub enum ErrorReason {
     AckNotRequired,
     /// A sender does not acknowledge their own message.
     AckOwnMessage,
+    /// A deadline is out of range (1 minute to 30 days).
+    DeadlineOutOfRange,
     /// The socket is already authenticated.
     AlreadyAuthenticated,
     // --- credentials ---

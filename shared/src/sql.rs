@@ -129,6 +129,7 @@ macro_rules! jsonb_type {
 
 jsonb_type!(ConsultOpinion);
 jsonb_type!(NotificationLink);
+jsonb_type!(crate::teams::TeamSettings);
 
 #[cfg(test)]
 mod tests {

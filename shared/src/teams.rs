@@ -172,3 +172,79 @@ pub struct TeamDirectoryQuery {
     #[ts(optional)]
     pub q: Option<String>,
 }
+
+/// Minutes allowed per priority (SPEC §7 deadlines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct MinutesByPriority {
+    /// For emergencies.
+    pub emergency: i32,
+    /// For urgent items.
+    pub urgent: i32,
+    /// For routine items.
+    pub routine: i32,
+}
+
+/// Minutes allowed to acknowledge an urgent or emergency message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct AckMinutes {
+    /// For urgent messages.
+    pub urgent: i32,
+    /// For emergency messages.
+    pub emergency: i32,
+}
+
+/// A team's deadlines: `GET/PATCH /teams/{id}/settings` (lead or admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Jsonb))]
+#[ts(export)]
+pub struct TeamSettings {
+    /// How long a case may wait in triage.
+    pub triage_minutes: MinutesByPriority,
+    /// How long a requested consult may wait for an answer.
+    pub consult_minutes: MinutesByPriority,
+    /// How long an `ack_required` message may wait for each acknowledgement.
+    pub ack_minutes: AckMinutes,
+}
+
+impl Default for TeamSettings {
+    /// SPEC §7's defaults.
+    fn default() -> Self {
+        Self {
+            triage_minutes: MinutesByPriority {
+                emergency: 10,
+                urgent: 60,
+                routine: 1440,
+            },
+            consult_minutes: MinutesByPriority {
+                emergency: 30,
+                urgent: 240,
+                routine: 4320,
+            },
+            ack_minutes: AckMinutes {
+                urgent: 10,
+                emergency: 2,
+            },
+        }
+    }
+}
+
+/// `PATCH /teams/{id}/settings`: the groups to replace (each given whole).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct TeamSettingsPatch {
+    /// New triage deadlines.
+    #[serde(default)]
+    #[ts(optional)]
+    pub triage_minutes: Option<MinutesByPriority>,
+    /// New consult deadlines.
+    #[serde(default)]
+    #[ts(optional)]
+    pub consult_minutes: Option<MinutesByPriority>,
+    /// New acknowledgement deadlines.
+    #[serde(default)]
+    #[ts(optional)]
+    pub ack_minutes: Option<AckMinutes>,
+}

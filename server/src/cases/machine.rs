@@ -35,6 +35,8 @@ pub struct NewCase<'a> {
     pub created_by: UserId,
     /// Its discussion thread, already created.
     pub conversation: ConversationId,
+    /// How long it may wait in triage (a case created in triage).
+    pub triage_deadline: Option<std::time::Duration>,
 }
 
 /// Creates a case; a new case starts in triage or open, never closed.
@@ -42,7 +44,11 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<Ca
     if new.status == CaseStatus::Closed {
         return Err(anyhow::anyhow!("a case cannot be created closed").into());
     }
-    Ok(diesel::insert_into(cases::table)
+    let deadline = new
+        .triage_deadline
+        .filter(|_| new.status == CaseStatus::Triage)
+        .and_then(|d| chrono::Duration::from_std(d).ok().map(|c| (d, chrono::Utc::now() + c)));
+    let case: Case = diesel::insert_into(cases::table)
         .values((
             cases::id.eq(CaseId::new()),
             cases::team_id.eq(new.team),
@@ -54,10 +60,15 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<Ca
             cases::source.eq(new.source),
             cases::created_by.eq(new.created_by),
             cases::conversation_id.eq(new.conversation),
+            cases::due_at.eq(deadline.map(|(_, at)| at)),
         ))
         .returning(Case::as_returning())
         .get_result(conn)
-        .await?)
+        .await?;
+    if let Some((step, due_at)) = deadline {
+        crate::deadlines::schedule(conn, crate::deadlines::Subject::Case(case.id.0), due_at, step).await?;
+    }
+    Ok(case)
 }
 
 /// A move of the state machine, with the columns that move with it.

@@ -29,6 +29,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
+use crate::config::DeadlineConfig;
 use crate::db::models::{Case, CaseRow, NewConversation, Patient, Referral, Team, User};
 use crate::db::schema::{
     cases, consult_consultants, consults, conversation_members, conversations, patients, referrals, team_members,
@@ -226,6 +227,7 @@ struct NewCaseFields {
     title: String,
     summary: String,
     priority: Priority,
+    triage_deadline: Option<std::time::Duration>,
 }
 
 enum PatientChoice {
@@ -283,6 +285,7 @@ async fn insert_case(
             source,
             created_by: actor,
             conversation: conversation_id,
+            triage_deadline: fields.triage_deadline,
         },
     )
     .await?;
@@ -347,6 +350,7 @@ pub async fn create(
         title: BoundedText::parse(&req.title, "title", 1, 200)?.into_inner(),
         summary: BoundedText::parse(req.summary.as_deref().unwrap_or(""), "summary", 0, 16_000)?.into_inner(),
         priority: req.priority.unwrap_or(Priority::Routine),
+        triage_deadline: None,
     };
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
@@ -372,14 +376,17 @@ pub async fn submit_intake(
     caller: UserId,
     team: TeamId,
     req: IntakeRequest,
+    deadlines: &DeadlineConfig,
 ) -> Result<(Case, Patient), ApiError> {
     require_active(conn, team, "the team").await?;
     let (name, sex, external) = valid_patient(&req.patient)?;
+    let priority = req.priority.unwrap_or(Priority::Routine);
     let fields = NewCaseFields {
         patient: PatientChoice::New(name, sex, req.patient.birth_date, external),
         title: BoundedText::parse(&req.title, "title", 1, 200)?.into_inner(),
         summary: BoundedText::parse(req.summary.as_deref().unwrap_or(""), "summary", 0, 16_000)?.into_inner(),
-        priority: req.priority.unwrap_or(Priority::Routine),
+        priority,
+        triage_deadline: Some(crate::deadlines::triage_deadline(conn, team, priority, deadlines).await?),
     };
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {

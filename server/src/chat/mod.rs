@@ -35,6 +35,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
+use crate::config::DeadlineConfig;
 use crate::db::escape_like;
 use crate::db::models::{NewConversation, User};
 use crate::db::schema::{
@@ -430,8 +431,9 @@ pub async fn send(
     sender: UserId,
     conversation: ConversationId,
     msg: NewMessage,
+    deadlines: &DeadlineConfig,
 ) -> Result<SendOutcome, ApiError> {
-    store(conn, sender, conversation, msg, false).await
+    store(conn, sender, conversation, msg, false, Some(deadlines)).await
 }
 
 /// Posts on behalf of a workflow (e.g. a referral outcome into the referring
@@ -443,7 +445,7 @@ pub async fn post_on_behalf(
     conversation: ConversationId,
     msg: NewMessage,
 ) -> Result<SendOutcome, ApiError> {
-    store(conn, author, conversation, msg, true).await
+    store(conn, author, conversation, msg, true, None).await
 }
 
 /// The hot path is one statement ([`queries::StoreMessage`]); only when it
@@ -454,8 +456,16 @@ async fn store(
     conversation: ConversationId,
     msg: NewMessage,
     on_behalf: bool,
+    deadlines: Option<&DeadlineConfig>,
 ) -> Result<SendOutcome, ApiError> {
     let mention_names = mentioned_usernames(&msg.body.0);
+    // only urgent and emergency messages that must be acknowledged have a deadline
+    let ack_step_ms = match deadlines {
+        Some(cfg) if msg.ack_required => crate::deadlines::ack_deadline(conn, conversation, msg.priority, cfg)
+            .await?
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        _ => None,
+    };
     let stored: Result<Vec<Message>, ApiError> = queries::StoreMessage {
         id: MessageId::new(),
         conversation,
@@ -467,6 +477,7 @@ async fn store(
         mention_names: &mention_names,
         priority: msg.priority,
         ack_required: msg.ack_required,
+        ack_step_ms,
     }
     .load(conn)
     .await
@@ -930,7 +941,11 @@ pub async fn acknowledgements(
         .into_iter()
         .filter(|m| *m != message.sender_id && !acks.iter().any(|a| a.user_id == *m))
         .collect();
-    Ok(MessageAcks { acks, pending })
+    Ok(MessageAcks {
+        acks,
+        pending,
+        due_at: message.ack_due_at,
+    })
 }
 
 impl From<Message> for MessageDto {

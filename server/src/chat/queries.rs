@@ -30,6 +30,7 @@ pub struct Message {
     pub priority: MessagePriority,
     pub ack_required: bool,
     pub ack_count: i32,
+    pub ack_due_at: Option<DateTime<Utc>>,
 }
 
 /// True while the conversation being updated (`conversations` in an
@@ -152,6 +153,9 @@ pub struct StoreMessage<'a> {
     pub mention_names: &'a [String],
     pub priority: MessagePriority,
     pub ack_required: bool,
+    /// The acknowledgement deadline's length, when it has one: the message
+    /// is stored with its due time and its escalation timer in this statement.
+    pub ack_step_ms: Option<i64>,
 }
 
 impl diesel::query_builder::QueryId for StoreMessage<'_> {
@@ -188,7 +192,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
             " returning conversations.id, conversations.last_seq\
              ), stored as (\
                insert into messages (id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                                     priority, ack_required) \
+                                     priority, ack_required, ack_due_at) \
                select ",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
@@ -209,10 +213,19 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         out.push_bind_param::<Text, _>(&self.priority)?;
         out.push_sql(", ");
         out.push_bind_param::<Bool, _>(&self.ack_required)?;
+        out.push_sql(", now() + ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.ack_step_ms)?;
         out.push_sql(
-            " from bumped \
+            "::int8 * interval '1 millisecond' from bumped \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                         created_at, edited_at, recalled_at, priority, ack_required, ack_count\
+                         created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at\
+             ), ack_timer as (\
+               insert into escalation_timers (id, subject_kind, subject_id, level, due_at, step_ms) \
+               select gen_random_uuid(), 'message', stored.id, 1, stored.ack_due_at, ",
+        );
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.ack_step_ms)?;
+        out.push_sql(
+            "::int8 from stored where stored.ack_due_at is not null\
              ), sender_read as (\
                insert into conversation_reads (conversation_id, user_id, last_read_seq) \
                select conversation_id, sender_id, seq from stored \
@@ -221,7 +234,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
                where conversation_reads.last_read_seq < excluded.last_read_seq\
              ) \
              select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                    created_at, edited_at, recalled_at, priority, ack_required, ack_count from stored",
+                    created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at from stored",
         );
         Ok(())
     }
@@ -300,7 +313,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                select n.id, n.conv, n.seq, n.sender, n.client_msg_id, n.body, n.reply_to_seq, '{}' \
                from numbered n order by n.conv, n.seq \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                         created_at, edited_at, recalled_at, priority, ack_required, ack_count\
+                         created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at\
              ), sender_reads as (\
                insert into conversation_reads (conversation_id, user_id, last_read_seq) \
                select conversation_id, sender_id, max(seq) from stored group by conversation_id, sender_id \
@@ -309,7 +322,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                where conversation_reads.last_read_seq < excluded.last_read_seq\
              ) \
              select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                    created_at, edited_at, recalled_at, priority, ack_required, ack_count from stored",
+                    created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at from stored",
         );
         Ok(())
     }

@@ -18,6 +18,8 @@
 use std::collections::{HashMap, HashSet};
 
 use consilium_shared::{ConversationId, MessageId, UserId};
+
+use crate::config::DeadlineConfig;
 use diesel_async::RunQueryDsl;
 use tokio::sync::{mpsc, oneshot};
 
@@ -53,7 +55,7 @@ pub struct SendQueue {
 impl SendQueue {
     /// Starts the writer task; batch sizes go to `registry` (how much group
     /// commit is saving shows there).
-    pub fn start(db: DbPool, registry: &prometheus::Registry) -> prometheus::Result<Self> {
+    pub fn start(db: DbPool, registry: &prometheus::Registry, deadlines: DeadlineConfig) -> prometheus::Result<Self> {
         let batch_sizes = prometheus::Histogram::with_opts(
             prometheus::HistogramOpts::new(
                 "consilium_message_batch_size",
@@ -65,7 +67,7 @@ impl SendQueue {
         let writers: Vec<mpsc::Sender<Job>> = (0..WRITERS)
             .map(|_| {
                 let (tx, rx) = mpsc::channel(MAX_BATCH * 16);
-                tokio::spawn(run(db.clone(), rx, batch_sizes.clone()));
+                tokio::spawn(run(db.clone(), rx, batch_sizes.clone(), deadlines));
                 tx
             })
             .collect();
@@ -103,18 +105,18 @@ impl SendQueue {
 
 /// One writer: takes whatever has queued for its share (waiting for the
 /// first send when nothing has) and stores it.
-async fn run(db: DbPool, mut rx: mpsc::Receiver<Job>, batch_sizes: prometheus::Histogram) {
+async fn run(db: DbPool, mut rx: mpsc::Receiver<Job>, batch_sizes: prometheus::Histogram, deadlines: DeadlineConfig) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     loop {
         if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
             return;
         }
         batch_sizes.observe(jobs.len() as f64);
-        write(&db, std::mem::take(&mut jobs)).await;
+        write(&db, std::mem::take(&mut jobs), &deadlines).await;
     }
 }
 
-async fn write(db: &DbPool, jobs: Vec<Job>) {
+async fn write(db: &DbPool, jobs: Vec<Job>, deadlines: &DeadlineConfig) {
     let mut conn = match db.get().await {
         Ok(conn) => conn,
         Err(e) => {
@@ -154,24 +156,24 @@ async fn write(db: &DbPool, jobs: Vec<Job>) {
                             created: true,
                         }));
                     }
-                    None => one_at_a_time(&mut conn, job).await,
+                    None => one_at_a_time(&mut conn, job, deadlines).await,
                 }
             }
         }
         Err(e) => {
             tracing::debug!(error = %e, "batched send failed; storing one at a time");
             for job in batch {
-                one_at_a_time(&mut conn, job).await;
+                one_at_a_time(&mut conn, job, deadlines).await;
             }
         }
     }
     for job in later {
-        one_at_a_time(&mut conn, job).await;
+        one_at_a_time(&mut conn, job, deadlines).await;
     }
 }
 
-async fn one_at_a_time(conn: &mut diesel_async::AsyncPgConnection, job: Job) {
-    let result = super::send(conn, job.sender, job.conversation, job.msg).await;
+async fn one_at_a_time(conn: &mut diesel_async::AsyncPgConnection, job: Job, deadlines: &DeadlineConfig) {
+    let result = super::send(conn, job.sender, job.conversation, job.msg, deadlines).await;
     let _ = job.reply.send(result);
 }
 

@@ -94,6 +94,7 @@ pub async fn request(
     case_id: CaseId,
     req: CreateConsultRequest,
     ip: Option<&str>,
+    deadlines: &crate::config::DeadlineConfig,
 ) -> Result<LoadedConsult, ApiError> {
     let question = BoundedText::parse(&req.question, "question", 1, 4000)?.into_inner();
     let mut ids: Vec<UserId> = req.consultant_ids.clone();
@@ -147,6 +148,10 @@ pub async fn request(
                 })
                 .execute(conn)
                 .await?;
+            // an answer is due within the case's team's consult deadline
+            let step = crate::deadlines::consult_deadline(conn, loaded.case.team_id, urgency, deadlines).await?;
+            let due_at =
+                chrono::Utc::now() + chrono::Duration::from_std(step).unwrap_or_else(|_| chrono::Duration::days(30));
             let consult: Consult = diesel::insert_into(consults::table)
                 .values((
                     consults::id.eq(ConsultId::new()),
@@ -156,10 +161,12 @@ pub async fn request(
                     consults::urgency.eq(urgency),
                     consults::status.eq(ConsultStatus::Requested),
                     consults::conversation_id.eq(conversation_id),
+                    consults::due_at.eq(due_at),
                 ))
                 .returning(Consult::as_returning())
                 .get_result(conn)
                 .await?;
+            crate::deadlines::schedule(conn, crate::deadlines::Subject::Consult(consult.id.0), due_at, step).await?;
             let rows: Vec<_> = ids
                 .iter()
                 .map(|u| {

@@ -224,6 +224,7 @@ pub struct Case {
     pub decline_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// A `consults` row.
@@ -241,6 +242,7 @@ pub struct Consult {
     pub conversation_id: ConversationId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// A `referrals` row.
@@ -297,6 +299,7 @@ impl From<CaseRow<'_>> for CaseDto {
             decline_reason: case.decline_reason.clone(),
             created_at: case.created_at,
             updated_at: case.updated_at,
+            due_at: (case.status == CaseStatus::Triage).then_some(case.due_at).flatten(),
         }
     }
 }
@@ -320,6 +323,7 @@ impl From<ConsultRow<'_>> for ConsultDto {
             conversation_id: c.conversation_id,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            due_at: (c.status == ConsultStatus::Requested).then_some(c.due_at).flatten(),
         }
     }
 }

@@ -30,6 +30,7 @@ diesel::table! {
         decline_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        due_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -53,6 +54,7 @@ diesel::table! {
         conversation_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        due_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -102,6 +104,20 @@ diesel::table! {
         priority -> Text,
         ack_required -> Bool,
         ack_count -> Int4,
+        ack_due_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    escalation_timers (id) {
+        id -> Uuid,
+        subject_kind -> Text,
+        subject_id -> Uuid,
+        level -> Int4,
+        due_at -> Timestamptz,
+        step_ms -> Int8,
+        fired_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
     }
 }
 
@@ -192,6 +208,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    team_settings (team_id) {
+        team_id -> Uuid,
+        settings -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Uuid,
         name -> Text,
@@ -250,6 +274,7 @@ diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_settings -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -269,6 +294,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     sessions,
     team_members,
+    team_settings,
     teams,
     users,
 );

@@ -23,8 +23,10 @@ pub mod machine;
 
 use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
-    CaseId, ConversationId, ReferralId, TeamId, UserId,
-    cases::{AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, ReferralDirection, ReferralDto, ReferralStatus},
+    CaseId, ConversationId, ReferralId, UserId,
+    cases::{
+        AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, CreateReferralRequest, ReferralDto, ReferralStatus,
+    },
     chat::MessageDto,
     teams::TeamRole,
 };
@@ -108,12 +110,12 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     caller: UserId,
     case_id: CaseId,
-    to_team: TeamId,
-    direction: ReferralDirection,
-    reason: &str,
+    req: &CreateReferralRequest,
     ip: Option<&str>,
+    deadlines: &crate::config::DeadlineConfig,
 ) -> Result<Created, ApiError> {
-    let reason = BoundedText::parse(reason, "reason", 1, 4000)?.into_inner();
+    let (to_team, direction) = (req.to_team_id, req.direction);
+    let reason = BoundedText::parse(&req.reason, "reason", 1, 4000)?.into_inner();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let loaded = cases::load_for_change(conn, case_id, caller).await?;
@@ -152,6 +154,8 @@ pub async fn create(
                 format!("{}\n\n---\n{}", loaded.case.summary, reason)
             };
             // the linked case waits in the receiving team's triage queue
+            let triage_deadline =
+                crate::deadlines::triage_deadline(conn, to_team, loaded.case.priority, deadlines).await?;
             let target_case = cases::machine::create(
                 conn,
                 NewCase {
@@ -164,6 +168,7 @@ pub async fn create(
                     source: CaseSource::Referral,
                     created_by: caller,
                     conversation: target_conversation,
+                    triage_deadline: Some(triage_deadline),
                 },
             )
             .await?;

@@ -54,7 +54,14 @@ pub async fn submit_intake(
     body: web::Json<IntakeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
-    let (case, patient) = cases::submit_intake(&mut conn, caller.id(), *team, body.into_inner()).await?;
+    let (case, patient) = cases::submit_intake(
+        &mut conn,
+        caller.id(),
+        *team,
+        body.into_inner(),
+        &state.config.deadlines,
+    )
+    .await?;
     let dto = events::case_changed(&state, &mut conn, &case, &patient, &[case.team_id], &[case.team_id]).await?;
     Ok(HttpResponse::Created().json(dto))
 }

@@ -35,7 +35,15 @@ pub async fn request_consult(
     body: web::Json<CreateConsultRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
-    let consult = consults::request(&mut conn, caller.id(), *id, body.into_inner(), meta.ip.as_deref()).await?;
+    let consult = consults::request(
+        &mut conn,
+        caller.id(),
+        *id,
+        body.into_inner(),
+        meta.ip.as_deref(),
+        &state.config.deadlines,
+    )
+    .await?;
     let dto = events::consult_changed(&state, &mut conn, caller.id(), &consult, &[]).await?;
     Ok(HttpResponse::Created().json(dto))
 }

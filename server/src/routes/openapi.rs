@@ -66,7 +66,7 @@ impl Modify for UniqueOperationIds {
         auth::login, auth::refresh, auth::logout, auth::me, auth::change_password,
         users::create, users::search, users::get, users::update, users::deactivate, users::reactivate,
         teams::create, teams::list, teams::directory, teams::get, teams::update, teams::archive,
-        teams::members, teams::set_member, teams::remove_member,
+        teams::members, teams::set_member, teams::remove_member, teams::settings, teams::update_settings,
         audit::list,
         conversations::list, conversations::get, conversations::direct, conversations::history,
         conversations::send, conversations::recall, conversations::read, conversations::search,

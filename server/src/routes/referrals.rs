@@ -43,10 +43,9 @@ pub async fn create_referral(
         &mut conn,
         caller.id(),
         *id,
-        req.to_team_id,
-        req.direction,
-        &req.reason,
+        &req,
         meta.ip.as_deref(),
+        &state.config.deadlines,
     )
     .await?;
     let dto = events::referral_created(&state, &mut conn, caller.id(), &created).await?;

@@ -5,7 +5,7 @@ use consilium_shared::{
     ErrorBody, TeamId, UserId,
     teams::{
         CreateTeamRequest, SetMemberRequest, TeamDetail, TeamDirectoryEntry, TeamDirectoryQuery, TeamDto,
-        TeamMemberDto, UpdateTeamRequest,
+        TeamMemberDto, TeamSettings, TeamSettingsPatch, UpdateTeamRequest,
     },
 };
 
@@ -22,6 +22,8 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/teams/{id}", web::get().to(get))
         .route("/teams/{id}", web::patch().to(update))
         .route("/teams/{id}/archive", web::post().to(archive))
+        .route("/teams/{id}/settings", web::get().to(settings))
+        .route("/teams/{id}/settings", web::patch().to(update_settings))
         .route("/teams/{id}/members", web::get().to(members))
         .route("/teams/{id}/members/{user_id}", web::put().to(set_member))
         .route("/teams/{id}/members/{user_id}", web::delete().to(remove_member));
@@ -163,4 +165,33 @@ pub async fn remove_member(
     let change = teams::remove_member(&mut conn, &caller, team_id, user_id, meta.ip.as_deref()).await?;
     events::roster_changed(&state, change).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A team's deadlines (SPEC §7): triage, consult and acknowledgement minutes by priority.
+#[utoipa::path(get, path = "/api/v1/teams/{id}/settings", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "teams", security(("bearer" = [])),
+    responses((status = 200, body = TeamSettings), (status = 404, body = ErrorBody)))]
+pub async fn settings(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<TeamId>,
+) -> Result<web::Json<TeamSettings>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(teams::settings(&mut conn, &caller, *id).await?))
+}
+
+/// Changes a team's deadlines (its lead or an admin); each group given is
+/// replaced whole. Running deadlines keep their due time.
+#[utoipa::path(patch, path = "/api/v1/teams/{id}/settings", params(("id" = uuid::Uuid, Path, description = "The team's id")), tag = "teams", security(("bearer" = [])), request_body = TeamSettingsPatch,
+    responses((status = 200, body = TeamSettings), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_settings(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<TeamId>,
+    body: web::Json<TeamSettingsPatch>,
+) -> Result<web::Json<TeamSettings>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(
+        teams::update_settings(&mut conn, &caller, *id, body.into_inner(), meta.ip.as_deref()).await?,
+    ))
 }

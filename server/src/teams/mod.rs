@@ -13,7 +13,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 use consilium_shared::{
     ConversationId, TeamId, UserId,
-    teams::{CreateTeamRequest, TeamDetail, TeamDirectoryEntry, TeamDto, TeamMemberDto, TeamRole, UpdateTeamRequest},
+    teams::{
+        CreateTeamRequest, TeamDetail, TeamDirectoryEntry, TeamDto, TeamMemberDto, TeamRole, TeamSettings,
+        TeamSettingsPatch, UpdateTeamRequest,
+    },
 };
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -85,6 +88,39 @@ fn require_roster_manager(caller: &AuthUser, role: Option<TeamRole>) -> Result<(
             "only an admin or the team's lead may change the roster".into(),
         ))
     }
+}
+
+/// A team's deadlines: visible to its members and admins.
+pub async fn settings(conn: &mut AsyncPgConnection, caller: &AuthUser, team: TeamId) -> Result<TeamSettings, ApiError> {
+    load_visible(conn, caller, team).await?;
+    crate::deadlines::settings(conn, team).await
+}
+
+/// Changes a team's deadlines (its lead or an admin); audited.
+pub async fn update_settings(
+    conn: &mut AsyncPgConnection,
+    caller: &AuthUser,
+    team: TeamId,
+    patch: TeamSettingsPatch,
+    ip: Option<&str>,
+) -> Result<TeamSettings, ApiError> {
+    let (row, role) = load_visible(conn, caller, team).await?;
+    if !(caller.is_admin() || role == Some(TeamRole::Lead)) {
+        return Err(ApiError::Forbidden(
+            Reason::LeadOrAdminOnly,
+            "only an admin or the team's lead may change the team's deadlines".into(),
+        ));
+    }
+    require_not_archived(&row)?;
+    let settings = crate::deadlines::update_settings(conn, team, patch).await?;
+    audit::record(
+        conn,
+        AuditEntry::new(Some(caller.id()), "team_settings_changed", "team", team)
+            .detail(serde_json::to_value(settings).unwrap_or_default())
+            .ip(ip),
+    )
+    .await?;
+    Ok(settings)
 }
 
 fn require_not_archived(team: &Team) -> Result<(), ApiError> {

@@ -14,6 +14,7 @@ mod support;
 
 mod cluster;
 mod connect;
+mod deadlines;
 mod delivery;
 mod events;
 mod frames;

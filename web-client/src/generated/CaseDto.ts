@@ -67,4 +67,8 @@ created_at: string,
 /**
  * When it last changed.
  */
-updated_at: string, };
+updated_at: string, 
+/**
+ * When triage is due (a case waiting in triage; SPEC §7 deadlines).
+ */
+due_at?: string, };

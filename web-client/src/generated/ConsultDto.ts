@@ -58,4 +58,8 @@ created_at: string,
 /**
  * When it last changed.
  */
-updated_at: string, };
+updated_at: string, 
+/**
+ * When an answer is due (a requested consult; SPEC §7 deadlines).
+ */
+due_at?: string, };

@@ -14,4 +14,8 @@ acks: Array<MessageAck>,
 /**
  * Current members (other than the sender) who have not acknowledged.
  */
-pending: Array<UserId>, };
+pending: Array<UserId>, 
+/**
+ * When acknowledgements are due (urgent and emergency messages).
+ */
+due_at?: string, };

@@ -45,6 +45,7 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'mark_read_target',
   'ack_not_required',
   'ack_own_message',
+  'deadline_out_of_range',
   'already_authenticated',
   'missing_token',
   'token_invalid',

@@ -360,6 +360,7 @@ export const en = {
   'error.reason.mark_read_target': 'Choose which notifications to mark as read.',
   'error.reason.ack_not_required': 'This message does not ask for an acknowledgement.',
   'error.reason.ack_own_message': 'You cannot acknowledge your own message.',
+  'error.reason.deadline_out_of_range': 'Deadlines must be between 1 minute and 30 days.',
   'error.reason.already_authenticated': 'The live connection is already signed in.',
   'error.reason.missing_token': 'You are not signed in.',
   'error.reason.token_invalid': 'Your sign-in is not valid. Please sign in again.',

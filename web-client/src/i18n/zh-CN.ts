@@ -359,6 +359,7 @@ export const zhCN = {
   'error.reason.mark_read_target': '请选择要标为已读的通知。',
   'error.reason.ack_not_required': '这条消息不需要确认。',
   'error.reason.ack_own_message': '不能确认自己发送的消息。',
+  'error.reason.deadline_out_of_range': '时限须在 1 分钟到 30 天之间。',
   'error.reason.already_authenticated': '实时连接已完成登录验证，无需重复验证。',
   'error.reason.missing_token': '您尚未登录。',
   'error.reason.token_invalid': '登录凭证无效，请重新登录。',
