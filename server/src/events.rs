@@ -58,7 +58,9 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
     let notified = async {
         let mut conn = state.db.get().await?;
         let sender_name = display_name(&mut conn, sender).await?;
-        // an urgent message reaches every member; a mention in it needs no second notice
+        // an urgent message reaches every member whatever their level; a
+        // mention in it needs no second notice; a silenced conversation
+        // mentions no one
         let (kind, to) = if urgent {
             let members: Vec<UserId> = conversation_members::table
                 .filter(conversation_members::conversation_id.eq(conversation))
@@ -70,7 +72,9 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
                 members.into_iter().filter(|u| *u != sender).collect(),
             )
         } else {
-            (NotificationKind::Mentioned, mentioned)
+            let silenced = crate::chat::silenced_in(&mut conn, conversation, &mentioned).await?;
+            let to: Vec<UserId> = mentioned.into_iter().filter(|u| !silenced.contains(u)).collect();
+            (NotificationKind::Mentioned, to)
         };
         let items = to
             .into_iter()
@@ -88,6 +92,28 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
     if let Err(e) = notified.await {
         tracing::error!(error = %e, "could not notify the mentioned members");
     }
+}
+
+/// A user changed their duty status: everyone who shares a conversation
+/// with them hears it with their presence.
+pub async fn duty_changed(state: &AppState, user: UserId, duty: consilium_shared::users::DutyStatus) {
+    let status = match state.realtime.presence().statuses(&[user]).await {
+        Ok(entries) => entries
+            .into_iter()
+            .next()
+            .map_or(consilium_shared::ws::PresenceStatus::Offline, |e| e.status),
+        Err(e) => {
+            tracing::warn!(error = %e, "presence unavailable for a duty change");
+            consilium_shared::ws::PresenceStatus::Online
+        }
+    };
+    let event = ServerEvent::Presence {
+        user_id: user,
+        status,
+        duty: Some(duty),
+    };
+    state.realtime.publish_event(Topic::Presence(user), &event, None).await;
+    state.realtime.publish_to_users(&[user], &event).await;
 }
 
 /// A member acknowledged an `ack_required` message: the conversation hears it

@@ -26,3 +26,4 @@ pub mod state;
 pub mod teams;
 pub mod telemetry;
 pub mod users;
+pub mod work;

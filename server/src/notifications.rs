@@ -6,12 +6,13 @@ use chrono::Utc;
 use consilium_shared::{
     ErrorReason as Reason, NotificationId, UserId,
     notifications::{MarkReadRequest, NotificationDto, NotificationKind, NotificationLink},
+    users::DutyStatus,
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::models::Notification;
-use crate::db::schema::notifications;
+use crate::db::schema::{notifications, users};
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
 
@@ -49,6 +50,7 @@ pub async fn create(conn: &mut AsyncPgConnection, items: Vec<NewNotification>) -
     if items.is_empty() {
         return Ok(Vec::new());
     }
+    let items = with_forwarding(conn, items).await?;
     let now = Utc::now();
     let rows: Vec<Notification> = items
         .into_iter()
@@ -68,6 +70,44 @@ pub async fn create(conn: &mut AsyncPgConnection, items: Vec<NewNotification>) -
         .returning(Notification::as_returning())
         .get_results(conn)
         .await?)
+}
+
+/// Adds, for each recipient off duty or not to be disturbed who named a
+/// colleague to forward to, the same notification for that colleague
+/// (once, and not when the colleague already gets it).
+async fn with_forwarding(
+    conn: &mut AsyncPgConnection,
+    mut items: Vec<NewNotification>,
+) -> Result<Vec<NewNotification>, ApiError> {
+    let recipients: Vec<UserId> = items.iter().map(|n| n.user).collect();
+    let forwarding: Vec<(UserId, UserId)> = users::table
+        .filter(users::id.eq_any(&recipients))
+        .filter(users::duty_status.ne(DutyStatus::OnDuty))
+        .filter(users::duty_until.is_null().or(users::duty_until.gt(Utc::now())))
+        .filter(users::forward_to.is_not_null())
+        .select((users::id, users::forward_to.assume_not_null()))
+        .load(conn)
+        .await?;
+    if forwarding.is_empty() {
+        return Ok(items);
+    }
+    let mut extra = Vec::new();
+    for item in &items {
+        if let Some((_, colleague)) = forwarding.iter().find(|(u, _)| *u == item.user) {
+            let already = items
+                .iter()
+                .chain(extra.iter())
+                .any(|n: &NewNotification| n.user == *colleague && n.kind == item.kind && n.link == item.link);
+            if !already {
+                extra.push(NewNotification {
+                    user: *colleague,
+                    ..item.clone()
+                });
+            }
+        }
+    }
+    items.extend(extra);
+    Ok(items)
 }
 
 /// How many of `user`'s notifications are unread.

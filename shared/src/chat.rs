@@ -70,6 +70,35 @@ pub struct ConversationDto {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<MessageDto>,
+    /// How much this conversation may notify the caller (default `all`).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<NotifyLevel>,
+}
+
+/// How much a conversation may notify one member (SPEC §7). Urgent and
+/// emergency messages and escalations reach them whatever the level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NotifyLevel {
+    /// Every notification (and the client's sounds and desktop notices).
+    #[default]
+    All,
+    /// Only when I am mentioned.
+    Mentions,
+    /// Nothing but urgent messages and escalations.
+    None,
+}
+
+/// `PUT /conversations/{id}/notify`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NotifyRequest {
+    /// The new level.
+    pub level: NotifyLevel,
 }
 
 /// A member of a conversation with their read position, for "read by".

@@ -199,6 +199,10 @@ pub enum ErrorReason {
     AckOwnMessage,
     /// A deadline is out of range (1 minute to 30 days).
     DeadlineOutOfRange,
+    /// A time that must lie in the future does not.
+    DateInPast,
+    /// Notifications cannot be forwarded to oneself.
+    ForwardToSelf,
     /// The socket is already authenticated.
     AlreadyAuthenticated,
     // --- credentials ---

@@ -9,7 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{CaseId, ConsultId, ConversationId, NotificationId, ReferralId};
+use crate::{
+    CaseId, ConsultId, ConversationId, NotificationId, ReferralId,
+    cases::{CaseDto, ConsultDto, ReferralDto},
+    chat::MessageDto,
+};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
@@ -131,4 +135,37 @@ pub struct MarkReadResponse {
     /// The caller's unread count afterwards.
     #[ts(type = "number")]
     pub unread: i64,
+}
+
+/// `GET /me/work`: a doctor's or an assistant's day on one screen (SPEC §7).
+/// Each list is short (at most 50, most pressing first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct MyWork {
+    /// Open cases assigned to me, most urgent first.
+    pub assigned_cases: Vec<CaseDto>,
+    /// Consults naming me that are requested or accepted, oldest first.
+    pub consults_to_answer: Vec<ConsultDto>,
+    /// Referrals waiting for a team I triage, and accepted ones whose linked
+    /// case is assigned to me, oldest first.
+    pub referrals_to_handle: Vec<ReferralDto>,
+    /// Messages asking me to acknowledge them that I have not, oldest first.
+    pub unacknowledged: Vec<MessageDto>,
+    /// Cases waiting in the triage queue of a team I triage (assistants and
+    /// leads), most urgent first.
+    pub triage_queue: Vec<CaseDto>,
+    /// What is past its deadline among the above.
+    pub overdue: OverdueWork,
+}
+
+/// The overdue part of [`MyWork`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct OverdueWork {
+    /// Cases past their triage deadline in a queue I triage.
+    pub cases: Vec<CaseDto>,
+    /// Consults I must answer past their deadline.
+    pub consults: Vec<ConsultDto>,
+    /// Messages I must acknowledge past their deadline.
+    pub messages: Vec<MessageDto>,
 }

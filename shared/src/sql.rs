@@ -13,10 +13,10 @@ use diesel::sql_types::{Jsonb, Text};
 use crate::cases::{
     CaseSource, CaseStatus, ConsultOpinion, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex,
 };
-use crate::chat::{ConversationKind, MessagePriority};
+use crate::chat::{ConversationKind, MessagePriority, NotifyLevel};
 use crate::notifications::{NotificationKind, NotificationLink};
 use crate::teams::TeamRole;
-use crate::users::{CareLevel, PlatformRole};
+use crate::users::{CareLevel, DutyStatus, PlatformRole};
 
 /// A shared enum with a fixed text spelling in the database.
 pub trait TextEnum: Sized + Copy + 'static {
@@ -99,6 +99,8 @@ text_enum!(NotificationKind {
     Call => "call",
 });
 text_enum!(MessagePriority { Normal => "normal", Urgent => "urgent", Emergency => "emergency" });
+text_enum!(NotifyLevel { All => "all", Mentions => "mentions", None => "none" });
+text_enum!(DutyStatus { OnDuty => "on_duty", OffDuty => "off_duty", DoNotDisturb => "do_not_disturb" });
 text_enum!(ConversationKind {
     Team => "team",
     Case => "case",
@@ -158,5 +160,7 @@ mod tests {
         spelled_as_on_the_wire::<ConversationKind>();
         spelled_as_on_the_wire::<NotificationKind>();
         spelled_as_on_the_wire::<MessagePriority>();
+        spelled_as_on_the_wire::<NotifyLevel>();
+        spelled_as_on_the_wire::<DutyStatus>();
     }
 }

@@ -151,3 +151,36 @@ pub struct UserSearchQuery {
     #[ts(optional)]
     pub include_inactive: Option<bool>,
 }
+
+/// Whether a user is working (SPEC §7 duty status).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DutyStatus {
+    /// On duty: notified as usual.
+    #[default]
+    OnDuty,
+    /// Off duty: notifications also go to `forward_to`, if set.
+    OffDuty,
+    /// Do not disturb: clients stay quiet; notifications also go to `forward_to`.
+    DoNotDisturb,
+}
+
+/// `PUT /me/status` and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct DutyRequest {
+    /// The new status.
+    pub status: DutyStatus,
+    /// When it ends by itself (back on duty); absent: until changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The colleague who also receives my notifications while I am off duty
+    /// or not to be disturbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub forward_to: Option<crate::UserId>,
+}

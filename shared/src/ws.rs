@@ -51,6 +51,10 @@ pub struct PresenceEntry {
     pub user_id: UserId,
     /// Their status.
     pub status: PresenceStatus,
+    /// Their duty status (SPEC §7), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub duty: Option<crate::users::DutyStatus>,
 }
 
 /// Client → server frames. `id` is the client's request id, echoed in the answer.
@@ -240,6 +244,10 @@ pub enum ServerEvent {
         user_id: UserId,
         /// New status.
         status: PresenceStatus,
+        /// Their duty status, when it changed (absent: unchanged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        duty: Option<crate::users::DutyStatus>,
     },
     /// The user gained access to a conversation.
     ConversationAdded {

@@ -24,7 +24,7 @@ use consilium_shared::{
     ConversationId, MessageId, UserId,
     chat::{
         CaseHit, ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS,
-        MessageAck, MessageAcks, MessageDto, MessagePriority, SearchResults,
+        MessageAck, MessageAcks, MessageDto, MessagePriority, NotifyLevel, SearchResults,
     },
 };
 use diesel::prelude::*;
@@ -253,6 +253,7 @@ pub async fn list_for(
                 last_read_seq,
                 unread: r.last_seq - last_read_seq,
                 last_message: last.remove(&r.id),
+                notify: Some(r.notify),
             })
         })
         .collect::<anyhow::Result<_>>()
@@ -794,6 +795,47 @@ pub async fn messages_after(
         q = q.filter(messages::seq.le(until));
     }
     Ok(q.load::<Message>(conn).await?.into_iter().map(Into::into).collect())
+}
+
+/// `PUT /conversations/{id}/notify`: how much this conversation may notify
+/// the caller (a member).
+pub async fn set_notify_level(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    level: NotifyLevel,
+) -> Result<(), ApiError> {
+    if !is_member(conn, conversation, user).await? {
+        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
+    }
+    diesel::insert_into(conversation_reads::table)
+        .values((
+            conversation_reads::conversation_id.eq(conversation),
+            conversation_reads::user_id.eq(user),
+            conversation_reads::last_read_seq.eq(0),
+            conversation_reads::notify.eq(level),
+        ))
+        .on_conflict((conversation_reads::conversation_id, conversation_reads::user_id))
+        .do_update()
+        .set(conversation_reads::notify.eq(level))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Of `users`, those who silenced `conversation` entirely.
+pub async fn silenced_in(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    users: &[UserId],
+) -> Result<Vec<UserId>, ApiError> {
+    Ok(conversation_reads::table
+        .filter(conversation_reads::conversation_id.eq(conversation))
+        .filter(conversation_reads::user_id.eq_any(users))
+        .filter(conversation_reads::notify.eq(NotifyLevel::None))
+        .select(conversation_reads::user_id)
+        .load(conn)
+        .await?)
 }
 
 /// What acknowledging a message did.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use consilium_shared::{
     CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId,
     cases::CaseStatus,
-    chat::{ConversationKind, MessagePriority},
+    chat::{ConversationKind, MessagePriority, NotifyLevel},
 };
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
@@ -66,6 +66,8 @@ pub struct ConversationRow {
     pub last_seq: i64,
     #[diesel(sql_type = BigInt)]
     pub last_read_seq: i64,
+    #[diesel(sql_type = Text)]
+    pub notify: NotifyLevel,
 }
 
 /// `$1` user, `$2` optional single conversation. Direct conversations are
@@ -79,7 +81,8 @@ select c.id, c.kind,
        rf.id as referral_id,
        peer.id as peer_id,
        c.last_seq,
-       coalesce(r.last_read_seq, 0) as last_read_seq
+       coalesce(r.last_read_seq, 0) as last_read_seq,
+       coalesce(r.notify, 'all') as notify
 from conversations c
 join conversation_members m on m.conversation_id = c.id and m.user_id = $1
 left join conversation_reads r on r.conversation_id = c.id and r.user_id = $1

@@ -323,7 +323,7 @@ pub async fn transition(
 }
 
 /// Wire views of `rows`, loading all their consultants in one query.
-async fn with_consultants(conn: &mut AsyncPgConnection, rows: Vec<Consult>) -> Result<Vec<ConsultDto>, ApiError> {
+pub async fn with_consultants(conn: &mut AsyncPgConnection, rows: Vec<Consult>) -> Result<Vec<ConsultDto>, ApiError> {
     let ids: Vec<_> = rows.iter().map(|c| c.id).collect();
     let pairs: Vec<(ConsultId, UserId)> = consult_consultants::table
         .filter(consult_consultants::consult_id.eq_any(&ids))

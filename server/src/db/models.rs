@@ -17,7 +17,7 @@ use consilium_shared::{
     chat::ConversationKind,
     notifications::{NotificationDto, NotificationKind, NotificationLink},
     teams::TeamRole,
-    users::{CareLevel, PlatformRole, UserDto},
+    users::{CareLevel, DutyStatus, PlatformRole, UserDto},
 };
 use diesel::prelude::*;
 
@@ -37,6 +37,9 @@ pub struct User {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub duty_status: DutyStatus,
+    pub duty_until: Option<DateTime<Utc>>,
+    pub forward_to: Option<UserId>,
 }
 
 impl User {

@@ -72,6 +72,7 @@ diesel::table! {
         user_id -> Uuid,
         last_read_seq -> Int8,
         updated_at -> Timestamptz,
+        notify -> Text,
     }
 }
 
@@ -242,6 +243,9 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        duty_status -> Text,
+        duty_until -> Nullable<Timestamptz>,
+        forward_to -> Nullable<Uuid>,
     }
 }
 

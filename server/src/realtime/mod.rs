@@ -311,7 +311,11 @@ impl Realtime {
     pub async fn announce_presence(&self, user: UserId, status: PresenceStatus) {
         self.publish_event(
             Topic::Presence(user),
-            &ServerEvent::Presence { user_id: user, status },
+            &ServerEvent::Presence {
+                user_id: user,
+                status,
+                duty: None,
+            },
             None,
         )
         .await;

@@ -146,6 +146,7 @@ impl PresenceStore {
                         status: map
                             .get(u)
                             .map_or(PresenceStatus::Offline, |s| aggregate(s.values().map(|s| own_str(*s)))),
+                        duty: None,
                     })
                     .collect())
             }
@@ -165,6 +166,7 @@ impl PresenceStore {
                     .map(|(u, vals)| PresenceEntry {
                         user_id: *u,
                         status: aggregate(vals.iter().map(String::as_str)),
+                        duty: None,
                     })
                     .collect())
             }

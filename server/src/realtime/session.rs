@@ -237,15 +237,19 @@ impl Conn {
         // counted after the user topic is live: a notification created meanwhile
         // is counted and also arrives as an event, which a client dedupes by id
         let unread_notifications = crate::notifications::unread_count(&mut db, self.user).await?;
+        let duties = crate::users::duties_of(&mut db, &contacts).await?;
         drop(db);
         for c in &conversations {
             self.cursors.insert(c.id, Cursor::new(c.last_seq));
         }
         self.contacts = contacts.iter().copied().collect();
-        let presence = rt.presence().statuses(&contacts).await.unwrap_or_else(|e| {
+        let mut presence = rt.presence().statuses(&contacts).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "presence unavailable for ready");
             vec![]
         });
+        for entry in &mut presence {
+            entry.duty = duties.get(&entry.user_id).copied();
+        }
         // online before `ready`: a client that holds `ready` counts as present, so
         // closing its other socket right after cannot announce it offline
         self.set_presence(Some(OwnStatus::Online)).await;
@@ -713,6 +717,7 @@ impl Conn {
                 let event = ServerEvent::Presence {
                     user_id: entry.user_id,
                     status: entry.status,
+                    duty: None,
                 };
                 if !send_event(&mut self.ws, &event).await {
                     return Ok(false);

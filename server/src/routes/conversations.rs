@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use consilium_shared::{
     ConversationId, ErrorBody, UserId,
     chat::{
-        ConversationDetail, ConversationDto, HistoryQuery, MessageAck, MessageAcks, MessageDto, ReadRequest,
-        SearchQuery, SearchResults, SendMessageRequest, SendMessageResponse,
+        ConversationDetail, ConversationDto, HistoryQuery, MessageAck, MessageAcks, MessageDto, NotifyRequest,
+        ReadRequest, SearchQuery, SearchResults, SendMessageRequest, SendMessageResponse,
     },
     paging::Page,
 };
@@ -30,6 +30,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(acknowledgements),
         )
         .route("/conversations/{id}/read", web::put().to(read))
+        .route("/conversations/{id}/notify", web::put().to(notify_level))
         .route("/search", web::get().to(search));
 }
 
@@ -208,4 +209,19 @@ pub async fn acknowledgements(
     Ok(web::Json(
         chat::acknowledgements(&mut conn, caller.id(), conversation, seq).await?,
     ))
+}
+
+/// How much this conversation may notify the caller: `all`, `mentions` or
+/// `none` (urgent messages and escalations reach them anyway).
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/notify", params(("id" = uuid::Uuid, Path, description = "The conversation's id")), tag = "chat", security(("bearer" = [])), request_body = NotifyRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn notify_level(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<ConversationId>,
+    body: web::Json<NotifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    chat::set_notify_level(&mut conn, caller.id(), *id, body.level).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod referrals;
 pub mod teams;
 pub mod users;
+pub mod work;
 pub mod ws;
 
 use actix_web::web;
@@ -35,6 +36,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(consults::routes)
         .configure(referrals::routes)
         .configure(notifications::routes)
+        .configure(work::routes)
         .configure(ws::routes)
         .route("/openapi.json", web::get().to(openapi::serve));
 }

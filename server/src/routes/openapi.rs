@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users};
+use super::{audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, work};
 
 struct BearerAuth;
 
@@ -70,12 +70,12 @@ impl Modify for UniqueOperationIds {
         audit::list,
         conversations::list, conversations::get, conversations::direct, conversations::history,
         conversations::send, conversations::recall, conversations::read, conversations::search,
-        conversations::acknowledge, conversations::acknowledgements,
+        conversations::acknowledge, conversations::acknowledgements, conversations::notify_level,
         cases::create_case, cases::submit_intake, cases::triage_queue, cases::list_cases, cases::get_case,
         cases::update_case, cases::triage, cases::suggestions,
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,
         referrals::create_referral, referrals::case_referrals, referrals::list_referrals, referrals::get_referral, referrals::referral_transition,
-        notifications::list, notifications::mark_read,
+        notifications::list, notifications::mark_read, work::my_work, work::set_status,
         ops::healthz, ops::readyz,
     )
 )]

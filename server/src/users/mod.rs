@@ -3,9 +3,10 @@
 //! Used by the HTTP routes, the `create-admin` and `seed-demo` commands and the
 //! start-up bootstrap, so every path that makes a user applies the same rules.
 
+use chrono::Utc;
 use consilium_shared::{
     UserId,
-    users::{CareLevel, CreateUserRequest, PlatformRole, UpdateUserRequest, UserDto},
+    users::{CareLevel, CreateUserRequest, DutyRequest, DutyStatus, PlatformRole, UpdateUserRequest, UserDto},
 };
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -284,4 +285,86 @@ pub async fn search(
     }
     let rows: Vec<User> = query.load(conn).await?;
     Ok(rows.into_iter().map(UserDto::from).collect())
+}
+
+/// `PUT /me/status`: the caller's duty status, with the colleague who also
+/// receives their notifications while they are off duty or not to be
+/// disturbed.
+pub async fn set_duty(conn: &mut AsyncPgConnection, me: UserId, req: &DutyRequest) -> Result<User, ApiError> {
+    if let Some(until) = req.until
+        && until <= Utc::now()
+    {
+        return Err(ApiError::Invalid(
+            Reason::DateInPast,
+            "until: must be in the future".into(),
+        ));
+    }
+    if let Some(colleague) = req.forward_to {
+        if colleague == me {
+            return Err(ApiError::Invalid(
+                Reason::ForwardToSelf,
+                "forward_to: not yourself".into(),
+            ));
+        }
+        let active: Option<bool> = users::table
+            .find(colleague)
+            .select(users::active)
+            .first(conn)
+            .await
+            .optional()?;
+        match active {
+            Some(true) => {}
+            Some(false) => {
+                return Err(ApiError::Invalid(
+                    Reason::UserDeactivated,
+                    "forward_to: the user is deactivated".into(),
+                ));
+            }
+            None => {
+                return Err(ApiError::Invalid(
+                    Reason::UserMissing,
+                    "forward_to: no such user".into(),
+                ));
+            }
+        }
+    }
+    let on_duty = req.status == DutyStatus::OnDuty;
+    Ok(diesel::update(users::table.find(me))
+        .set((
+            users::duty_status.eq(req.status),
+            users::duty_until.eq(if on_duty { None } else { req.until }),
+            users::forward_to.eq(if on_duty { None } else { req.forward_to }),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// A user's duty status as it stands now: a status whose `until` passed is
+/// back on duty.
+pub fn effective_duty(user: &User) -> DutyStatus {
+    match user.duty_until {
+        Some(until) if until <= Utc::now() => DutyStatus::OnDuty,
+        _ => user.duty_status,
+    }
+}
+
+/// The duty status of each of `users`, as it stands now.
+pub async fn duties_of(
+    conn: &mut AsyncPgConnection,
+    users_: &[UserId],
+) -> Result<std::collections::HashMap<UserId, DutyStatus>, ApiError> {
+    let rows: Vec<(UserId, DutyStatus, Option<chrono::DateTime<Utc>>)> = users::table
+        .filter(users::id.eq_any(users_))
+        .select((users::id, users::duty_status, users::duty_until))
+        .load(conn)
+        .await?;
+    let now = Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, until)| match until {
+            Some(until) if until <= now => (id, DutyStatus::OnDuty),
+            _ => (id, status),
+        })
+        .collect())
 }

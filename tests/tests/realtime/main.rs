@@ -12,6 +12,7 @@
 
 mod support;
 
+mod attention;
 mod cluster;
 mod connect;
 mod deadlines;

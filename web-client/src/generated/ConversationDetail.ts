@@ -5,6 +5,7 @@ import type { ConversationId } from "./ConversationId";
 import type { ConversationKind } from "./ConversationKind";
 import type { ConversationMemberDto } from "./ConversationMemberDto";
 import type { MessageDto } from "./MessageDto";
+import type { NotifyLevel } from "./NotifyLevel";
 import type { ReferralId } from "./ReferralId";
 import type { TeamId } from "./TeamId";
 import type { UserId } from "./UserId";
@@ -64,4 +65,8 @@ unread: number,
 /**
  * The newest message, if any.
  */
-last_message?: MessageDto, };
+last_message?: MessageDto, 
+/**
+ * How much this conversation may notify the caller (default `all`).
+ */
+notify?: NotifyLevel, };

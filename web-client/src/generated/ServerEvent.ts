@@ -3,6 +3,7 @@ import type { CaseDto } from "./CaseDto";
 import type { ConsultDto } from "./ConsultDto";
 import type { ConversationDto } from "./ConversationDto";
 import type { ConversationId } from "./ConversationId";
+import type { DutyStatus } from "./DutyStatus";
 import type { ErrorCode } from "./ErrorCode";
 import type { ErrorReason } from "./ErrorReason";
 import type { MessageDto } from "./MessageDto";
@@ -143,7 +144,11 @@ user_id: UserId,
 /**
  * New status.
  */
-status: PresenceStatus, } | { "type": "conversation_added", 
+status: PresenceStatus, 
+/**
+ * Their duty status, when it changed (absent: unchanged).
+ */
+duty?: DutyStatus, } | { "type": "conversation_added", 
 /**
  * It.
  */

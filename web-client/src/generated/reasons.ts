@@ -46,6 +46,8 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'ack_not_required',
   'ack_own_message',
   'deadline_out_of_range',
+  'date_in_past',
+  'forward_to_self',
   'already_authenticated',
   'missing_token',
   'token_invalid',
