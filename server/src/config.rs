@@ -97,6 +97,22 @@ pub struct Config {
     pub ws: WsConfig,
     /// Deadlines and their escalation (SPEC §7).
     pub deadlines: DeadlineConfig,
+    /// Webhook deliveries (SPEC §7).
+    pub webhooks: WebhookConfig,
+}
+
+/// How webhooks are checked and delivered.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookConfig {
+    /// Allow URLs that resolve to private, loopback or link-local addresses
+    /// (a gateway inside the hospital network; and tests).
+    pub allow_private: bool,
+    /// The first retry's delay; each further retry doubles it (up to an hour).
+    pub retry_base: Duration,
+    /// How long a receiver may take to answer.
+    pub timeout: Duration,
+    /// How often each node looks for deliveries to send.
+    pub poll: Duration,
 }
 
 /// How deadlines are measured and how often the escalation scheduler looks.
@@ -284,6 +300,27 @@ impl Config {
             minute: Duration::from_millis(parse_or(get("DEADLINE_MINUTE_MS"), "DEADLINE_MINUTE_MS", 60_000)?),
             poll: Duration::from_millis(parse_or(get("ESCALATION_POLL_MS"), "ESCALATION_POLL_MS", 1_000)?),
         };
+        let webhooks = WebhookConfig {
+            allow_private: match get("WEBHOOK_ALLOW_PRIVATE").as_deref() {
+                None | Some("false") | Some("0") => false,
+                Some("true") | Some("1") => true,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "WEBHOOK_ALLOW_PRIVATE",
+                        reason: format!("expected true or false, got {other:?}"),
+                    });
+                }
+            },
+            retry_base: Duration::from_millis(parse_or(get("WEBHOOK_RETRY_BASE_MS"), "WEBHOOK_RETRY_BASE_MS", 5_000)?),
+            timeout: Duration::from_millis(parse_or(get("WEBHOOK_TIMEOUT_MS"), "WEBHOOK_TIMEOUT_MS", 10_000)?),
+            poll: Duration::from_millis(parse_or(get("WEBHOOK_POLL_MS"), "WEBHOOK_POLL_MS", 1_000)?),
+        };
+        if webhooks.retry_base.is_zero() || webhooks.timeout.is_zero() || webhooks.poll.is_zero() {
+            return Err(ConfigError::Invalid {
+                name: "WEBHOOK_RETRY_BASE_MS",
+                reason: "webhook retry, timeout and poll must be positive".into(),
+            });
+        }
         if deadlines.minute.is_zero() || deadlines.poll.is_zero() {
             return Err(ConfigError::Invalid {
                 name: "DEADLINE_MINUTE_MS",
@@ -310,6 +347,7 @@ impl Config {
             http_workers,
             ws,
             deadlines,
+            webhooks,
         })
     }
 }

@@ -157,6 +157,18 @@ async fn escalate(conn: &mut AsyncPgConnection, timer: &Timer, w: Waiting) -> Re
         })
         .collect();
     let stored = notifications::create(conn, items).await?;
+    if timer.level == 2 {
+        // the second level reaches the hospital's gateways, in this transaction
+        let data = serde_json::json!({
+            "subject": timer.subject_kind,
+            "level": timer.level,
+            "due_at": timer.due_at,
+            "title": w.title,
+            "team": team_name,
+            "link": w.link,
+        });
+        crate::webhooks::enqueue(conn, consilium_shared::webhooks::WebhookEvent::Escalation, data).await?;
+    }
     if timer.level == 1 {
         let step = Duration::from_millis(u64::try_from(timer.step_ms).unwrap_or(1));
         let next = timer.due_at + chrono::Duration::from_std(step).unwrap_or_else(|_| chrono::Duration::minutes(1));

@@ -17,6 +17,7 @@ use consilium_shared::{
     chat::{ConversationKind, MessageDto, MessagePriority},
     notifications::{NotificationKind, NotificationLink},
     teams::TeamRole,
+    webhooks::WebhookEvent,
     ws::ServerEvent,
 };
 use diesel::prelude::*;
@@ -51,6 +52,7 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
         ..Default::default()
     };
     let (sender, excerpt, conversation) = (message.sender_id, message.body.clone(), message.conversation_id);
+    let webhook_message = urgent.then(|| message.clone());
     state.realtime.message_created(message).await;
     if mentioned.is_empty() && !urgent {
         return;
@@ -87,6 +89,10 @@ pub async fn message_stored(state: &AppState, message: MessageDto) {
             })
             .collect();
         notify(state, &mut conn, items).await;
+        if urgent {
+            let data = serde_json::json!({ "message": webhook_message, "sender": sender_name });
+            crate::webhooks::enqueue(&mut conn, WebhookEvent::UrgentMessage, data).await?;
+        }
         Ok::<_, ApiError>(())
     };
     if let Err(e) = notified.await {
@@ -461,6 +467,13 @@ pub async fn referral_created(
             })
             .collect();
         notify(state, conn, items).await;
+    }
+    let data = serde_json::json!({
+        "referral": ReferralDto::from(&created.referral),
+        "case_title": created.target_case.title,
+    });
+    if let Err(e) = crate::webhooks::enqueue(conn, WebhookEvent::ReferralReceived, data).await {
+        tracing::error!(error = %e, "could not queue referral webhooks");
     }
     let patient = patient_of(conn, &created.target_case).await?;
     let teams = [created.referral.from_team_id, created.referral.to_team_id];

@@ -26,4 +26,5 @@ pub mod state;
 pub mod teams;
 pub mod telemetry;
 pub mod users;
+pub mod webhooks;
 pub mod work;

@@ -69,6 +69,7 @@ impl Application {
         let port = local_addr.port();
         // every node runs the escalation scheduler; the database makes each fire once
         crate::escalation::start(state.clone());
+        crate::webhooks::start(state.db.clone(), state.config.webhooks);
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();

@@ -203,6 +203,10 @@ pub enum ErrorReason {
     DateInPast,
     /// Notifications cannot be forwarded to oneself.
     ForwardToSelf,
+    /// A webhook URL must be http(s) and reach a public address.
+    WebhookUrl,
+    /// A webhook needs at least one event.
+    WebhookEvents,
     /// The socket is already authenticated.
     AlreadyAuthenticated,
     // --- credentials ---

@@ -20,6 +20,7 @@ pub mod paging;
 pub mod sql;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, ErrorReason, WsCloseReason};

@@ -17,6 +17,7 @@ use crate::chat::{ConversationKind, MessagePriority, NotifyLevel};
 use crate::notifications::{NotificationKind, NotificationLink};
 use crate::teams::TeamRole;
 use crate::users::{CareLevel, DutyStatus, PlatformRole};
+use crate::webhooks::WebhookEvent;
 
 /// A shared enum with a fixed text spelling in the database.
 pub trait TextEnum: Sized + Copy + 'static {
@@ -101,6 +102,11 @@ text_enum!(NotificationKind {
 text_enum!(MessagePriority { Normal => "normal", Urgent => "urgent", Emergency => "emergency" });
 text_enum!(NotifyLevel { All => "all", Mentions => "mentions", None => "none" });
 text_enum!(DutyStatus { OnDuty => "on_duty", OffDuty => "off_duty", DoNotDisturb => "do_not_disturb" });
+text_enum!(WebhookEvent {
+    Escalation => "escalation",
+    UrgentMessage => "urgent_message",
+    ReferralReceived => "referral_received",
+});
 text_enum!(ConversationKind {
     Team => "team",
     Case => "case",
@@ -162,5 +168,6 @@ mod tests {
         spelled_as_on_the_wire::<MessagePriority>();
         spelled_as_on_the_wire::<NotifyLevel>();
         spelled_as_on_the_wire::<DutyStatus>();
+        spelled_as_on_the_wire::<WebhookEvent>();
     }
 }

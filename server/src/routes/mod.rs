@@ -13,6 +13,7 @@ pub mod ops;
 pub mod referrals;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 pub mod ws;
 
@@ -37,6 +38,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(referrals::routes)
         .configure(notifications::routes)
         .configure(work::routes)
+        .configure(webhooks::routes)
         .configure(ws::routes)
         .route("/openapi.json", web::get().to(openapi::serve));
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, work};
+use super::{audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, webhooks, work};
 
 struct BearerAuth;
 
@@ -76,6 +76,7 @@ impl Modify for UniqueOperationIds {
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,
         referrals::create_referral, referrals::case_referrals, referrals::list_referrals, referrals::get_referral, referrals::referral_transition,
         notifications::list, notifications::mark_read, work::my_work, work::set_status,
+        webhooks::create, webhooks::list, webhooks::delete, webhooks::deliveries,
         ops::healthz, ops::readyz,
     )
 )]

@@ -26,3 +26,4 @@ mod search;
 mod sessions;
 mod tls;
 mod urgent;
+mod webhooks;

@@ -48,6 +48,8 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'deadline_out_of_range',
   'date_in_past',
   'forward_to_self',
+  'webhook_url',
+  'webhook_events',
   'already_authenticated',
   'missing_token',
   'token_invalid',
