@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use consilium_shared::{
-    ConversationId, ErrorReason as Reason, TeamId,
+    ConversationId, ErrorReason as Reason, EscalationTimerId, TeamId,
     cases::Priority,
     chat::MessagePriority,
+    notifications::EscalationSubject,
     teams::{AckMinutes, MinutesByPriority, TeamSettings, TeamSettingsPatch},
 };
 use diesel::prelude::*;
@@ -34,11 +35,11 @@ pub enum Subject {
 }
 
 impl Subject {
-    fn kind(self) -> &'static str {
+    fn kind(self) -> EscalationSubject {
         match self {
-            Self::Case(_) => "case",
-            Self::Consult(_) => "consult",
-            Self::Message(_) => "message",
+            Self::Case(_) => EscalationSubject::Case,
+            Self::Consult(_) => EscalationSubject::Consult,
+            Self::Message(_) => EscalationSubject::Message,
         }
     }
 
@@ -188,7 +189,7 @@ pub(crate) async fn insert_timer(
     let step_ms = i64::try_from(step.as_millis()).unwrap_or(i64::MAX).max(1);
     diesel::insert_into(escalation_timers::table)
         .values((
-            escalation_timers::id.eq(Uuid::now_v7()),
+            escalation_timers::id.eq(EscalationTimerId::new()),
             escalation_timers::subject_kind.eq(subject.kind()),
             escalation_timers::subject_id.eq(subject.id()),
             escalation_timers::level.eq(level),

@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use consilium_shared::{
-    ConversationId, TeamId, UserId,
+    ConversationId, EscalationTimerId, TeamId, UserId,
     cases::{CaseStatus, ConsultStatus},
+    notifications::EscalationSubject,
     notifications::{NotificationKind, NotificationLink},
     teams::TeamRole,
 };
@@ -45,8 +46,8 @@ const TICK_BATCH: i64 = 200;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = escalation_timers, check_for_backend(diesel::pg::Pg))]
 struct Timer {
-    id: Uuid,
-    subject_kind: String,
+    id: EscalationTimerId,
+    subject_kind: EscalationSubject,
     subject_id: Uuid,
     level: i32,
     due_at: DateTime<Utc>,
@@ -172,10 +173,10 @@ async fn escalate(conn: &mut AsyncPgConnection, timer: &Timer, w: Waiting) -> Re
     if timer.level == 1 {
         let step = Duration::from_millis(u64::try_from(timer.step_ms).unwrap_or(1));
         let next = timer.due_at + chrono::Duration::from_std(step).unwrap_or_else(|_| chrono::Duration::minutes(1));
-        let subject = match timer.subject_kind.as_str() {
-            "case" => Subject::Case(timer.subject_id),
-            "consult" => Subject::Consult(timer.subject_id),
-            _ => Subject::Message(timer.subject_id),
+        let subject = match timer.subject_kind {
+            EscalationSubject::Case => Subject::Case(timer.subject_id),
+            EscalationSubject::Consult => Subject::Consult(timer.subject_id),
+            EscalationSubject::Message => Subject::Message(timer.subject_id),
         };
         insert_timer(conn, subject, 2, next, step).await?;
     }
@@ -185,8 +186,8 @@ async fn escalate(conn: &mut AsyncPgConnection, timer: &Timer, w: Waiting) -> Re
 /// What `timer` watches, if it is still waiting.
 async fn waiting(conn: &mut AsyncPgConnection, timer: &Timer) -> Result<Option<Waiting>, ApiError> {
     let id = timer.subject_id;
-    match timer.subject_kind.as_str() {
-        "case" => {
+    match timer.subject_kind {
+        EscalationSubject::Case => {
             let row: Option<(TeamId, CaseStatus, String, ConversationId)> = cases::table
                 .filter(cases::id.eq(id))
                 .select((cases::team_id, cases::status, cases::title, cases::conversation_id))
@@ -206,7 +207,7 @@ async fn waiting(conn: &mut AsyncPgConnection, timer: &Timer) -> Result<Option<W
                     },
                 }))
         }
-        "consult" => {
+        EscalationSubject::Consult => {
             let row: Option<(ConsultStatus, String, ConversationId, consilium_shared::CaseId, TeamId)> =
                 consults::table
                     .inner_join(cases::table)
@@ -235,7 +236,7 @@ async fn waiting(conn: &mut AsyncPgConnection, timer: &Timer) -> Result<Option<W
                 },
             ))
         }
-        _ => {
+        EscalationSubject::Message => {
             let row: Option<(ConversationId, i64, UserId, String, bool)> = messages::table
                 .filter(messages::id.eq(id))
                 .select((

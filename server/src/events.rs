@@ -204,6 +204,16 @@ fn case_link(case: &Case) -> NotificationLink {
     }
 }
 
+/// Someone is typing (ephemeral: relayed, never stored).
+pub async fn typing(state: &AppState, conversation: ConversationId, user: UserId) {
+    state.realtime.typing(conversation, user).await;
+}
+
+/// A user's overall presence changed (their sockets came, went or chose a status).
+pub async fn presence_changed(state: &AppState, user: UserId, status: consilium_shared::ws::PresenceStatus) {
+    state.realtime.announce_presence(user, status).await;
+}
+
 /// A message was recalled: readers replace it by a tombstone.
 pub async fn message_recalled(state: &AppState, conversation: ConversationId, seq: i64) {
     state.realtime.message_recalled(conversation, seq).await;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use consilium_shared::{
-    ErrorReason as Reason, UserId,
+    ErrorReason as Reason, UserId, WebhookDeliveryId, WebhookId,
     webhooks::{CreateWebhookRequest, WebhookDeliveryDto, WebhookDto, WebhookEvent},
 };
 use diesel::prelude::*;
@@ -24,7 +24,6 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
-use uuid::Uuid;
 
 use crate::config::WebhookConfig;
 use crate::db::DbPool;
@@ -120,7 +119,7 @@ pub async fn check_url(raw: &str, cfg: &WebhookConfig) -> Result<reqwest::Url, A
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhooks, check_for_backend(diesel::pg::Pg))]
 struct Webhook {
-    id: Uuid,
+    id: WebhookId,
     url: String,
     events: Vec<WebhookEvent>,
     created_at: DateTime<Utc>,
@@ -167,7 +166,7 @@ pub async fn create(
     let url = check_url(req.url.trim(), cfg).await?;
     let row: Webhook = diesel::insert_into(webhooks::table)
         .values((
-            webhooks::id.eq(Uuid::now_v7()),
+            webhooks::id.eq(WebhookId::new()),
             webhooks::url.eq(url.as_str()),
             webhooks::events.eq(&events),
             webhooks::secret.eq(&req.secret),
@@ -193,7 +192,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<WebhookDto>, ApiEr
 }
 
 /// `DELETE /webhooks/{id}`: stops deliveries; the log is kept.
-pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: WebhookId) -> Result<(), ApiError> {
     let n = diesel::update(webhooks::table.find(id).filter(webhooks::deleted_at.is_null()))
         .set(webhooks::deleted_at.eq(Utc::now()))
         .execute(conn)
@@ -207,7 +206,7 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiErr
 /// `GET /webhooks/{id}/deliveries`: the delivery log, newest first.
 pub async fn deliveries(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: WebhookId,
     page: PageRequest<TimeKey>,
 ) -> Result<(Vec<WebhookDeliveryDto>, bool), ApiError> {
     let exists: bool = diesel::select(diesel::dsl::exists(webhooks::table.find(id)))
@@ -241,7 +240,7 @@ pub async fn deliveries(
         );
     }
     type Row = (
-        Uuid,
+        WebhookDeliveryId,
         WebhookEvent,
         serde_json::Value,
         DateTime<Utc>,
@@ -281,7 +280,7 @@ pub async fn enqueue(
     event: WebhookEvent,
     data: serde_json::Value,
 ) -> Result<usize, ApiError> {
-    let hooks: Vec<Uuid> = webhooks::table
+    let hooks: Vec<WebhookId> = webhooks::table
         .filter(webhooks::deleted_at.is_null())
         .filter(webhooks::events.contains(vec![event]))
         .select(webhooks::id)
@@ -294,7 +293,7 @@ pub async fn enqueue(
     let rows: Vec<_> = hooks
         .iter()
         .map(|hook| {
-            let id = Uuid::now_v7();
+            let id = WebhookDeliveryId::new();
             (
                 webhook_deliveries::id.eq(id),
                 webhook_deliveries::webhook_id.eq(*hook),
@@ -345,7 +344,7 @@ pub fn start(db: DbPool, cfg: WebhookConfig) {
 
 /// A leased delivery with where it goes.
 struct Leased {
-    id: Uuid,
+    id: WebhookDeliveryId,
     payload: serde_json::Value,
     attempts: i32,
     url: String,
@@ -362,7 +361,7 @@ async fn poll(db: &DbPool, client: &reqwest::Client, cfg: &WebhookConfig) -> Res
                 let live = webhooks::table
                     .filter(webhooks::deleted_at.is_null())
                     .select(webhooks::id);
-                let locked: Vec<(Uuid, Uuid, serde_json::Value, i32)> = webhook_deliveries::table
+                let locked: Vec<(WebhookDeliveryId, WebhookId, serde_json::Value, i32)> = webhook_deliveries::table
                     .filter(webhook_deliveries::delivered_at.is_null())
                     .filter(webhook_deliveries::next_attempt_at.le(Utc::now()))
                     .filter(webhook_deliveries::attempts.lt(MAX_ATTEMPTS))
@@ -379,13 +378,13 @@ async fn poll(db: &DbPool, client: &reqwest::Client, cfg: &WebhookConfig) -> Res
                     .skip_locked()
                     .load(conn)
                     .await?;
-                let hook_ids: Vec<Uuid> = locked.iter().map(|d| d.1).collect();
-                let hooks: Vec<(Uuid, String, String)> = webhooks::table
+                let hook_ids: Vec<WebhookId> = locked.iter().map(|d| d.1).collect();
+                let hooks: Vec<(WebhookId, String, String)> = webhooks::table
                     .filter(webhooks::id.eq_any(&hook_ids))
                     .select((webhooks::id, webhooks::url, webhooks::secret))
                     .load(conn)
                     .await?;
-                let due: Vec<(Uuid, serde_json::Value, i32, String, String)> = locked
+                let due: Vec<(WebhookDeliveryId, serde_json::Value, i32, String, String)> = locked
                     .into_iter()
                     .filter_map(|(id, hook, payload, attempts)| {
                         let (_, url, secret) = hooks.iter().find(|h| h.0 == hook)?;
@@ -393,7 +392,7 @@ async fn poll(db: &DbPool, client: &reqwest::Client, cfg: &WebhookConfig) -> Res
                     })
                     .collect();
                 let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-                let ids: Vec<Uuid> = due.iter().map(|d| d.0).collect();
+                let ids: Vec<WebhookDeliveryId> = due.iter().map(|d| d.0).collect();
                 diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
                     .set((
                         webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),

@@ -89,4 +89,10 @@ id_type! {
     MessageId,
     /// A notification addressed to one user.
     NotificationId,
+    /// A timer that escalates an item waiting past its deadline.
+    EscalationTimerId,
+    /// A webhook subscription.
+    WebhookId,
+    /// One delivery of a webhook.
+    WebhookDeliveryId,
 }

@@ -169,3 +169,17 @@ pub struct OverdueWork {
     /// Messages I must acknowledge past their deadline.
     pub messages: Vec<MessageDto>,
 }
+
+/// What an escalation timer watches (SPEC §7 deadlines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EscalationSubject {
+    /// A case waiting in triage.
+    Case,
+    /// A requested consult waiting for an answer.
+    Consult,
+    /// A message waiting for acknowledgements.
+    Message,
+}

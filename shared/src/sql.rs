@@ -14,7 +14,7 @@ use crate::cases::{
     CaseSource, CaseStatus, ConsultOpinion, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex,
 };
 use crate::chat::{ConversationKind, MessagePriority, NotifyLevel};
-use crate::notifications::{NotificationKind, NotificationLink};
+use crate::notifications::{EscalationSubject, NotificationKind, NotificationLink};
 use crate::teams::TeamRole;
 use crate::users::{CareLevel, DutyStatus, PlatformRole};
 use crate::webhooks::WebhookEvent;
@@ -102,6 +102,7 @@ text_enum!(NotificationKind {
 text_enum!(MessagePriority { Normal => "normal", Urgent => "urgent", Emergency => "emergency" });
 text_enum!(NotifyLevel { All => "all", Mentions => "mentions", None => "none" });
 text_enum!(DutyStatus { OnDuty => "on_duty", OffDuty => "off_duty", DoNotDisturb => "do_not_disturb" });
+text_enum!(EscalationSubject { Case => "case", Consult => "consult", Message => "message" });
 text_enum!(WebhookEvent {
     Escalation => "escalation",
     UrgentMessage => "urgent_message",
@@ -169,5 +170,6 @@ mod tests {
         spelled_as_on_the_wire::<NotifyLevel>();
         spelled_as_on_the_wire::<DutyStatus>();
         spelled_as_on_the_wire::<WebhookEvent>();
+        spelled_as_on_the_wire::<EscalationSubject>();
     }
 }

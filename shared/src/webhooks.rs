@@ -3,10 +3,10 @@
 //! is a JSON POST signed `X-Consilium-Signature: sha256=<hex HMAC-SHA256>`
 //! and retried with backoff until the receiver answers 2xx.
 
+use crate::{WebhookDeliveryId, WebhookId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 /// What a webhook can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
@@ -41,8 +41,7 @@ pub struct CreateWebhookRequest {
 #[ts(export)]
 pub struct WebhookDto {
     /// Stable id.
-    #[ts(type = "string")]
-    pub id: Uuid,
+    pub id: WebhookId,
     /// Where deliveries go.
     pub url: String,
     /// What it receives.
@@ -56,8 +55,7 @@ pub struct WebhookDto {
 #[ts(export)]
 pub struct WebhookDeliveryDto {
     /// The delivery's id, also in its body: receivers dedupe by it.
-    #[ts(type = "string")]
-    pub id: Uuid,
+    pub id: WebhookDeliveryId,
     /// What it reports.
     pub event: WebhookEvent,
     /// The JSON body sent.

@@ -353,10 +353,13 @@ pub async fn list(
     status: Option<&str>,
     page: PageRequest<TimeKey>,
 ) -> Result<(Vec<ConsultDto>, bool), ApiError> {
-    if let Some(s) = status {
-        ConsultStatus::from_db(s)
-            .ok_or_else(|| ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown consult status {s:?}")))?;
-    }
+    let status = status
+        .map(|s| {
+            ConsultStatus::from_db(s).ok_or_else(|| {
+                ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown consult status {s:?}"))
+            })
+        })
+        .transpose()?;
     let mut query = consults::table
         .select(Consult::as_select())
         .order((consults::created_at.desc(), consults::id.desc()))
@@ -380,7 +383,7 @@ pub async fn list(
         BoxKind::Outgoing => query.filter(consults::requested_by.eq(caller)),
     };
     if let Some(s) = status {
-        query = query.filter(consults::status.eq(s.to_owned()));
+        query = query.filter(consults::status.eq(s));
     }
     let (rows, more) = page.split(query.load::<Consult>(conn).await?);
     Ok((with_consultants(conn, rows).await?, more))

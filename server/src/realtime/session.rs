@@ -273,7 +273,9 @@ impl Conn {
             self.status = s;
         }
         match self.rt().presence().set(self.user, self.presence_id, status).await {
-            Ok((before, after)) if before != after => self.rt().announce_presence(self.user, after).await,
+            Ok((before, after)) if before != after => {
+                crate::events::presence_changed(&self.state, self.user, after).await
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "presence update failed"),
         }
@@ -411,7 +413,7 @@ impl Conn {
                 .map(|e| error_event(None, &e)),
             ClientFrame::Typing { conversation_id } => {
                 if self.cursors.contains_key(&conversation_id) {
-                    self.rt().typing(conversation_id, self.user).await;
+                    crate::events::typing(&self.state, conversation_id, self.user).await;
                     None
                 } else {
                     Some(error_event(

@@ -379,11 +379,13 @@ pub async fn list(
     status: Option<&str>,
     page: PageRequest<TimeKey>,
 ) -> Result<(Vec<ReferralDto>, bool), ApiError> {
-    if let Some(s) = status {
-        ReferralStatus::from_db(s).ok_or_else(|| {
-            ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown referral status {s:?}"))
-        })?;
-    }
+    let status = status
+        .map(|s| {
+            ReferralStatus::from_db(s).ok_or_else(|| {
+                ApiError::Invalid(Reason::UnknownStatus, format!("status: unknown referral status {s:?}"))
+            })
+        })
+        .transpose()?;
     let my_teams = team_members::table
         .filter(team_members::user_id.eq(caller))
         .select(team_members::team_id);
@@ -404,7 +406,7 @@ pub async fn list(
         BoxKind::Outgoing => query.filter(referrals::from_team_id.eq_any(my_teams)),
     };
     if let Some(s) = status {
-        query = query.filter(referrals::status.eq(s.to_owned()));
+        query = query.filter(referrals::status.eq(s));
     }
     let (rows, more) = page.split(query.load::<Referral>(conn).await?);
     Ok((rows.iter().map(ReferralDto::from).collect(), more))

@@ -2,11 +2,10 @@
 
 use actix_web::{HttpResponse, web};
 use consilium_shared::{
-    ErrorBody,
+    ErrorBody, WebhookId,
     paging::{Page, PageQuery},
     webhooks::{CreateWebhookRequest, WebhookDeliveryDto, WebhookDto},
 };
-use uuid::Uuid;
 
 use super::{keyset_page, page_request};
 use crate::audit::{self, AuditEntry};
@@ -61,7 +60,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     caller: AuthUser,
     meta: ClientMeta,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let mut conn = state.db.get().await?;
@@ -80,7 +79,7 @@ pub async fn delete(
 pub async fn deliveries(
     state: web::Data<AppState>,
     caller: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookId>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<WebhookDeliveryDto>>, ApiError> {
     caller.require_admin()?;
@@ -90,7 +89,7 @@ pub async fn deliveries(
     Ok(web::Json(keyset_page(items, more, |d| {
         TimeKey {
             at: d.created_at,
-            id: d.id,
+            id: d.id.0,
         }
         .encode()
     })))
