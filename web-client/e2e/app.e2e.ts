@@ -8,7 +8,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CaseDto, ConsultDto, ConversationDto, MessageDto, Page as HistoryPage, TeamDirectoryEntry, TokenResponse } from '../src/api/types';
+import type {
+  CaseDto,
+  ConsultDto,
+  ConversationDto,
+  MessageDto,
+  Page as HistoryPage,
+  TeamDirectoryEntry,
+  TeamSettings,
+  TokenResponse,
+} from '../src/api/types';
 import { en } from '../src/i18n/en';
 import { zhCN } from '../src/i18n/zh-CN';
 import { outboxKey } from '../src/realtime/outbox';
@@ -62,7 +71,10 @@ interface Person {
   restore: () => void;
 }
 
-async function signIn(username: string, options: { locale?: string; width?: number; height?: number; cuttable?: boolean } = {}): Promise<Person> {
+async function signIn(
+  username: string,
+  options: { locale?: string; width?: number; height?: number; cuttable?: boolean; url?: string } = {},
+): Promise<Person> {
   const context = await browser.newContext({
     locale: options.locale ?? 'zh-CN',
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
@@ -91,7 +103,7 @@ async function signIn(username: string, options: { locale?: string; width?: numb
   const restore = () => {
     refused = false;
   };
-  await page.goto(`${base}/`);
+  await page.goto(`${options.url ?? base}/`);
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill('consilium-demo');
   await page.locator('form button[type=submit]').click();
@@ -822,5 +834,121 @@ describe('Consilium in the browser', () => {
     await (await visible(doctor.page.getByRole('button', { name: en['notifications.bell'], exact: true }))).click();
     const english = await visible(doctor.page.getByRole('dialog', { name: en['notifications.title'] }));
     await visible(english.getByRole('listitem').filter({ hasText: assigned('E2E 通知 双下肢水肿2周', en) }));
+  });
+
+  it('an emergency message asks for acknowledgement: the recipient acknowledges, the sender sees who has', async () => {
+    const chenApi = await apiLogin('chenming');
+    const wangApi = await apiLogin('wangjianguo');
+    const direct = await call<ConversationDto>(chenApi, 'POST', `/direct/${wangApi.id}`);
+    const text = 'E2E 患者血钾 6.9 mmol/L，心电图T波高尖，请立即处理';
+
+    // A county doctor on a phone-sized screen reports a critical value to the chief expert.
+    const chen = await signIn('chenming', { width: 360, height: 740 });
+    const wang = await signIn('wangjianguo');
+    for (const p of [chen, wang]) {
+      await go(p.page, `#/chat/${direct.id}`);
+      await visible(p.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true }));
+    }
+
+    // He marks it 危急 and asks for acknowledgement, beside the send button.
+    await chen.page.getByRole('button', { name: zh['chat.marks.open'] }).click();
+    const marks = await visible(chen.page.getByRole('group', { name: zh['chat.marks.open'] }));
+    await marks.getByRole('radio', { name: zh['priority.emergency'] }).check();
+    await marks.getByRole('checkbox', { name: zh['chat.ackRequired'] }).check();
+    await marks.getByRole('button', { name: zh['chat.marks.done'] }).click();
+    const summary = await visible(chen.page.getByRole('status').filter({ hasText: zh['chat.marks.summary'] }));
+    const composer = chen.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    await composer.fill(text);
+    await composer.press('Enter');
+    await summary.waitFor({ state: 'detached', timeout: WAIT }); // the marks were for that message only
+    await shot(chen.page, 'urgent-compose.zh-CN');
+
+    // The chief expert sees it marked as an emergency, with a button to acknowledge it.
+    const received = await visible(wang.page.getByRole('list', { name: zh['chat.messages'] }).getByRole('listitem').filter({ hasText: text }));
+    await visible(received.getByText(zh['priority.emergency'], { exact: true }));
+    const acknowledge = await visible(received.getByRole('button', { name: zh['chat.ack.button'] }));
+    await shot(wang.page, 'urgent-message.zh-CN');
+    await acknowledge.click();
+    await visible(received.getByText(zh['chat.ack.done'], { exact: true }));
+    expect(await received.getByRole('button', { name: zh['chat.ack.button'] }).count()).toBe(0);
+
+    // The sender sees the count live, and who has acknowledged.
+    const sent = chen.page.getByRole('list', { name: zh['chat.messages'] }).getByRole('listitem').filter({ hasText: text });
+    const count = await visible(sent.getByRole('button', { name: fill(zh['chat.ack.count'], { count: 1 }) }));
+    await visible(sent.getByText(zh['priority.emergency'], { exact: true }));
+    await count.click();
+    const acked = await visible(sent.getByRole('list', { name: fill(zh['chat.ack.ackedList'], { count: 1 }) }));
+    await visible(acked.getByText('王建国'));
+    await visible(sent.getByText(zh['chat.ack.everyone']));
+    expect(await sent.getByRole('list', { name: fill(zh['chat.ack.pendingList'], { count: 1 }) }).count()).toBe(0);
+
+    // After a reload the chief expert is not asked again.
+    await wang.page.reload();
+    await visible(wang.page.getByRole('status').filter({ hasText: zh['connection.connected'] }));
+    const again = await visible(wang.page.getByRole('list', { name: zh['chat.messages'] }).getByRole('listitem').filter({ hasText: text }));
+    await visible(again.getByText(zh['chat.ack.done'], { exact: true }));
+    expect(await again.getByRole('button', { name: zh['chat.ack.button'] }).count()).toBe(0);
+  });
+
+  it('marks an intake whose triage deadline has passed as overdue on the triage board', async () => {
+    // A server whose deadline minute is 50 ms: an emergency intake's 10-minute triage deadline passes after 0.5 s.
+    const fast = await serverOnSameDatabase(databaseUrl, { DEADLINE_MINUTE_MS: '50' });
+    try {
+      const sunliApi = await apiLogin('sunli');
+      const cardiology = await teamId(sunliApi, CARDIOLOGY);
+      const title = 'E2E 超时 突发剧烈胸痛伴大汗';
+      const sunli = await signIn('sunli', { url: fast.url });
+      const liufang = await signIn('liufang', { url: fast.url });
+      await go(sunli.page, `#/triage/${cardiology}`);
+      await visible(sunli.page.getByRole('heading', { name: new RegExp(zh['triage.title']), level: 1 }));
+
+      // A township doctor submits an emergency intake.
+      await go(liufang.page, '#/intake');
+      await selectOptionContaining(liufang.page.getByRole('combobox', { name: zh['intake.team'], exact: true }), CARDIOLOGY);
+      await liufang.page.getByRole('textbox', { name: zh['case.patientName'], exact: true }).fill('韩德胜');
+      await liufang.page.getByRole('textbox', { name: zh['case.title'], exact: true }).fill(title);
+      await liufang.page.getByRole('combobox', { name: zh['case.priority'], exact: true }).selectOption({ label: zh['priority.emergency'] });
+      await liufang.page.getByRole('button', { name: zh['intake.submit'] }).click();
+      await visible(liufang.page.getByRole('heading', { name: zh['intake.done'] }));
+
+      // On the board it turns overdue by itself, in words.
+      const card = await visible(sunli.page.getByRole('listitem', { name: title }));
+      await visible(card.getByText(zh['deadline.overdue']));
+      await shot(sunli.page, 'triage-overdue.zh-CN');
+
+      // In English too.
+      await sunli.page.getByRole('combobox', { name: zh['language.label'] }).selectOption('en');
+      await visible(sunli.page.getByRole('listitem', { name: title }).getByText(en['deadline.overdue']));
+    } finally {
+      await fast.stop();
+    }
+  });
+
+  it("a chief expert changes the team's deadlines: invalid minutes are refused in words, a valid change is saved", async () => {
+    const wangApi = await apiLogin('wangjianguo');
+    const cardiology = await teamId(wangApi, CARDIOLOGY);
+    const before = await call<TeamSettings>(wangApi, 'GET', `/teams/${cardiology}/settings`);
+    try {
+      const wang = await signIn('wangjianguo');
+      await go(wang.page, `#/admin/teams/${cardiology}`);
+      const form = await visible(wang.page.getByRole('form', { name: zh['settings.title'] }));
+      const triage = form.getByRole('group', { name: zh['settings.triage'] });
+      const emergency = triage.getByRole('spinbutton', { name: fill(zh['settings.minutes'], { priority: zh['priority.emergency'] }) });
+      await expect.poll(() => emergency.inputValue(), { timeout: WAIT }).toBe(String(before.triage_minutes.emergency));
+      const save = form.getByRole('button', { name: zh['common.save'] });
+
+      await emergency.fill('0');
+      await save.click();
+      await visible(form.getByRole('alert').filter({ hasText: zh['settings.invalid'] }));
+
+      await emergency.fill('15');
+      await save.click();
+      await visible(form.getByRole('status').filter({ hasText: zh['settings.saved'] }));
+      await shot(wang.page, 'deadline-settings.zh-CN');
+      const after = await call<TeamSettings>(wangApi, 'GET', `/teams/${cardiology}/settings`);
+      expect(after).toEqual({ ...before, triage_minutes: { ...before.triage_minutes, emergency: 15 } });
+    } finally {
+      await call(wangApi, 'PATCH', `/teams/${cardiology}/settings`, { triage_minutes: before.triage_minutes });
+    }
   });
 });

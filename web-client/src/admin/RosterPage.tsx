@@ -1,5 +1,6 @@
 // A team's roster (admins, and the team's lead): add members, change roles,
-// remove; admins also choose the lead.
+// remove; admins also choose the lead. Below it, the team's deadlines
+// (DeadlineSettings.tsx), which the same people change.
 
 import { useEffect, useId, useState } from 'react';
 import type { TeamRole, UserDto } from '../api/types';
@@ -11,6 +12,7 @@ import { ErrorText, Loading } from '../ui/common';
 import { UserPicker } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { rememberUsers } from '../users/cache';
+import { DeadlineSettings } from './DeadlineSettings';
 
 const MEMBER_ROLES: readonly TeamRole[] = ['specialist', 'grassroots', 'assistant'];
 
@@ -143,6 +145,7 @@ export function RosterPage({ teamId, isAdmin }: { teamId: string; isAdmin: boole
           {t('admin.add')}
         </button>
       </form>
+      <DeadlineSettings teamId={teamId} canEdit={isAdmin || d.my_role === 'lead'} />
     </section>
   );
 }

@@ -24,6 +24,8 @@ import type {
   IntakeRequest,
   MarkReadRequest,
   MarkReadResponse,
+  MessageAck,
+  MessageAcks,
   MessageDto,
   NotificationDto,
   NotificationsQuery,
@@ -36,6 +38,8 @@ import type {
   TeamDto,
   TeamMemberDto,
   TeamRole,
+  TeamSettings,
+  TeamSettingsPatch,
   TriageRequest,
   UpdateCaseRequest,
   UpdateTeamRequest,
@@ -84,6 +88,10 @@ export function endpoints(api: ApiClient) {
       }),
     removeMember: (teamId: string, userId: string) =>
       api.request<void>('DELETE', `/teams/${enc(teamId)}/members/${enc(userId)}`),
+    // deadlines (SPEC §7): members read them, the lead or an admin changes them
+    teamSettings: (teamId: string) => api.request<TeamSettings>('GET', `/teams/${enc(teamId)}/settings`),
+    updateTeamSettings: (teamId: string, body: TeamSettingsPatch) =>
+      api.request<TeamSettings>('PATCH', `/teams/${enc(teamId)}/settings`, { body }),
 
     // cases and triage
     createCase: (teamId: string, body: CreateCaseRequest) =>
@@ -125,6 +133,9 @@ export function endpoints(api: ApiClient) {
     history: (id: string, page: { before_seq?: number; after_seq?: number; limit?: number }) =>
       api.request<Page<MessageDto>>('GET', `/conversations/${enc(id)}/messages`, { query: page }),
     recall: (id: string, seq: number) => api.request<MessageDto>('POST', `/conversations/${enc(id)}/messages/${seq}/recall`),
+    // acknowledgements of `ack_required` messages (SPEC §7)
+    acknowledge: (id: string, seq: number) => api.request<MessageAck>('POST', `/conversations/${enc(id)}/messages/${seq}/ack`),
+    acks: (id: string, seq: number) => api.request<MessageAcks>('GET', `/conversations/${enc(id)}/messages/${seq}/acks`),
     openDirect: (userId: string) => api.request<ConversationDto>('POST', `/direct/${enc(userId)}`),
     search: (q: string) => api.request<SearchResults>('GET', '/search', { query: { q } }),
 

@@ -10,6 +10,7 @@ import { ReferralCard } from '../referrals/ReferralCard';
 import { useTeams } from '../teams/myTeams';
 import { rest } from '../session';
 import { ErrorText, Loading, PriorityBadge, StatusBadge } from '../ui/common';
+import { DeadlineBadge } from '../ui/Deadline';
 import { formatDateTime } from '../ui/format';
 import { Markdown } from '../ui/Markdown';
 import { TeamSelect, teamName, UserPicker, useDirectory } from '../ui/pickers';
@@ -62,6 +63,7 @@ export function CasePage({ caseId }: { caseId: string }) {
           <PriorityBadge priority={c.priority} />
           <StatusBadge status={c.status} />
           <span className="badge">{t(`source.${c.source}`)}</span>
+          <DeadlineBadge dueAt={c.status === 'triage' ? c.due_at : undefined} />
         </div>
       </header>
       <PatientHeader patient={c.patient} />

@@ -1,9 +1,10 @@
-import { useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { MessageDto, UserDto } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtimeStore } from '../realtime/context';
 import { knownUser } from '../users/cache';
 import { insertMention, matchMembers, mentionAt, type MentionQuery } from './mentions';
+import { isMarked, MarksPanel, MarksSummary, MarksToggle, NO_MARKS, type Marks } from './SendMarks';
 
 const MAX_CHARS = 16_000;
 
@@ -16,7 +17,11 @@ interface Props {
   onSent: () => void;
 }
 
-/** Enter sends, Shift+Enter starts a new line; `@` opens a member list (arrows, Enter or Tab, Escape). */
+/**
+ * Enter sends, Shift+Enter starts a new line; `@` opens a member list (arrows,
+ * Enter or Tab, Escape). The "!" beside Send marks the next message urgent or
+ * emergency and/or asks for acknowledgements; the marks apply to one message.
+ */
 export function Composer({ conversationId, members, me, replyTo, onCancelReply, onSent }: Props) {
   const { t } = useI18n();
   const store = useRealtimeStore();
@@ -28,6 +33,16 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
   const inputId = useId();
   const listId = useId();
   const hintId = useId();
+  const marksId = useId();
+  const [marks, setMarks] = useState<Marks>(NO_MARKS);
+  const [marksOpen, setMarksOpen] = useState(false);
+  const toggleRef = useRef<HTMLButtonElement>(null);
+
+  // Marks belong to the message being written here, never to another conversation's.
+  useEffect(() => {
+    setMarks(NO_MARKS);
+    setMarksOpen(false);
+  }, [conversationId]);
 
   const matches = mention === null ? [] : matchMembers(members, mention.query, me);
   const open = matches.length > 0;
@@ -56,7 +71,9 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
   function send() {
     const body = text.trim();
     if (body === '' || [...body].length > MAX_CHARS) return;
-    store.send(conversationId, body, replyTo?.seq);
+    store.send(conversationId, body, replyTo?.seq, marks);
+    setMarks(NO_MARKS);
+    setMarksOpen(false);
     setText('');
     setMention(null);
     onCancelReply();
@@ -115,6 +132,18 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
           </button>
         </div>
       )}
+      {marksOpen && (
+        <MarksPanel
+          id={marksId}
+          marks={marks}
+          onChange={setMarks}
+          onClose={() => {
+            setMarksOpen(false);
+            toggleRef.current?.focus();
+          }}
+        />
+      )}
+      {!marksOpen && isMarked(marks) && <MarksSummary marks={marks} onClear={() => setMarks(NO_MARKS)} />}
       <div className="composer__row">
         <label htmlFor={inputId} className="visually-hidden">
           {t('chat.messageLabel')}
@@ -135,6 +164,7 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
           onKeyDown={onKeyDown}
           onBlur={() => setTimeout(() => setMention(null), 150)}
         />
+        <MarksToggle marks={marks} open={marksOpen} panelId={marksId} onToggle={() => setMarksOpen(!marksOpen)} buttonRef={toggleRef} />
         <button type="submit" className="button button--send" disabled={text.trim() === '' || tooLong}>
           {t('chat.send')}
         </button>

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { ConversationMemberDto, MessageDto, UserDto } from '../api/types';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ConversationMemberDto, MessageDto, MessagePriority, UserDto } from '../api/types';
 import { refusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent, useRealtimeStore } from '../realtime/context';
@@ -10,12 +10,14 @@ import { ErrorText, PresenceDot } from '../ui/common';
 import { formatDateTime, formatTime, joinNames } from '../ui/format';
 import { Markdown } from '../ui/Markdown';
 import { knownUser, rememberUsers, useUser, useUsersVersion } from '../users/cache';
+import { AckControls, PriorityLabel, useMyAcks } from './Acknowledgement';
 import { Composer, excerpt } from './Composer';
 
 const PAGE = 50;
 
 /**
- * One conversation: history with scroll-back, live messages, pending sends, typing, "read by" and the composer.
+ * One conversation: history with scroll-back, live messages, pending sends, typing, "read by", urgent messages
+ * with their acknowledgements, and the composer.
  * `focusSeq` (a link to one message, e.g. from a notification) is scrolled into view and marked.
  */
 export function ConversationView({ conversationId, embedded = false, focusSeq }: { conversationId: string; embedded?: boolean; focusSeq?: number | undefined }) {
@@ -146,6 +148,7 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
     if (el.scrollTop < 80) void loadOlder();
   }
 
+  useMyAcks(conversationId, messages, me);
   const users = useMemo(() => members.map((m) => m.user), [members]);
   const bySeq = useMemo(() => new Map(messages.map((m) => [m.seq, m])), [messages]);
   const typing = typingUsers(conv, Date.now());
@@ -211,6 +214,7 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
             onRecall={() => void recall(m)}
             locale={locale}
             focused={m.seq === focusSeq}
+            ack={<AckControls conversationId={conversationId} message={m} mine={m.sender_id === me} members={members} onError={setError} />}
           />
         ))}
         {pending.map((p) => (
@@ -254,19 +258,28 @@ interface ItemProps {
   locale: 'en' | 'zh-CN';
   /** The message a link pointed at. */
   focused: boolean;
+  /** Its acknowledgement controls (AckControls), when it asks for acknowledgements. */
+  ack: ReactNode;
 }
 
-function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, locale, focused }: ItemProps) {
+/** Class names for how urgent a message is: `message--urgent`, `message--emergency`. */
+function priorityClass(priority: MessagePriority | undefined): string {
+  return priority === undefined || priority === 'normal' ? '' : ` message--${priority}`;
+}
+
+function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, locale, focused, ack }: ItemProps) {
   const { t } = useI18n();
   const sender = useUser(m.sender_id);
   const name = sender?.display_name ?? t('chat.someone');
+  const urgent = !m.recalled ? priorityClass(m.priority) : '';
   return (
-    <li className={`message${mine ? ' message--mine' : ''}${focused ? ' message--focused' : ''}`} data-seq={m.seq}>
+    <li className={`message${mine ? ' message--mine' : ''}${urgent}${focused ? ' message--focused' : ''}`} data-seq={m.seq}>
       <div className="message__meta">
         <strong className="message__sender">{name}</strong>
         <time dateTime={m.created_at} title={formatDateTime(m.created_at, locale)}>
           {formatTime(m.created_at, locale)}
         </time>
+        {!m.recalled && <PriorityLabel priority={m.priority} />}
       </div>
       {m.reply_to_seq !== undefined && <ReplyQuote seq={m.reply_to_seq} replied={replied} />}
       {m.recalled ? (
@@ -285,6 +298,7 @@ function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, lo
             {t('chat.recall')}
           </button>
         )}
+        {ack}
         {mine && readers.length > 0 && (
           <span className="read-by" title={joinNames(readers.map((u) => u.display_name), locale)} tabIndex={0}>
             {t('chat.readBy', { count: readers.length })}
@@ -312,7 +326,13 @@ function PendingItem({ pending: p, replied }: { pending: PendingMessage; replied
   const store = useRealtimeStore();
   const connected = useRealtime((s) => s.status === 'connected');
   return (
-    <li className={`message message--mine message--${p.state}`} data-pending={p.clientMsgId}>
+    <li className={`message message--mine message--${p.state}${priorityClass(p.priority)}`} data-pending={p.clientMsgId}>
+      {(p.priority !== undefined || p.ackRequired === true) && (
+        <div className="message__meta">
+          <PriorityLabel priority={p.priority} />
+          {p.ackRequired === true && <span className="msg-ack-tag">{t('chat.ackRequired')}</span>}
+        </div>
+      )}
       {p.replyToSeq !== undefined && <ReplyQuote seq={p.replyToSeq} replied={replied} />}
       <Markdown source={p.body} className="message__body" />
       <div className="message__footer" role="status">

@@ -6,6 +6,7 @@ import { useRealtime } from '../realtime/context';
 import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText, PriorityBadge, StatusBadge } from '../ui/common';
+import { DeadlineBadge } from '../ui/Deadline';
 import { formatDateTime, joinNames } from '../ui/format';
 import { knownUser, useUsersVersion } from '../users/cache';
 
@@ -52,6 +53,8 @@ export function ConsultCard({ consult: c, onChange, onCasePage = false }: { cons
         <PriorityBadge priority={c.urgency} />
         <StatusBadge status={c.status} />
         <strong>{thread?.info.title ?? t('consult.one')}</strong>
+        {/* Present only while the consult waits for an answer (SPEC §7). */}
+        <DeadlineBadge dueAt={c.status === 'requested' ? c.due_at : undefined} />
       </div>
       <p className="muted">
         {t('consult.from', { name: name(c.requested_by) })} · {t('consult.to', { names: joinNames(c.consultant_ids.map(name), locale) })} ·{' '}

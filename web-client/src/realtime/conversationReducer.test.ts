@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { MessageDto } from '../generated/MessageDto';
 import type { UserDto } from '../generated/UserDto';
+import type { MessageAcks } from '../generated/MessageAcks';
 import {
   anyoneTyping,
+  awaitsMyAck,
   conversationReducer,
   findPending,
   hasOlder,
@@ -276,6 +278,118 @@ describe('pending sends', () => {
   it('ignores a send to a conversation it does not know', () => {
     const start = readyWith(conversation(C1, 0));
     expect(run(start, { type: 'send', pending: pendingSend('a', C2) })).toBe(start);
+  });
+});
+
+describe('acknowledgements of urgent messages', () => {
+  const urgent = (seq: number, extra: Partial<MessageDto> = {}) => message(C1, seq, { priority: 'emergency', ack_required: true, ...extra });
+  const acked = (seq: number, userId: string, ackCount?: number, at = `2026-12-05T08:0${seq}:00Z`): ConversationAction => ({
+    type: 'message_acked',
+    conversationId: C1,
+    seq,
+    userId,
+    at,
+    ...(ackCount === undefined ? {} : { ackCount }),
+  });
+  const loaded = (seq: number, acks: MessageAcks): ConversationAction => ({ type: 'acks_loaded', conversationId: C1, seq, acks });
+  const countOf = (s: ConversationsState, seq: number) => conv(s).messages.find((m) => m.seq === seq)?.ack_count;
+
+  it('raises the ack_count of the message, and of the last message, from message_acked', () => {
+    let s = run(readyWith(conversation(C1, 0)), live(urgent(1, { sender_id: ME })));
+    s = run(s, acked(1, PEER, 1));
+    expect(countOf(s, 1)).toBe(1);
+    expect(conv(s).info.last_message?.ack_count).toBe(1);
+    s = run(s, acked(1, OTHER, 2));
+    expect(countOf(s, 1)).toBe(2);
+  });
+
+  it('never lowers the count: a late event, a repeat and an older copy from REST keep the highest', () => {
+    let s = run(readyWith(conversation(C1, 0)), live(urgent(1, { sender_id: ME })), acked(1, OTHER, 2));
+    const before = s;
+    expect(run(s, acked(1, PEER, 1))).toBe(before);
+    expect(run(s, acked(1, OTHER, 2))).toBe(before);
+    s = run(s, { type: 'history', conversationId: C1, messages: [urgent(1, { sender_id: ME, ack_count: 1 })] });
+    expect(countOf(s, 1)).toBe(2);
+    s = run(s, { type: 'history', conversationId: C1, messages: [urgent(1, { sender_id: ME, ack_count: 3 })] });
+    expect(countOf(s, 1)).toBe(3);
+  });
+
+  it('counts a message held back by a gap, so it shows right once released', () => {
+    let s = run(readyWith(conversation(C1, 0)), live(urgent(2)));
+    s = run(s, acked(2, OTHER, 1));
+    expect(conv(s).messages).toEqual([]);
+    s = run(s, live(message(C1, 1)));
+    expect(countOf(s, 2)).toBe(1);
+  });
+
+  it('ignores an acknowledgement of a conversation it does not know, and of a message it has not loaded (history brings the count)', () => {
+    const s = readyWith(conversation(C1, 5));
+    expect(run(s, acked(3, PEER, 1))).toBe(s);
+    expect(run(s, { type: 'message_acked', conversationId: C2, seq: 1, userId: PEER, at: '2026-12-05T08:00:00Z', ackCount: 1 })).toBe(s);
+  });
+
+  it('moves the user from pending to acknowledged in a loaded list, oldest first, once', () => {
+    let s = run(readyWith(conversation(C1, 0)), live(urgent(1, { sender_id: ME })));
+    s = run(s, loaded(1, { acks: [{ user_id: OTHER, at: '2026-12-05T08:00:00Z' }], pending: [PEER, 'user-third'], due_at: '2026-12-05T08:10:00Z' }));
+    expect(countOf(s, 1)).toBe(1);
+    s = run(s, acked(1, PEER, 2, '2026-12-05T08:03:00Z'));
+    expect(conv(s).acks[1]).toEqual({
+      acks: [
+        { user_id: OTHER, at: '2026-12-05T08:00:00Z' },
+        { user_id: PEER, at: '2026-12-05T08:03:00Z' },
+      ],
+      pending: ['user-third'],
+      due_at: '2026-12-05T08:10:00Z',
+    });
+    expect(run(s, acked(1, PEER, 2, '2026-12-05T08:03:00Z'))).toBe(s);
+  });
+
+  it('keeps what events told when a list read before them arrives after them', () => {
+    let s = run(readyWith(conversation(C1, 0)), live(urgent(1, { sender_id: ME })));
+    s = run(s, loaded(1, { acks: [], pending: [PEER, OTHER] }));
+    s = run(s, acked(1, PEER, 1, '2026-12-05T08:01:00Z'));
+    // A reload of the list that was read before PEER acknowledged.
+    s = run(s, loaded(1, { acks: [], pending: [PEER, OTHER] }));
+    expect(conv(s).acks[1]?.acks.map((a) => a.user_id)).toEqual([PEER]);
+    expect(conv(s).acks[1]?.pending).toEqual([OTHER]);
+    expect(countOf(s, 1)).toBe(1);
+  });
+
+  it('asks me to acknowledge until I have: by my own REST answer, by the event from another tab, or by the loaded list', () => {
+    const start = run(readyWith(conversation(C1, 0)), live(urgent(1), message(C1, 2), urgent(3, { sender_id: ME }), urgent(4, { recalled: true })));
+    const m = (s: ConversationsState, seq: number) => conv(s).messages.find((x) => x.seq === seq)!;
+    expect(awaitsMyAck(conv(start), m(start, 1), ME)).toBe(true);
+    // Not an ordinary message, not my own, not a recalled one, not before I know who I am.
+    expect(awaitsMyAck(conv(start), m(start, 2), ME)).toBe(false);
+    expect(awaitsMyAck(conv(start), m(start, 3), ME)).toBe(false);
+    expect(awaitsMyAck(conv(start), m(start, 4), ME)).toBe(false);
+    expect(awaitsMyAck(conv(start), m(start, 1), null)).toBe(false);
+
+    const byRest = run(start, acked(1, ME));
+    expect(conv(byRest).ackedByMe).toEqual({ 1: '2026-12-05T08:01:00Z' });
+    expect(countOf(byRest, 1)).toBe(0); // the event brings the count
+    expect(awaitsMyAck(conv(byRest), m(byRest, 1), ME)).toBe(false);
+
+    const byEvent = run(start, acked(1, ME, 1));
+    expect(countOf(byEvent, 1)).toBe(1);
+    expect(awaitsMyAck(conv(byEvent), m(byEvent, 1), ME)).toBe(false);
+
+    const stillPending = run(start, loaded(1, { acks: [{ user_id: OTHER, at: '2026-12-05T08:00:00Z' }], pending: [ME] }));
+    expect(awaitsMyAck(conv(stillPending), m(stillPending, 1), ME)).toBe(true);
+    const byList = run(start, loaded(1, { acks: [{ user_id: ME, at: '2026-12-05T08:00:00Z' }], pending: [] }));
+    expect(conv(byList).ackedByMe[1]).toBe('2026-12-05T08:00:00Z');
+    expect(awaitsMyAck(conv(byList), m(byList, 1), ME)).toBe(false);
+  });
+
+  it('keeps acknowledgements through a reconnect', () => {
+    let s = run(readyWith(conversation(C1, 0)), live(urgent(1)), acked(1, ME, 1));
+    s = run(s, { type: 'ready', userId: ME, conversations: [conversation(C1, 1)] });
+    expect(conv(s).ackedByMe[1]).toBe('2026-12-05T08:01:00Z');
+  });
+
+  it('keeps the marks of a pending send', () => {
+    const s = run(readyWith(conversation(C1, 0)), { type: 'send', pending: pendingSend('a', C1, { priority: 'urgent', ackRequired: true }) });
+    expect(conv(s).pending[0]).toMatchObject({ priority: 'urgent', ackRequired: true });
   });
 });
 

@@ -17,7 +17,13 @@
 // - unread = last_seq − my read position; my own messages and acks move my
 //   read position, and every read position only ever moves forward;
 // - typing entries expire at the time given by the caller (the reducer has no
-//   clock) and are cleared by a message from the typist.
+//   clock) and are cleared by a message from the typist;
+// - acknowledgements of `ack_required` messages (SPEC §7): `message_acked`
+//   raises the message's `ack_count` (never lowers it: acknowledgements are
+//   never taken back, so a stale copy from REST keeps the higher count), moves
+//   the user from `pending` to `acks` in the list loaded from
+//   GET …/acks, and remembers my own acknowledgement (`ackedByMe`), which
+//   is what decides whether I am still asked to acknowledge.
 //
 // A no-op returns the very same state object, and a change that is not visible
 // (a message held back) keeps the same `conversations` object, so the store
@@ -26,7 +32,9 @@
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { ConversationMemberDto } from '../generated/ConversationMemberDto';
 import type { ErrorReason } from '../generated/ErrorReason';
+import type { MessageAcks } from '../generated/MessageAcks';
 import type { MessageDto } from '../generated/MessageDto';
+import type { MessagePriority } from '../generated/MessagePriority';
 
 /** `sending`: not acked yet (queued while offline); `sent`: acked, its message not here yet; `failed`: needs a retry. */
 export type PendingState = 'sending' | 'sent' | 'failed';
@@ -36,6 +44,10 @@ export interface PendingMessage {
   conversationId: string;
   body: string;
   replyToSeq?: number;
+  /** How urgent the sender marked it; absent means `normal`. */
+  priority?: MessagePriority;
+  /** Whether each recipient must acknowledge it; absent means no. */
+  ackRequired?: boolean;
   state: PendingState;
   /** Set by the ack. */
   seq?: number;
@@ -58,6 +70,10 @@ export interface ConversationState {
   typing: Readonly<Record<string, number>>;
   /** user id → highest seq they have read (from GET /conversations/{id} and `read` events). */
   readBy: Readonly<Record<string, number>>;
+  /** seq → who has and who has not acknowledged it, once loaded (GET …/acks), kept current by `message_acked`. */
+  acks: Readonly<Record<number, MessageAcks>>;
+  /** seq → when I acknowledged it, for the messages I know I have acknowledged. */
+  ackedByMe: Readonly<Record<number, string>>;
 }
 
 export interface ConversationsState {
@@ -86,6 +102,14 @@ export type ConversationAction =
   | { type: 'read'; conversationId: string; userId: string; seq: number }
   /** Starting read positions of every member, from `GET /conversations/{id}`. */
   | { type: 'read_positions'; conversationId: string; members: readonly ConversationMemberDto[] }
+  /**
+   * Someone acknowledged a message: the `message_acked` event (with the
+   * message's `ackCount` so far), or my own acknowledgement answered over REST
+   * (no count: the event that follows brings it).
+   */
+  | { type: 'message_acked'; conversationId: string; seq: number; userId: string; at: string; ackCount?: number }
+  /** The answer of GET /conversations/{id}/messages/{seq}/acks. */
+  | { type: 'acks_loaded'; conversationId: string; seq: number; acks: MessageAcks }
   | { type: 'conversation_added'; info: ConversationDto }
   | { type: 'conversation_removed'; conversationId: string }
   /** The user pressed send. */
@@ -135,6 +159,10 @@ export function conversationReducer(state: ConversationsState, action: Conversat
         }
         return readBy === c.readBy ? c : { ...c, readBy };
       });
+    case 'message_acked':
+      return acknowledged(state, action);
+    case 'acks_loaded':
+      return acksLoaded(state, action.conversationId, action.seq, action.acks);
     case 'conversation_added': {
       const info = action.info;
       if (state.conversations[info.id] === undefined) return withConversation(state, info.id, emptyConversation(info));
@@ -183,7 +211,7 @@ export function conversationReducer(state: ConversationsState, action: Conversat
 // --- queries ------------------------------------------------------------------
 
 export function emptyConversation(info: ConversationDto): ConversationState {
-  return { info, messages: [], cursor: info.last_seq, pending: [], typing: {}, readBy: {} };
+  return { info, messages: [], cursor: info.last_seq, pending: [], typing: {}, readBy: {}, acks: {}, ackedByMe: {} };
 }
 
 /** A recalled copy of a message: the body and mentions are gone, its place stays. */
@@ -216,6 +244,17 @@ export function typingUsers(c: ConversationState | undefined, now: number): stri
   return Object.entries(c.typing)
     .filter(([, until]) => until > now)
     .map(([user]) => user);
+}
+
+/**
+ * Whether I am still asked to acknowledge this message: it asks for it, it is
+ * someone else's, not recalled, and I have not acknowledged it (as far as this
+ * tab knows: `ackedByMe`, or the loaded list).
+ */
+export function awaitsMyAck(c: ConversationState, m: MessageDto, me: string | null): boolean {
+  if (!m.ack_required || m.recalled || me === null || m.sender_id === me) return false;
+  if (c.ackedByMe[m.seq] !== undefined) return false;
+  return !(c.acks[m.seq]?.acks.some((a) => a.user_id === me) ?? false);
 }
 
 /** Activity time for ordering the sidebar: the newest message, else 0. */
@@ -342,9 +381,11 @@ function merge(state: ConversationsState, id: string, incoming: readonly Message
   const merged = new Map<number, MessageDto>();
   for (const m of c.messages) merged.set(m.seq, m);
   let changed = false;
-  for (const [seq, m] of bySeq) {
+  for (const [seq, incomingCopy] of bySeq) {
     const old = merged.get(seq);
-    if (old === undefined || old.recalled !== m.recalled || old.body !== m.body) {
+    // Acknowledgements are never taken back: a copy older than an event we had keeps the higher count.
+    const m = old !== undefined && old.ack_count > incomingCopy.ack_count ? { ...incomingCopy, ack_count: old.ack_count } : incomingCopy;
+    if (old === undefined || old.recalled !== m.recalled || old.body !== m.body || old.ack_count !== m.ack_count) {
       merged.set(seq, m);
       changed = true;
     }
@@ -436,5 +477,73 @@ function ack(state: ConversationsState, clientMsgId: string, id: string, seq: nu
     if (c.messages.some((m) => m.seq === seq)) return { ...c, pending: c.pending.filter((x) => x !== p) };
     const info = seq > c.info.last_read_seq ? { ...c.info, last_read_seq: seq } : c.info;
     return { ...c, info, pending: c.pending.map((x) => (x === p ? { ...x, state: 'sent' as const, seq } : x)) };
+  });
+}
+
+/** A copy of the message with at least `count` acknowledgements (the same object when it has them already). */
+function withAckCount(m: MessageDto, count: number | undefined): MessageDto {
+  return count === undefined || m.ack_count >= count ? m : { ...m, ack_count: count };
+}
+
+/** Adds one acknowledgement to a loaded list (oldest first), taking its user out of `pending`; the same object when it is there. */
+function addAck(list: MessageAcks, userId: string, at: string): MessageAcks {
+  if (list.acks.some((a) => a.user_id === userId)) return list;
+  const acks = [...list.acks, { user_id: userId, at }].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return { ...list, acks, pending: list.pending.filter((u) => u !== userId) };
+}
+
+function acknowledged(state: ConversationsState, action: Extract<ConversationAction, { type: 'message_acked' }>): ConversationsState {
+  const { conversationId: id, seq, userId, at, ackCount } = action;
+  const c = state.conversations[id];
+  if (c === undefined) return state;
+
+  // A message held back by a gap gets its count too, so it shows right once released.
+  let next = state;
+  const held = state.held[id]?.get(seq);
+  if (held !== undefined) {
+    const counted = withAckCount(held, ackCount);
+    if (counted !== held) next = { ...next, held: { ...next.held, [id]: new Map(state.held[id]).set(seq, counted) } };
+  }
+
+  let conv = c;
+  const index = c.messages.findIndex((m) => m.seq === seq);
+  const shown = c.messages[index];
+  if (shown !== undefined) {
+    const counted = withAckCount(shown, ackCount);
+    if (counted !== shown) conv = { ...conv, messages: conv.messages.map((m, i) => (i === index ? counted : m)) };
+  }
+  const last = c.info.last_message;
+  if (last !== undefined && last.seq === seq) {
+    const counted = withAckCount(last, ackCount);
+    if (counted !== last) conv = { ...conv, info: { ...conv.info, last_message: counted } };
+  }
+  const list = c.acks[seq];
+  if (list !== undefined) {
+    const added = addAck(list, userId, at);
+    if (added !== list) conv = { ...conv, acks: { ...conv.acks, [seq]: added } };
+  }
+  if (userId === state.me && c.ackedByMe[seq] === undefined) conv = { ...conv, ackedByMe: { ...conv.ackedByMe, [seq]: at } };
+  return conv === c ? next : withConversation(next, id, conv);
+}
+
+/**
+ * Stores a loaded list of acknowledgements. It may have been read before an
+ * event this tab has already applied, so what is known already is kept:
+ * acknowledgements are only ever added.
+ */
+function acksLoaded(state: ConversationsState, id: string, seq: number, loaded: MessageAcks): ConversationsState {
+  return update(state, id, (c) => {
+    let list = loaded;
+    for (const a of c.acks[seq]?.acks ?? []) list = addAck(list, a.user_id, a.at);
+    const mine = state.me === null ? undefined : list.acks.find((a) => a.user_id === state.me);
+    const index = c.messages.findIndex((m) => m.seq === seq);
+    const shown = c.messages[index];
+    const counted = shown === undefined ? undefined : withAckCount(shown, list.acks.length);
+    return {
+      ...c,
+      acks: { ...c.acks, [seq]: list },
+      ...(mine !== undefined && c.ackedByMe[seq] === undefined ? { ackedByMe: { ...c.ackedByMe, [seq]: mine.at } } : {}),
+      ...(counted !== undefined && counted !== shown ? { messages: c.messages.map((m, i) => (i === index ? counted : m)) } : {}),
+    };
   });
 }

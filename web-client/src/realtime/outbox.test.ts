@@ -137,6 +137,40 @@ describe('restoring after a reload', () => {
     expect(ws3.sends()).toEqual([]);
   });
 
+  it('keeps an urgent message urgent: priority and acknowledgement survive the reload and go out again', async () => {
+    const storage = memoryStorage();
+    const first = tab(storage);
+    const ws = await first.connect([conversation(C1, 3)]);
+    ws.drop();
+    const id = first.store.send(C1, '患者血压 70/40 mmHg，请立即到场', undefined, { priority: 'emergency', ackRequired: true });
+    first.store.stop();
+    expect(saved(storage)?.entries[0]).toMatchObject({ clientMsgId: id, priority: 'emergency', ackRequired: true });
+
+    const second = tab(storage);
+    expect(second.store.getState().conversations[C1]?.pending[0]).toMatchObject({ priority: 'emergency', ackRequired: true, state: 'sending' });
+    const ws2 = await second.connect([conversation(C1, 3)]);
+    expect(ws2.sends()).toEqual([
+      { type: 'send', id, conversation_id: C1, client_msg_id: id, body: '患者血压 70/40 mmHg，请立即到场', priority: 'emergency', ack_required: true },
+    ]);
+  });
+
+  it('restores an ordinary message without marks, and ignores marks it does not know', async () => {
+    const storage = memoryStorage();
+    const base = { conversationId: C1, state: 'sending', queuedAt: Date.now() };
+    const entries = [
+      { ...base, clientMsgId: 'a', body: 'plain' },
+      { ...base, clientMsgId: 'b', body: 'odd', priority: 'critical', ackRequired: 'yes' },
+      { ...base, clientMsgId: 'c', body: 'urgent', priority: 'urgent' },
+    ];
+    storage.setItem(outboxKey(ME), JSON.stringify({ v: 1, entries, conversations: { [C1]: conversation(C1, 0) } }));
+    const pending = tab(storage).store.getState().conversations[C1]?.pending ?? [];
+    expect(pending.map((p) => [p.body, p.priority, p.ackRequired])).toEqual([
+      ['plain', undefined, undefined],
+      ['odd', undefined, undefined],
+      ['urgent', 'urgent', undefined],
+    ]);
+  });
+
   it('shows one copy when the server already had it (the ack was lost): sync and the repeated ack dedup', async () => {
     const { storage, id } = await writtenOffline('只存一次', C1, 3);
     const second = tab(storage);

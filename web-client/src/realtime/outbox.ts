@@ -4,8 +4,10 @@
 // `client_msg_id` at most once and answers a repeat with the original ack.
 //
 // Only messages not acked yet are kept (`sending`, `failed`); an acked one is
-// durable on the server. With them goes the conversation each belongs to, so
-// the restored tab can show it before the websocket's `ready` arrives.
+// durable on the server. Each keeps what the sender marked it as (priority,
+// acknowledgement required), so a resend after a reload is the same message.
+// With them goes the conversation each belongs to, so the restored tab can
+// show it before the websocket's `ready` arrives.
 //
 // Several tabs of one user share the key. Each tab rewrites only the entries it
 // knows (loaded or written by itself) and keeps the others' as they are, so
@@ -13,6 +15,7 @@
 
 import type { AuthStore, KeyValueStorage } from '../auth/store';
 import type { ConversationDto } from '../generated/ConversationDto';
+import type { MessagePriority } from '../generated/MessagePriority';
 
 export const OUTBOX_STORAGE_PREFIX = 'consilium.outbox.v1.';
 /** Entries older than this are dropped on load: nobody expects a week-old draft to go out. */
@@ -24,6 +27,10 @@ export interface OutboxEntry {
   conversationId: string;
   body: string;
   replyToSeq?: number;
+  /** How urgent the sender marked it (SPEC §7); absent means `normal`. */
+  priority?: MessagePriority;
+  /** Whether recipients must acknowledge it; absent means no. */
+  ackRequired?: boolean;
   state: 'sending' | 'failed';
   /** The server's refusal code of a failed send. */
   error?: string;
@@ -140,12 +147,14 @@ function parse(value: unknown, now: number): SavedOutbox {
 
 function parseEntry(raw: unknown): OutboxEntry | null {
   if (!isRecord(raw)) return null;
-  const { clientMsgId, conversationId, body, replyToSeq, state, error, reason, queuedAt } = raw;
+  const { clientMsgId, conversationId, body, replyToSeq, priority, ackRequired, state, error, reason, queuedAt } = raw;
   if (typeof clientMsgId !== 'string' || clientMsgId === '' || typeof conversationId !== 'string' || typeof body !== 'string' || body === '') return null;
   if (state !== 'sending' && state !== 'failed') return null;
   if (typeof queuedAt !== 'number' || !Number.isFinite(queuedAt)) return null;
   const entry: OutboxEntry = { clientMsgId, conversationId, body, state, queuedAt };
   if (typeof replyToSeq === 'number' && Number.isInteger(replyToSeq) && replyToSeq > 0) entry.replyToSeq = replyToSeq;
+  if (priority === 'urgent' || priority === 'emergency') entry.priority = priority;
+  if (ackRequired === true) entry.ackRequired = true;
   if (typeof error === 'string') entry.error = error;
   if (typeof reason === 'string') entry.reason = reason;
   return entry;

@@ -272,6 +272,34 @@ describe('optimistic sends', () => {
     expect(store.getState().conversations[C1]?.pending[0]?.state).toBe('sending');
   });
 
+  it('sends the marks of an urgent message, and again on a retry', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    const id = store.send(C1, '血钾 6.8 mmol/L', undefined, { priority: 'emergency', ackRequired: true });
+    ws.receive({ type: 'error', id, code: 'rate_limited', reason: 'sending_too_fast', message: 'slow down' });
+    store.retry(id);
+    const expected = { type: 'send', id, conversation_id: C1, client_msg_id: id, body: '血钾 6.8 mmol/L', priority: 'emergency', ack_required: true };
+    expect(ws.framesOf('send')).toEqual([expected, expected]);
+    // An ordinary message carries neither field.
+    store.send(C1, 'plain', undefined, { priority: 'normal', ackRequired: false });
+    expect(ws.framesOf('send')[2]).not.toHaveProperty('priority');
+    expect(ws.framesOf('send')[2]).not.toHaveProperty('ack_required');
+  });
+
+  it('applies message_acked, my own acknowledgement over REST and a loaded list of acknowledgements', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    ws.receive({ type: 'message', message: message(C1, 1, { sender_id: PEER, priority: 'urgent', ack_required: true }) });
+    ws.receive({ type: 'message', message: message(C1, 2, { sender_id: ME, priority: 'emergency', ack_required: true }) });
+    store.applyOwnAck(C1, 1, '2026-12-05T08:00:00Z');
+    expect(store.getState().conversations[C1]?.ackedByMe).toEqual({ 1: '2026-12-05T08:00:00Z' });
+    store.setAcks(C1, 2, { acks: [], pending: [PEER], due_at: '2026-12-05T08:02:00Z' });
+    ws.receive({ type: 'message_acked', conversation_id: C1, seq: 2, user_id: PEER, at: '2026-12-05T08:01:00Z', ack_count: 1 });
+    const c = store.getState().conversations[C1];
+    expect(c?.messages[1]?.ack_count).toBe(1);
+    expect(c?.acks[2]).toEqual({ acks: [{ user_id: PEER, at: '2026-12-05T08:01:00Z' }], pending: [], due_at: '2026-12-05T08:02:00Z' });
+  });
+
   it('marks a send failed when no ack comes in time', async () => {
     const { connect, store } = setup();
     await connect([conversation(C1, 0)]);

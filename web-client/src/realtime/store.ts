@@ -28,6 +28,9 @@
 //   user in storage (outbox.ts) and restored on load, so a reload or a crashed
 //   tab loses nothing; it goes out after the next `ready`;
 // - the clock of typing indicators (shown 5 s after the last event) and presence;
+// - acknowledgements of `ack_required` messages (SPEC §7): `message_acked`
+//   events and the lists and answers the conversation view loads over REST
+//   go through the same reducer;
 // - the user's notifications (SPEC §7): the unread count from `ready`, live
 //   `notification` and `notifications_read` events, and the list the
 //   notification centre loads over REST, by the pure reducer of
@@ -42,7 +45,9 @@
 import type { ClientFrame } from '../generated/ClientFrame';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { ConversationMemberDto } from '../generated/ConversationMemberDto';
+import type { MessageAcks } from '../generated/MessageAcks';
 import type { MessageDto } from '../generated/MessageDto';
+import type { MessagePriority } from '../generated/MessagePriority';
 import type { OwnStatus } from '../generated/OwnStatus';
 import type { PresenceStatus } from '../generated/PresenceStatus';
 import type { ServerEvent } from '../generated/ServerEvent';
@@ -68,7 +73,7 @@ import {
 import type { OutboxEntry, OutboxPersistence } from './outbox';
 
 export type { ConversationState, PendingMessage, PendingState } from './conversationReducer';
-export { hasOlder, lastActivity, oldestLoaded, tombstone, typingUsers } from './conversationReducer';
+export { awaitsMyAck, hasOlder, lastActivity, oldestLoaded, tombstone, typingUsers } from './conversationReducer';
 export type { NotificationsState } from './notificationsReducer';
 
 /**
@@ -147,6 +152,21 @@ export const MAX_BACKOFF_MS = 30_000;
 const TRANSIENT_ERRORS = new Set(['timeout', 'rate_limited', 'internal']);
 
 type SendFrame = Extract<ClientFrame, { type: 'send' }>;
+
+/** How a message is marked when sent (SPEC §7); left out, it is an ordinary one. */
+export interface SendMarks {
+  priority?: MessagePriority;
+  ackRequired?: boolean;
+}
+
+/** Only what differs from the defaults (`normal`, no acknowledgement), as kept on a pending send. */
+function marksOf(marks: SendMarks): Pick<PendingMessage, 'priority' | 'ackRequired'> {
+  return {
+    ...(marks.priority === undefined || marks.priority === 'normal' ? {} : { priority: marks.priority }),
+    ...(marks.ackRequired === true ? { ackRequired: true } : {}),
+  };
+}
+
 type Listener = () => void;
 type EventListener = (event: ServerEvent) => void;
 
@@ -244,6 +264,8 @@ export class RealtimeStore {
         state: retry ? 'sending' : 'failed',
         queuedAt: e.queuedAt,
         ...(e.replyToSeq === undefined ? {} : { replyToSeq: e.replyToSeq }),
+        ...(e.priority === undefined ? {} : { priority: e.priority }),
+        ...(e.ackRequired === true ? { ackRequired: true } : {}),
         ...(retry || e.error === undefined ? {} : { error: e.error }),
         ...(retry || !isErrorReason(e.reason) ? {} : { reason: e.reason }),
       };
@@ -268,6 +290,8 @@ export class RealtimeStore {
           state: p.state,
           queuedAt: p.queuedAt,
           ...(p.replyToSeq === undefined ? {} : { replyToSeq: p.replyToSeq }),
+          ...(p.priority === undefined ? {} : { priority: p.priority }),
+          ...(p.ackRequired === undefined ? {} : { ackRequired: p.ackRequired }),
           ...(p.error === undefined ? {} : { error: p.error }),
           ...(p.reason === undefined ? {} : { reason: p.reason }),
         });
@@ -569,6 +593,16 @@ export class RealtimeStore {
       case 'message_recalled':
         this.dispatch({ type: 'recalled', conversationId: event.conversation_id, seq: event.seq });
         break;
+      case 'message_acked':
+        this.dispatch({
+          type: 'message_acked',
+          conversationId: event.conversation_id,
+          seq: event.seq,
+          userId: event.user_id,
+          at: event.at,
+          ackCount: event.ack_count,
+        });
+        break;
       case 'typing':
         this.onTyping(event.conversation_id, event.user_id);
         break;
@@ -657,8 +691,12 @@ export class RealtimeStore {
 
   // --- outgoing -------------------------------------------------------------
 
-  /** Posts a message optimistically; returns its client_msg_id. */
-  send(conversationId: string, body: string, replyToSeq?: number): string {
+  /**
+   * Posts a message optimistically; returns its client_msg_id. `marks` (urgent
+   * or emergency, acknowledgement required) travel with it, also through the
+   * outbox and every resend.
+   */
+  send(conversationId: string, body: string, replyToSeq?: number, marks: SendMarks = {}): string {
     const clientMsgId = newId();
     const pending: PendingMessage = {
       clientMsgId,
@@ -667,6 +705,7 @@ export class RealtimeStore {
       state: 'sending',
       queuedAt: this.now(),
       ...(replyToSeq === undefined ? {} : { replyToSeq }),
+      ...marksOf(marks),
     };
     this.dispatch({ type: 'send', pending });
     this.lastTypingSent.delete(conversationId);
@@ -695,6 +734,8 @@ export class RealtimeStore {
       client_msg_id: p.clientMsgId,
       body: p.body,
       ...(p.replyToSeq === undefined ? {} : { reply_to_seq: p.replyToSeq }),
+      ...(p.priority === undefined ? {} : { priority: p.priority }),
+      ...(p.ackRequired === true ? { ack_required: true } : {}),
     };
     if (!this.write(frame)) return; // offline: replayed after the next `ready`
     this.clearAckTimer(p.clientMsgId);
@@ -753,6 +794,17 @@ export class RealtimeStore {
   /** Feeds the notifications reducer what came over REST or what the user did (a page, a marking, the server's count). */
   updateNotifications(action: Extract<NotificationsAction, { type: 'page' | 'marked' | 'marked_all' | 'count' }>): void {
     this.notify(action);
+  }
+
+  /** My acknowledgement of a message, as the server answered it over REST (the `message_acked` event brings the count). */
+  applyOwnAck(conversationId: string, seq: number, at: string): void {
+    const me = this.state.userId;
+    if (me !== null) this.dispatch({ type: 'message_acked', conversationId, seq, userId: me, at });
+  }
+
+  /** Who has and who has not acknowledged a message, from `GET /conversations/{id}/messages/{seq}/acks`. */
+  setAcks(conversationId: string, seq: number, acks: MessageAcks): void {
+    this.dispatch({ type: 'acks_loaded', conversationId, seq, acks });
   }
 
   /** Applies a recall this tab made over REST without waiting for the event. */

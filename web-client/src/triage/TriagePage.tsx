@@ -8,13 +8,18 @@ import { href, navigate } from '../router';
 import { triageTeams, useTeams } from '../teams/myTeams';
 import { rest } from '../session';
 import { ErrorText, Loading, PriorityBadge } from '../ui/common';
+import { DeadlineBadge } from '../ui/Deadline';
 import { joinNames, minutesSince } from '../ui/format';
 import { TeamSelect } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { rememberUsers, useUser } from '../users/cache';
 import { applyTriageChange } from './queue';
 
-/** The triage board of one team (assistants and lead): waiting cases by priority, then waiting time; live. */
+/**
+ * The triage board of one team (assistants and lead): waiting cases by
+ * priority, then waiting time; live. Each card shows the time left until its
+ * triage deadline, or how long it is overdue (SPEC §7).
+ */
 export function TriagePage({ teamId }: { teamId: string | undefined }) {
   const { t } = useI18n();
   const { teams, loaded } = useTeams();
@@ -134,6 +139,7 @@ function TriageCard({ kase: c, teamId, members, onDone }: { kase: CaseDto; teamI
         <h2 id={`triage-${c.id}`} className="triage-card__title">
           <a href={href({ name: 'case', caseId: c.id })}>{c.title}</a>
         </h2>
+        <DeadlineBadge dueAt={c.due_at} />
       </div>
       <p className="muted">
         {c.patient.name} · {t(`sex.${c.patient.sex}`)} · {t(`source.${c.source}`)}
