@@ -247,7 +247,7 @@ describe('Consilium in the browser', () => {
     await visible(li.page.locator('.message__recalled', { hasText: fill(zh['chat.recalled'], { name: '王建国' }) }));
 
     // While 李晓红 looks elsewhere, a new message shows as unread in her sidebar.
-    await go(li.page, '#/');
+    await go(li.page, '#/chat');
     await composer.pressSequentially('有空回电话');
     await composer.press('Enter');
     await visible(sidebarItem(li.page, 'direct', '王建国').locator('.unread', { hasText: '1' }));
@@ -497,6 +497,10 @@ describe('Consilium in the browser', () => {
 
     // A phone: the conversation list is the home screen, a chat replaces it.
     const phone = await signIn('lixiaohong', { width: 360, height: 740 });
+    await visible(phone.page.getByRole('heading', { name: zh['work.title'], level: 1 }));
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(phone.page, 'mobile-work.zh-CN');
+    await phone.page.getByRole('link', { name: zh['nav.chat'] }).click();
     await shot(phone.page, 'mobile-conversations.zh-CN');
     await (await visible(sidebarItem(phone.page, 'team', CARDIOLOGY))).click();
     await visible(phone.page.locator('.message').first());
@@ -949,6 +953,60 @@ describe('Consilium in the browser', () => {
       expect(after).toEqual({ ...before, triage_minutes: { ...before.triage_minutes, emergency: 15 } });
     } finally {
       await call(wangApi, 'PATCH', `/teams/${cardiology}/settings`, { triage_minutes: before.triage_minutes });
+    }
+  });
+
+  it('a doctor lands on My work (an assigned case, a message to acknowledge); going off duty with a forward shows to a colleague', async () => {
+    const chenApi = await apiLogin('chenming');
+    const sunliApi = await apiLogin('sunli');
+    const liApi = await apiLogin('lixiaohong');
+    const wangApi = await apiLogin('wangjianguo');
+    const cardiology = await teamId(chenApi, CARDIOLOGY);
+    const title = `E2E 我的工作 胸闷气短 ${Date.now()}`;
+    const created = await intake(chenApi, cardiology, title, '韩桂兰');
+    await call<CaseDto>(sunliApi, 'POST', `/cases/${created.id}/triage`, { action: 'assign', assignee_id: liApi.id });
+    const direct = await call<ConversationDto>(wangApi, 'POST', `/direct/${liApi.id}`);
+    const body = `E2E 请确认：明早8点复查肌钙蛋白 ${Date.now()}`;
+    await call<MessageDto>(wangApi, 'POST', `/conversations/${direct.id}/messages`, {
+      client_msg_id: crypto.randomUUID(),
+      body,
+      priority: 'urgent',
+      ack_required: true,
+    });
+
+    try {
+      // She signs in and lands on 我的工作: the case assigned to her and the message awaiting her acknowledgement.
+      const li = await signIn('lixiaohong');
+      await visible(li.page.getByRole('heading', { name: zh['work.title'], level: 1 }));
+      const assignedSection = li.page.getByRole('region', { name: zh['work.assigned'] });
+      await visible(assignedSection.getByRole('link', { name: title }));
+      const ackSection = li.page.getByRole('region', { name: zh['work.unacknowledged'] });
+      await visible(ackSection.getByRole('link', { name: body }));
+      await shot(li.page, 'my-work.zh-CN');
+
+      // The case opens from there.
+      await assignedSection.getByRole('link', { name: title }).click();
+      await visible(li.page.getByRole('heading', { name: title }));
+
+      // 王建国 watches his people directory; 李晓红 goes off duty and forwards to him.
+      const wang = await signIn('wangjianguo');
+      await go(wang.page, '#/people');
+      await wang.page.getByLabel(zh['people.search']).fill('李晓红');
+      const person = wang.page.getByRole('listitem').filter({ hasText: '李晓红' }).first();
+      await visible(person);
+
+      await li.page.getByRole('button', { name: fill(zh['duty.current'], { status: zh['duty.on_duty'] }) }).click();
+      const form = await visible(li.page.getByRole('form', { name: zh['duty.label'] }));
+      await form.getByRole('radio', { name: zh['duty.off_duty'] }).check();
+      await form.getByLabel(zh['duty.forwardTo']).fill('王建国');
+      await (await visible(form.getByRole('button', { name: /王建国/ }))).first().click();
+      await form.getByRole('button', { name: zh['common.save'], exact: true }).click();
+      await visible(li.page.getByRole('button', { name: fill(zh['duty.current'], { status: zh['duty.off_duty'] }) }));
+
+      // He sees it beside her presence, live.
+      await visible(person.getByText(zh['duty.off_duty'], { exact: true }));
+    } finally {
+      await call(liApi, 'PUT', '/me/status', { status: 'on_duty' });
     }
   });
 });

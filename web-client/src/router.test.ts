@@ -3,6 +3,7 @@ import { href, parseHash, type Route } from './router';
 
 describe('routes', () => {
   const routes: Route[] = [
+    { name: 'work' },
     { name: 'home' },
     { name: 'chat', conversationId: 'abc-1' },
     { name: 'chat', conversationId: 'abc-1', seq: 12 },
@@ -29,6 +30,10 @@ describe('routes', () => {
   });
   it('falls back to home on unknown paths', () => {
     expect(parseHash('#/nowhere')).toEqual({ name: 'home' });
-    expect(parseHash('')).toEqual({ name: 'home' });
+    expect(parseHash('#/chat')).toEqual({ name: 'home' });
+  });
+  it('lands on My work without a path', () => {
+    expect(parseHash('')).toEqual({ name: 'work' });
+    expect(parseHash('#/')).toEqual({ name: 'work' });
   });
 });

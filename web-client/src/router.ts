@@ -9,6 +9,9 @@ import { useSyncExternalStore } from 'react';
 export type AdminTab = 'users' | 'teams';
 
 export type Route =
+  /** 我的工作 / My work: the landing screen (`#/` and `#/work`). */
+  | { name: 'work' }
+  /** The conversation list (`#/chat`). */
   | { name: 'home' }
   /** `seq`: a message to show (e.g. the one a notification is about), `#/chat/<id>?seq=12`. */
   | { name: 'chat'; conversationId: string; seq?: number }
@@ -26,6 +29,9 @@ export function parseHash(hash: string): Route {
   const parts = path!.split('/').filter((p) => p !== '').map(decodeURIComponent);
   const [head, a, b] = parts;
   switch (head) {
+    case undefined:
+    case 'work':
+      return { name: 'work' };
     case 'chat': {
       if (a === undefined) return { name: 'home' };
       const seq = Number(new URLSearchParams(query ?? '').get('seq') ?? Number.NaN);
@@ -56,8 +62,10 @@ export function parseHash(hash: string): Route {
 export function href(route: Route): string {
   const e = encodeURIComponent;
   switch (route.name) {
+    case 'work':
+      return '#/work';
     case 'home':
-      return '#/';
+      return '#/chat';
     case 'chat':
       return route.seq === undefined ? `#/chat/${e(route.conversationId)}` : `#/chat/${e(route.conversationId)}?seq=${route.seq}`;
     case 'case':

@@ -21,13 +21,17 @@ import type {
   CreateTeamRequest,
   CreateUserRequest,
   DeclineRequest,
+  DutyRequest,
   IntakeRequest,
   MarkReadRequest,
   MarkReadResponse,
   MessageAck,
   MessageAcks,
   MessageDto,
+  MyWork,
   NotificationDto,
+  NotifyLevel,
+  NotifyRequest,
   NotificationsQuery,
   Page,
   ReferralDto,
@@ -144,6 +148,11 @@ export function endpoints(api: ApiClient) {
       api.request<Page<NotificationDto>>('GET', '/notifications', { query: { ...query } }),
     markNotificationsRead: (body: MarkReadRequest) =>
       api.request<MarkReadResponse>('POST', '/notifications/read', { body }),
+    // my work, duty status and per-conversation notification levels (SPEC §7)
+    myWork: (signal?: AbortSignal) => api.request<MyWork>('GET', '/me/work', signal === undefined ? {} : { signal }),
+    setDuty: (body: DutyRequest) => api.request<DutyRequest>('PUT', '/me/status', { body }),
+    setNotifyLevel: (conversationId: string, level: NotifyLevel) =>
+      api.request<void>('PUT', `/conversations/${enc(conversationId)}/notify`, { body: { level } satisfies NotifyRequest }),
   };
 }
 

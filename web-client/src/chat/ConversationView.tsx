@@ -7,6 +7,7 @@ import { hasOlder, typingUsers, type PendingMessage } from '../realtime/store';
 import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText, PresenceDot } from '../ui/common';
+import { NotifyLevelMenu } from './NotifyLevelMenu';
 import { formatDateTime, formatTime, joinNames } from '../ui/format';
 import { Markdown } from '../ui/Markdown';
 import { knownUser, rememberUsers, useUser, useUsersVersion } from '../users/cache';
@@ -187,6 +188,7 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
             {t('chat.openCase')}
           </a>
         )}
+        {!embedded && <NotifyLevelMenu conversationId={conversationId} />}
         {members.length > 0 && (
           <span className="muted conversation__members" title={joinNames(members.map((m) => m.user.display_name), locale)}>
             {t('chat.memberCount', { count: members.length })}
@@ -245,7 +247,8 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
 
 function PeerPresence({ peerId }: { peerId: string | undefined }) {
   const status = useRealtime((s) => (peerId === undefined ? undefined : s.presence[peerId]));
-  return <PresenceDot status={status} />;
+  const duty = useRealtime((s) => (peerId === undefined ? undefined : s.duty[peerId]));
+  return <PresenceDot status={status} duty={duty} />;
 }
 
 interface ItemProps {

@@ -88,5 +88,6 @@ export function People() {
 
 function PersonPresence({ id }: { id: string }) {
   const status = useRealtime((s) => s.presence[id]);
-  return <PresenceDot status={status} />;
+  const duty = useRealtime((s) => s.duty[id]);
+  return <PresenceDot status={status} duty={duty} />;
 }

@@ -64,6 +64,7 @@ function SidebarItem({ conversation, active }: { conversation: ConversationState
   const { t } = useI18n();
   const { info } = conversation;
   const presence = useRealtime((s) => (info.peer_id === undefined ? undefined : s.presence[info.peer_id]));
+  const duty = useRealtime((s) => (info.peer_id === undefined ? undefined : s.duty[info.peer_id]));
   const unread = info.unread;
   return (
     <li>
@@ -73,7 +74,7 @@ function SidebarItem({ conversation, active }: { conversation: ConversationState
         aria-current={active ? 'page' : undefined}
         data-conversation={info.id}
       >
-        {info.kind === 'direct' && <PresenceDot status={presence} />}
+        {info.kind === 'direct' && <PresenceDot status={presence} duty={duty} />}
         <span className="sidebar__title">{info.title}</span>
         {unread > 0 && (
           <span className="unread" aria-label={t('chat.unread', { count: unread })}>

@@ -30,6 +30,9 @@ import {
   showDesktop,
   type DesktopSetting,
 } from './desktop';
+import { myDutyStatus } from '../users/duty';
+import { attentionFor } from './attention';
+import { hasInteracted, playUrgentBeep } from './sound';
 import { notificationDetail, notificationRoute, notificationText } from './text';
 
 /** How many the panel loads at a time. */
@@ -185,10 +188,18 @@ function useDesktopNotifications(onOpen: (n: NotificationDto) => void) {
     return () => window.removeEventListener('focus', refresh);
   }, [refresh]);
 
+  const store = useRealtimeStore();
   useRealtimeEvent((e) => {
     if (e.type !== 'notification') return;
     const n = e.notification;
-    showDesktop(env, n, notificationText(n, t), notificationDetail(n), () => onOpen(n));
+    // The conversation's level and my own duty decide what may disturb (attention.ts).
+    const state = store.getState();
+    const conversationId = n.link.conversation_id;
+    const level = conversationId === undefined ? undefined : state.conversations[conversationId]?.info.notify;
+    const duty = state.userId === null ? 'on_duty' : myDutyStatus(state.userId);
+    const attention = attentionFor({ kind: n.kind, level, duty, interacted: hasInteracted() });
+    if (attention.sound && n.read_at === undefined) playUrgentBeep();
+    if (attention.desktop) showDesktop(env, n, notificationText(n, t), notificationDetail(n), () => onOpen(n));
   });
 
   return {

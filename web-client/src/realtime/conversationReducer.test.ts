@@ -546,3 +546,13 @@ describe('ready and membership', () => {
 function user(id: string): UserDto {
   return { id, username: id, display_name: id, role: 'user', title: '', institution: '', care_level: 'tertiary', specialties: [], active: true, created_at: '2026-01-01T00:00:00Z' };
 }
+
+describe('notification level', () => {
+  it('sets my level of a conversation, and is a no-op for the same level or an unknown conversation', () => {
+    const state = readyWith(conversation(C1, 0));
+    const muted = run(state, { type: 'notify_level', conversationId: C1, level: 'none' });
+    expect(conv(muted).info.notify).toBe('none');
+    expect(run(state, { type: 'notify_level', conversationId: C1, level: 'all' })).toBe(state);
+    expect(run(state, { type: 'notify_level', conversationId: 'nowhere', level: 'none' })).toBe(state);
+  });
+});

@@ -35,6 +35,7 @@ import type { ErrorReason } from '../generated/ErrorReason';
 import type { MessageAcks } from '../generated/MessageAcks';
 import type { MessageDto } from '../generated/MessageDto';
 import type { MessagePriority } from '../generated/MessagePriority';
+import type { NotifyLevel } from '../generated/NotifyLevel';
 
 /** `sending`: not acked yet (queued while offline); `sent`: acked, its message not here yet; `failed`: needs a retry. */
 export type PendingState = 'sending' | 'sent' | 'failed';
@@ -112,6 +113,8 @@ export type ConversationAction =
   | { type: 'acks_loaded'; conversationId: string; seq: number; acks: MessageAcks }
   | { type: 'conversation_added'; info: ConversationDto }
   | { type: 'conversation_removed'; conversationId: string }
+  /** My notification level of a conversation, saved over REST (SPEC §7). */
+  | { type: 'notify_level'; conversationId: string; level: NotifyLevel }
   /** The user pressed send. */
   | { type: 'send'; pending: PendingMessage }
   /** An unsent message from the last page load, in its conversation as last seen. */
@@ -167,6 +170,11 @@ export function conversationReducer(state: ConversationsState, action: Conversat
       const info = action.info;
       if (state.conversations[info.id] === undefined) return withConversation(state, info.id, emptyConversation(info));
       return update(state, info.id, (c) => ({ ...c, info: { ...info, last_seq: Math.max(info.last_seq, c.cursor) } }));
+    }
+    case 'notify_level': {
+      const c = state.conversations[action.conversationId];
+      if (c === undefined || (c.info.notify ?? 'all') === action.level) return state;
+      return update(state, action.conversationId, (x) => ({ ...x, info: { ...x.info, notify: action.level } }));
     }
     case 'conversation_removed': {
       const id = action.conversationId;

@@ -49,7 +49,9 @@ import type { MessageAcks } from '../generated/MessageAcks';
 import type { MessageDto } from '../generated/MessageDto';
 import type { MessagePriority } from '../generated/MessagePriority';
 import type { OwnStatus } from '../generated/OwnStatus';
+import type { NotifyLevel } from '../generated/NotifyLevel';
 import type { PresenceStatus } from '../generated/PresenceStatus';
+import { applyDuty, dutyFromReady, type DutyByUser } from './presence';
 import type { ServerEvent } from '../generated/ServerEvent';
 import type { WsCloseReason } from '../generated/WsCloseReason';
 import { isErrorReason, parseCloseReason } from '../i18n/reasons';
@@ -96,6 +98,8 @@ export interface RealtimeState {
   epoch: number;
   conversations: Readonly<Record<string, ConversationState>>;
   presence: Readonly<Record<string, PresenceStatus>>;
+  /** Contacts' last known duty status (SPEC §7; presence.ts): absent means unknown, taken as on duty. */
+  duty: DutyByUser;
   /** Set while the server keeps refusing the websocket although it answers HTTP; cleared by `ready`. */
   refused: SocketRefusal | null;
   /** The user's notifications: the unread count and the list loaded so far (notificationsReducer.ts). */
@@ -177,6 +181,7 @@ export class RealtimeStore {
     epoch: 0,
     conversations: {},
     presence: {},
+    duty: {},
     refused: null,
     notifications: initialNotifications,
   };
@@ -610,7 +615,7 @@ export class RealtimeStore {
         this.dispatch({ type: 'read', conversationId: event.conversation_id, userId: event.user_id, seq: event.seq });
         break;
       case 'presence':
-        this.set({ presence: { ...this.state.presence, [event.user_id]: event.status } });
+        this.set({ presence: { ...this.state.presence, [event.user_id]: event.status }, duty: applyDuty(this.state.duty, event) });
         break;
       case 'conversation_added':
         this.addConversation(event.conversation);
@@ -648,6 +653,7 @@ export class RealtimeStore {
       epoch: this.state.epoch + 1,
       conversations: this.conv.conversations,
       presence,
+      duty: dutyFromReady(this.state.duty, event.presence),
       refused: null,
       notifications: this.state.notifications,
     };
@@ -683,6 +689,11 @@ export class RealtimeStore {
     this.clearAckTimer(requestId);
     // An older server sends no reason, a newer one may send a word this client does not know: the code then speaks.
     this.dispatch({ type: 'send_failed', clientMsgId: requestId, error: code, ...(isErrorReason(reason) ? { reason } : {}) });
+  }
+
+  /** My notification level of a conversation changed (saved with PUT …/notify). */
+  setNotifyLevel(conversationId: string, level: NotifyLevel): void {
+    this.dispatch({ type: 'notify_level', conversationId, level });
   }
 
   addConversation(info: ConversationDto): void {

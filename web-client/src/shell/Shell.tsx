@@ -19,6 +19,10 @@ import { rememberUsers } from '../users/cache';
 import { ConnectionStatus, ConnectionTrouble } from './ConnectionStatus';
 import { href, useRoute, type Route } from '../router';
 import { TeamsProvider, triageTeams, useTeams } from '../teams/myTeams';
+import { DutySwitch } from '../work/DutySwitch';
+import { badgeText, navBadges } from '../work/live';
+import { MyWorkPage } from '../work/MyWorkPage';
+import { useWork, WorkProvider } from '../work/WorkProvider';
 
 /** The signed-in frame: one realtime connection, the header, the conversation sidebar and the page. */
 export function Shell({ session }: { session: Session }) {
@@ -34,7 +38,9 @@ export function Shell({ session }: { session: Session }) {
   return (
     <RealtimeProvider userId={session.user.id}>
       <TeamsProvider>
-        <Frame session={session} />
+        <WorkProvider>
+          <Frame session={session} />
+        </WorkProvider>
       </TeamsProvider>
     </RealtimeProvider>
   );
@@ -45,6 +51,7 @@ function Frame({ session }: { session: Session }) {
   const route = useRoute();
   const { teams } = useTeams();
   const { user } = session;
+  const work = useWork();
   const mainRef = useRef<HTMLElement>(null);
   const routeKey = href(route);
   useUnreadTitle();
@@ -55,17 +62,30 @@ function Frame({ session }: { session: Session }) {
     heading?.focus({ preventScroll: true });
   }, [routeKey]);
 
-  const nav: { route: Route; label: string; show: boolean }[] = [
+  const badges = navBadges(work.data ?? null);
+  const nav: { route: Route; label: string; show: boolean; badge?: { count: number; label: string } }[] = [
+    { route: { name: 'work' }, label: t('nav.work'), show: true },
     { route: { name: 'home' }, label: t('nav.chat'), show: true },
-    { route: { name: 'triage' }, label: t('nav.triage'), show: triageTeams(teams).length > 0 },
-    { route: { name: 'consults' }, label: t('nav.consults'), show: true },
+    {
+      route: { name: 'triage' },
+      label: t('nav.triage'),
+      show: triageTeams(teams).length > 0,
+      badge: { count: badges.triage, label: t('nav.triageWaiting', { count: badgeText(badges.triage) }) },
+    },
+    {
+      route: { name: 'consults' },
+      label: t('nav.consults'),
+      show: true,
+      badge: { count: badges.consults, label: t('nav.consultsWaiting', { count: badgeText(badges.consults) }) },
+    },
     { route: { name: 'referrals' }, label: t('nav.referrals'), show: true },
     { route: { name: 'intake' }, label: t('nav.intake'), show: true },
     { route: { name: 'people' }, label: t('nav.people'), show: true },
     { route: { name: 'admin', tab: 'users' }, label: t('nav.admin'), show: user.role === 'admin' },
   ];
   const current = (r: Route) => r.name === route.name || (r.name === 'home' && route.name === 'chat');
-  const showSidebar = route.name === 'home' || route.name === 'chat';
+  // My work sits beside the conversation list on wide screens; on a phone it is a page of its own.
+  const showSidebar = route.name === 'home' || route.name === 'chat' || route.name === 'work';
 
   return (
     <div className="shell">
@@ -77,6 +97,7 @@ function Frame({ session }: { session: Session }) {
         <ConnectionStatus />
         <div className="shell__actions">
           <NotificationCenter />
+          <DutySwitch userId={user.id} />
           <span className="shell__user" title={t('shell.signedInAs', { name: user.username })} data-testid="current-user">
             {user.display_name}
           </span>
@@ -93,6 +114,12 @@ function Frame({ session }: { session: Session }) {
                 <li key={n.route.name}>
                   <a href={href(n.route)} aria-current={current(n.route) ? 'page' : undefined}>
                     {n.label}
+                    {n.badge !== undefined && n.badge.count > 0 && (
+                      <span className="nav__badge" title={n.badge.label}>
+                        <span aria-hidden="true">{badgeText(n.badge.count)}</span>
+                        <span className="visually-hidden">{n.badge.label}</span>
+                      </span>
+                    )}
                   </a>
                 </li>
               ))}
@@ -112,6 +139,8 @@ function Frame({ session }: { session: Session }) {
 
 function Page({ route }: { route: Route }): ReactNode {
   switch (route.name) {
+    case 'work':
+      return <MyWorkPage />;
     case 'home':
       return <Home />;
     case 'chat':

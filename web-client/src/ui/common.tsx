@@ -1,7 +1,7 @@
 // Small shared pieces: status and priority badges, presence dots, error text.
 
 import { isApiError } from '../api/errors';
-import type { CaseStatus, ConsultStatus, PresenceStatus, Priority, ReferralStatus } from '../api/types';
+import type { CaseStatus, ConsultStatus, DutyStatus, PresenceStatus, Priority, ReferralStatus } from '../api/types';
 import { refusalKey, type RefusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 
@@ -15,10 +15,18 @@ export function StatusBadge({ status }: { status: CaseStatus | ConsultStatus | R
   return <span className={`badge badge--status badge--${status}`}>{t(`status.${status}`)}</span>;
 }
 
-export function PresenceDot({ status }: { status: PresenceStatus | undefined }) {
+/** A presence dot, and beside it a "下班" / "勿扰" badge in words when the person is off duty or not to be disturbed. */
+export function PresenceDot({ status, duty }: { status: PresenceStatus | undefined; duty?: DutyStatus | undefined }) {
   const { t } = useI18n();
   const s = status ?? 'offline';
-  return <span className={`presence presence--${s}`} role="img" aria-label={t(`presence.${s}`)} title={t(`presence.${s}`)} />;
+  const dot = <span className={`presence presence--${s}`} role="img" aria-label={t(`presence.${s}`)} title={t(`presence.${s}`)} />;
+  if (duty !== 'off_duty' && duty !== 'do_not_disturb') return dot;
+  return (
+    <>
+      {dot}
+      <span className={`badge duty-badge duty-badge--${duty}`}>{t(`duty.${duty}`)}</span>
+    </>
+  );
 }
 
 /**
