@@ -133,6 +133,10 @@ stage "Rust tests"
 # The OpenAPI document is checked by a standard validator from PyPI.
 if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
   echo "installing openapi-spec-validator (PyPI) for the OpenAPI test"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-pip
+  fi
   python3 -m pip install --quiet openapi-spec-validator ||
     python3 -m pip install --quiet --break-system-packages openapi-spec-validator
 fi

@@ -149,15 +149,7 @@ pub async fn message_acked(
 /// undoes or fails the change.
 async fn notify(state: &AppState, conn: &mut AsyncPgConnection, items: Vec<NewNotification>) {
     match notifications::create(conn, items).await {
-        Ok(rows) => {
-            for row in rows {
-                let user = row.user_id;
-                let event = ServerEvent::Notification {
-                    notification: row.into(),
-                };
-                state.realtime.publish_to_users(&[user], &event).await;
-            }
-        }
+        Ok(rows) => notifications_created(state, rows).await,
         Err(e) => tracing::error!(error = %e, "could not store notifications"),
     }
 }

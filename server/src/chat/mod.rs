@@ -849,10 +849,10 @@ pub struct Acknowledged {
     pub new: bool,
 }
 
-/// Loads message `seq` of a conversation `user` belongs to, locked, for an
-/// acknowledgement: 404 when it is not theirs to see, 409 when it asks for
-/// no acknowledgement or is their own.
-async fn message_to_acknowledge(
+/// Message `seq` of a conversation `user` belongs to; 404 when it is not
+/// theirs to see. (No row lock: an acknowledgement is one insert that
+/// cannot be doubled and one atomic counter update.)
+async fn member_message(
     conn: &mut AsyncPgConnection,
     user: UserId,
     conversation: ConversationId,
@@ -861,20 +861,34 @@ async fn message_to_acknowledge(
     if !is_member(conn, conversation, user).await? {
         return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
     }
-    let message: Message = messages::table
+    messages::table
         .filter(messages::conversation_id.eq(conversation))
         .filter(messages::seq.eq(seq))
         .select(Message::as_select())
-        .for_update()
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
+        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))
+}
+
+fn ack_not_required() -> ApiError {
+    ApiError::Conflict(
+        Reason::AckNotRequired,
+        "this message asks for no acknowledgement".into(),
+    )
+}
+
+/// The message `user` is acknowledging: 409 when it asks for no
+/// acknowledgement (or was recalled) or is their own.
+async fn message_to_acknowledge(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<Message, ApiError> {
+    let message = member_message(conn, user, conversation, seq).await?;
     if !message.ack_required || message.recalled_at.is_some() {
-        return Err(ApiError::Conflict(
-            Reason::AckNotRequired,
-            "this message asks for no acknowledgement".into(),
-        ));
+        return Err(ack_not_required());
     }
     if message.sender_id == user {
         return Err(ApiError::Conflict(
@@ -947,22 +961,9 @@ pub async fn acknowledgements(
     conversation: ConversationId,
     seq: i64,
 ) -> Result<MessageAcks, ApiError> {
-    if !is_member(conn, conversation, user).await? {
-        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
-    }
-    let message: Message = messages::table
-        .filter(messages::conversation_id.eq(conversation))
-        .filter(messages::seq.eq(seq))
-        .select(Message::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
+    let message = member_message(conn, user, conversation, seq).await?;
     if !message.ack_required {
-        return Err(ApiError::Conflict(
-            Reason::AckNotRequired,
-            "this message asks for no acknowledgement".into(),
-        ));
+        return Err(ack_not_required());
     }
     let acks: Vec<MessageAck> = message_acks::table
         .filter(message_acks::message_id.eq(message.id))
