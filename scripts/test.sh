@@ -3,7 +3,8 @@
 #
 #   bash scripts/test.sh
 #
-# Stages: services, rustfmt, clippy, generated TypeScript types up to date,
+# Stages: services (PostgreSQL, Redis; their TLS-only twins; an S3-protocol
+# server, moto), rustfmt, clippy, generated TypeScript types up to date,
 # web client (install, build, unit tests), cargo build, Rust tests (nextest,
 # else cargo test), browser end-to-end tests.
 # Stops at the first failure with a non-zero exit.
@@ -47,7 +48,7 @@ as_root() {
 #   CONSILIUM_BIN   the debug `consilium` binary built above
 #   CHROME_BIN      Debian's Chromium (browsers can't be downloaded here;
 #                   point Playwright's executablePath / launch options at it)
-#   TEST_DATABASE_URL, TEST_REDIS_URL (and the TEST_TLS_* ones)
+#   TEST_DATABASE_URL, TEST_REDIS_URL (and the TEST_TLS_* and TEST_S3_* ones)
 # ------------------------------------------------------------------------
 run_browser_tests() {
   if [[ ${has_web_client} -eq 0 ]] || ! has_npm_script e2e; then
@@ -76,6 +77,13 @@ stage "TLS services (PostgreSQL and Redis with a test CA)"
 # so that a failure stops the run (eval "$(…)" alone would hide it).
 tls_env=$(bash scripts/tls-services.sh)
 eval "${tls_env}"
+
+stage "S3-protocol server (moto)"
+# Exports TEST_S3_ENDPOINT, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET_ACCESS_KEY
+# and TEST_S3_REGION for the attachment storage tests (STORAGE_BACKEND=s3):
+# moto's server mode from PyPI, in its own virtualenv, on 127.0.0.1:59000.
+s3_env=$(bash scripts/s3-services.sh)
+eval "${s3_env}"
 
 stage "cargo fmt --check"
 cargo fmt --all -- --check

@@ -99,6 +99,60 @@ pub struct Config {
     pub deadlines: DeadlineConfig,
     /// Webhook deliveries (SPEC §7).
     pub webhooks: WebhookConfig,
+    /// Where attachment bytes live (SPEC §6).
+    pub storage: StorageConfig,
+    /// Limits on attachments (SPEC §6).
+    pub attachments: AttachmentConfig,
+}
+
+/// Where attachment bytes are kept.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// The backend and its settings.
+    pub backend: StorageBackend,
+}
+
+/// The two attachment stores (SPEC §6).
+#[derive(Debug, Clone)]
+pub enum StorageBackend {
+    /// A local directory (`STORAGE_DIR`): one node, or several sharing a network disk.
+    Fs {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// An S3-compatible object store: several nodes.
+    S3(S3Config),
+}
+
+/// An S3-compatible store (MinIO, Aliyun OSS, Tencent COS, AWS).
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    /// `S3_ENDPOINT`, e.g. `https://oss-cn-hangzhou.aliyuncs.com`.
+    pub endpoint: String,
+    /// `S3_BUCKET`.
+    pub bucket: String,
+    /// `S3_REGION`.
+    pub region: String,
+    /// `S3_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `S3_SECRET_ACCESS_KEY`.
+    pub secret_access_key: SecretString,
+    /// `S3_VIRTUAL_HOSTED_STYLE`: bucket in the host name (OSS and COS want
+    /// it); path-style otherwise (MinIO's default).
+    pub virtual_hosted_style: bool,
+}
+
+/// Limits on uploads and their URLs.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachmentConfig {
+    /// `ATTACHMENT_MAX_BYTES`: larger uploads answer 413.
+    pub max_bytes: u64,
+    /// `ATTACHMENT_MAX_PIXELS`: images with more pixels are refused undecoded (decompression bombs).
+    pub max_pixels: u64,
+    /// `ATTACHMENT_URL_TTL_SECS`: how long a signed URL works (at least 300).
+    pub url_ttl: Duration,
+    /// `ATTACHMENT_MAX_PENDING`: uploads a user may hold that no message has taken yet.
+    pub max_pending: i64,
 }
 
 /// How webhooks are checked and delivered.
@@ -328,6 +382,61 @@ impl Config {
             });
         }
 
+        let storage = StorageConfig {
+            backend: match get("STORAGE_BACKEND").as_deref() {
+                None | Some("fs") => StorageBackend::Fs {
+                    dir: PathBuf::from(get("STORAGE_DIR").unwrap_or_else(|| "./data/attachments".to_owned())),
+                },
+                Some("s3") => {
+                    let endpoint = get("S3_ENDPOINT").ok_or(ConfigError::Missing("S3_ENDPOINT"))?;
+                    if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
+                        return Err(ConfigError::Invalid {
+                            name: "S3_ENDPOINT",
+                            reason: "expected an http:// or https:// URL".into(),
+                        });
+                    }
+                    StorageBackend::S3(S3Config {
+                        endpoint,
+                        bucket: get("S3_BUCKET").ok_or(ConfigError::Missing("S3_BUCKET"))?,
+                        region: get("S3_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+                        access_key_id: get("S3_ACCESS_KEY_ID").ok_or(ConfigError::Missing("S3_ACCESS_KEY_ID"))?,
+                        secret_access_key: SecretString::from(
+                            get("S3_SECRET_ACCESS_KEY").ok_or(ConfigError::Missing("S3_SECRET_ACCESS_KEY"))?,
+                        ),
+                        virtual_hosted_style: matches!(get("S3_VIRTUAL_HOSTED_STYLE").as_deref(), Some("true" | "1")),
+                    })
+                }
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "STORAGE_BACKEND",
+                        reason: format!("expected fs or s3, got {other:?}"),
+                    });
+                }
+            },
+        };
+        let attachments = AttachmentConfig {
+            max_bytes: parse_or(get("ATTACHMENT_MAX_BYTES"), "ATTACHMENT_MAX_BYTES", 104_857_600)?,
+            max_pixels: parse_or(get("ATTACHMENT_MAX_PIXELS"), "ATTACHMENT_MAX_PIXELS", 100_000_000)?,
+            url_ttl: Duration::from_secs(parse_or(
+                get("ATTACHMENT_URL_TTL_SECS"),
+                "ATTACHMENT_URL_TTL_SECS",
+                900,
+            )?),
+            max_pending: parse_or(get("ATTACHMENT_MAX_PENDING"), "ATTACHMENT_MAX_PENDING", 100)?,
+        };
+        if attachments.max_bytes == 0 || attachments.max_pixels == 0 || attachments.max_pending <= 0 {
+            return Err(ConfigError::Invalid {
+                name: "ATTACHMENT_MAX_BYTES",
+                reason: "attachment limits must be positive".into(),
+            });
+        }
+        if attachments.url_ttl < Duration::from_secs(300) {
+            return Err(ConfigError::Invalid {
+                name: "ATTACHMENT_URL_TTL_SECS",
+                reason: "signed URLs must live at least 300 seconds (SPEC §6)".into(),
+            });
+        }
+
         Ok(Self {
             database_url: SecretString::from(database_url),
             redis_url: redis_url.map(SecretString::from),
@@ -348,6 +457,8 @@ impl Config {
             ws,
             deadlines,
             webhooks,
+            storage,
+            attachments,
         })
     }
 }

@@ -33,6 +33,12 @@ pub enum ApiError {
     /// 413: too large.
     #[error("{1}")]
     TooLarge(Reason, String),
+    /// 415: content of a type that is not accepted.
+    #[error("{1}")]
+    UnsupportedMediaType(Reason, String),
+    /// 416: a byte range outside the file.
+    #[error("{1}")]
+    RangeNotSatisfiable(Reason, String),
     /// 429: too many attempts.
     #[error("{1}")]
     RateLimited(Reason, String),
@@ -51,6 +57,8 @@ impl ApiError {
             Self::NotFound(..) => ErrorCode::NotFound,
             Self::Conflict(..) => ErrorCode::Conflict,
             Self::TooLarge(..) => ErrorCode::TooLarge,
+            Self::UnsupportedMediaType(..) => ErrorCode::UnsupportedMediaType,
+            Self::RangeNotSatisfiable(..) => ErrorCode::RangeNotSatisfiable,
             Self::RateLimited(..) => ErrorCode::RateLimited,
             Self::Unexpected(_) => ErrorCode::Internal,
         }
@@ -65,6 +73,8 @@ impl ApiError {
             | Self::NotFound(r, _)
             | Self::Conflict(r, _)
             | Self::TooLarge(r, _)
+            | Self::UnsupportedMediaType(r, _)
+            | Self::RangeNotSatisfiable(r, _)
             | Self::RateLimited(r, _) => *r,
             Self::Unexpected(_) => Reason::Internal,
         }

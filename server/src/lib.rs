@@ -3,6 +3,7 @@
 //! `main.rs` only reads configuration and dispatches a subcommand; everything
 //! else lives here so the integration tests can build the same application.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;

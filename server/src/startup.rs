@@ -57,7 +57,14 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
         let realtime = Realtime::start(&config, pool.clone(), &metrics.registry).await?;
+        let storage = crate::attachments::Storage::open(&config.storage).context("opening the attachment store")?;
+        let attachments = crate::attachments::Attachments::new(
+            storage,
+            crate::attachments::UrlSigner::new(&config.jwt_secret, config.attachments.url_ttl),
+            config.attachments,
+        );
         let state = AppState {
+            attachments,
             sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry, config.deadlines)?,
             db: pool,
             jwt: Arc::new(JwtKeys::new(config.jwt_secret.expose_secret(), config.access_token_ttl)),

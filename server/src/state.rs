@@ -18,6 +18,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Live fan-out, presence and session control.
     pub realtime: Realtime,
+    /// Case materials: the object store, URL signing and limits (SPEC §6).
+    pub attachments: crate::attachments::Attachments,
     /// This node's message writer (group commit for sends).
     pub sends: crate::chat::SendQueue,
     /// A valid argon2 hash of a random password, verified against when a login

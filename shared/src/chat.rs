@@ -161,6 +161,9 @@ pub struct MessageDto {
     /// How many recipients have acknowledged it.
     #[ts(type = "number")]
     pub ack_count: i64,
+    /// Files it carries (SPEC §6); empty once recalled.
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::AttachmentDto>,
 }
 
 /// How urgent a message is (SPEC §7). Urgent and emergency messages notify
@@ -211,7 +214,8 @@ pub struct MessageAcks {
 pub struct SendMessageRequest {
     /// Client-chosen idempotency key (1–100 characters); resending it returns the original message.
     pub client_msg_id: String,
-    /// Markdown, 1–16,000 characters.
+    /// Markdown, up to 16,000 characters; empty only when files are attached.
+    #[serde(default)]
     pub body: String,
     /// Seq of the message replied to.
     #[serde(default)]
@@ -225,6 +229,10 @@ pub struct SendMessageRequest {
     #[serde(default)]
     #[ts(optional)]
     pub ack_required: Option<bool>,
+    /// Files uploaded by the sender to this conversation and not yet sent (at most 20).
+    #[serde(default)]
+    #[ts(optional)]
+    pub attachment_ids: Option<Vec<crate::AttachmentId>>,
 }
 
 /// The answer to a send: where the message landed.

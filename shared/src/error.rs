@@ -20,6 +20,10 @@ pub enum ErrorCode {
     Conflict,
     /// 413: the request body or frame is too large.
     TooLarge,
+    /// 415: the uploaded content is of a type that is not accepted.
+    UnsupportedMediaType,
+    /// 416: the requested byte range lies outside the file.
+    RangeNotSatisfiable,
     /// 429: too many attempts; try again later.
     RateLimited,
     /// 500: the server failed; details are in its logs, never in the response.
@@ -36,6 +40,8 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::TooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::RangeNotSatisfiable => 416,
             Self::RateLimited => 429,
             Self::Internal => 500,
         }
@@ -50,6 +56,8 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
             Self::TooLarge => "too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
         }
@@ -325,6 +333,31 @@ pub enum ErrorReason {
     ReferralDeclined,
     /// The referral was cancelled.
     ReferralCancelled,
+    // --- case materials (attachments) ---
+    /// An upload is not `multipart/form-data` with one `file` part.
+    UploadMalformed,
+    /// The uploaded file is empty.
+    FileEmpty,
+    /// The uploaded file is larger than `ATTACHMENT_MAX_BYTES`.
+    FileTooLarge,
+    /// The file's content is none of the accepted types.
+    UnsupportedFileType,
+    /// The image has more pixels than the server decodes (a decompression bomb, or a huge scan).
+    ImageTooLarge,
+    /// The file claims a type (by its first bytes) but is damaged or truncated.
+    FileCorrupt,
+    /// No such attachment, or one the caller may not see (also an expired or altered link).
+    AttachmentNotFound,
+    /// An `attachment_ids` entry that is not the sender's upload to this conversation.
+    AttachmentUnavailable,
+    /// An `attachment_ids` entry already sent with another message.
+    AttachmentAlreadySent,
+    /// More than 20 attachments on one message.
+    TooManyAttachments,
+    /// Too many uploads waiting to be sent in this conversation.
+    TooManyPendingUploads,
+    /// The requested byte range lies outside the file.
+    RangeNotSatisfiable,
     // --- load ---
     /// Too many failed logins; wait and try again.
     TooManyFailedLogins,

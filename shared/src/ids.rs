@@ -95,4 +95,6 @@ id_type! {
     WebhookId,
     /// One delivery of a webhook.
     WebhookDeliveryId,
+    /// An uploaded file (case material).
+    AttachmentId,
 }

@@ -8,6 +8,7 @@
 //! its `full` feature: rows then hold `CaseId` and `CaseStatus`, never raw
 //! uuids and strings.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;

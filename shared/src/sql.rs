@@ -10,6 +10,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{Jsonb, Text};
 
+use crate::attachments::{AttachmentKind, DicomInfo};
 use crate::cases::{
     CaseSource, CaseStatus, ConsultOpinion, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex,
 };
@@ -108,6 +109,14 @@ text_enum!(WebhookEvent {
     UrgentMessage => "urgent_message",
     ReferralReceived => "referral_received",
 });
+text_enum!(AttachmentKind {
+    Image => "image",
+    Pdf => "pdf",
+    Dicom => "dicom",
+    Ecg => "ecg",
+    Document => "document",
+    Other => "other",
+});
 text_enum!(ConversationKind {
     Team => "team",
     Case => "case",
@@ -137,6 +146,7 @@ macro_rules! jsonb_type {
 }
 
 jsonb_type!(ConsultOpinion);
+jsonb_type!(DicomInfo);
 jsonb_type!(NotificationLink);
 jsonb_type!(crate::teams::TeamSettings);
 

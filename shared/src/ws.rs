@@ -75,7 +75,8 @@ pub enum ClientFrame {
         conversation_id: ConversationId,
         /// Idempotency key: resending it returns the original `ack`.
         client_msg_id: String,
-        /// Markdown, 1–16,000 characters.
+        /// Markdown, up to 16,000 characters; empty only when files are attached.
+        #[serde(default)]
         body: String,
         /// Seq of the message replied to.
         #[serde(default)]
@@ -89,6 +90,10 @@ pub enum ClientFrame {
         #[serde(default)]
         #[ts(optional)]
         ack_required: Option<bool>,
+        /// Files uploaded by the sender to this conversation and not yet sent (at most 20).
+        #[serde(default)]
+        #[ts(optional)]
+        attachment_ids: Option<Vec<crate::AttachmentId>>,
     },
     /// Acknowledges an `ack_required` message (answered by `message_acked`
     /// to the conversation, or an `error`).

@@ -21,6 +21,43 @@ impl Resp {
     }
 }
 
+/// A response whose body is bytes (a downloaded file).
+#[derive(Debug, Clone)]
+pub struct RawResp {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RawResp {
+    /// A header as text ("" when absent).
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A `multipart/form-data` body with one part `file`: (content type, body).
+pub fn multipart_file(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("consilium-test-{}", uuid::Uuid::new_v4().simple());
+    let mut body = Vec::with_capacity(bytes.len() + 512);
+    body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+    let quoted = file_name.replace('\\', "\\\\").replace('"', "\\\"");
+    body.extend_from_slice(
+        format!("Content-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\n").as_bytes(),
+    );
+    body.extend_from_slice(b"Content-Type: application/octet-stream\r\n\r\n");
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A client, optionally signed in.
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -128,6 +165,36 @@ impl Api {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         Resp { status, body, headers }
+    }
+
+    /// Uploads `bytes` as the multipart part `file` named `file_name` to a
+    /// conversation (SPEC §6).
+    pub async fn upload(&self, conversation: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        let (content_type, body) = multipart_file(file_name, bytes);
+        self.send_raw(
+            Method::POST,
+            &format!("/api/v1/conversations/{conversation}/attachments"),
+            &content_type,
+            body,
+        )
+        .await
+    }
+
+    /// GETs `url` (a path, e.g. a signed attachment URL) and returns the raw
+    /// bytes; with this client's token only when `with_token`.
+    pub async fn fetch_bytes(&self, url: &str, range: Option<&str>, with_token: bool) -> RawResp {
+        let mut req = self.http.get(format!("{}{url}", self.base));
+        if with_token && let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(range) = range {
+            req = req.header("range", range);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        RawResp { status, headers, body }
     }
 
     /// GET.

@@ -261,7 +261,54 @@ pub fn base_env(db_url: &str) -> HashMap<String, String> {
         ("HTTP_WORKERS".into(), "2".into()),
         ("DB_POOL_SIZE".into(), "8".into()),
         ("ALLOWED_ORIGINS".into(), "http://allowed.example".into()),
+        // content-addressed, so every test server of this run may share it
+        (
+            "STORAGE_DIR".into(),
+            std::env::temp_dir()
+                .join("consilium-test-attachments")
+                .display()
+                .to_string(),
+        ),
     ])
+}
+
+/// The environment of a server storing attachments in a fresh bucket of
+/// the test S3-protocol server (`scripts/s3-services.sh` exports its address).
+pub async fn s3_env() -> Vec<(String, String)> {
+    let endpoint = std::env::var("TEST_S3_ENDPOINT")
+        .expect("TEST_S3_ENDPOINT is unset: run `eval \"$(bash scripts/s3-services.sh)\"` first");
+    let bucket = format!("consilium-test-{}", uuid::Uuid::new_v4().simple());
+    // moto creates a bucket on an unsigned PUT
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("S3 server reachable");
+    assert!(
+        created.status().is_success(),
+        "creating bucket {bucket}: {}",
+        created.status()
+    );
+    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+    vec![
+        ("STORAGE_BACKEND".into(), "s3".into()),
+        ("S3_ENDPOINT".into(), endpoint),
+        ("S3_BUCKET".into(), bucket),
+        ("S3_REGION".into(), var("TEST_S3_REGION", "us-east-1")),
+        ("S3_ACCESS_KEY_ID".into(), var("TEST_S3_ACCESS_KEY_ID", "testing")),
+        (
+            "S3_SECRET_ACCESS_KEY".into(),
+            var("TEST_S3_SECRET_ACCESS_KEY", "testing"),
+        ),
+    ]
+}
+
+/// The bytes of a file in `tests/fixtures/attachments/`.
+pub fn attachment_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/attachments")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
 impl TestApp {

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use consilium_shared::{
-    ConversationId, MessageId, UserId,
+    AttachmentId, ConversationId, MessageId, UserId,
     chat::{
         CaseHit, ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS,
         MessageAck, MessageAcks, MessageDto, MessagePriority, NotifyLevel, SearchResults,
@@ -55,8 +55,14 @@ pub struct MessageBody(String);
 impl MessageBody {
     /// Accepts a valid body.
     pub fn parse(raw: String) -> Result<Self, ValidationError> {
+        Self::parse_with(raw, false)
+    }
+
+    /// Accepts a valid body; an empty one too when `files` (a message of
+    /// attachments alone, like a photo sent without a caption).
+    fn parse_with(raw: String, files: bool) -> Result<Self, ValidationError> {
         reject_nul(&raw, "body")?;
-        if raw.trim().is_empty() {
+        if raw.trim().is_empty() && !(files && raw.is_empty()) {
             return Err(ValidationError::new("body", Reason::FieldEmpty, "must not be empty"));
         }
         if raw.chars().count() > MAX_BODY_CHARS {
@@ -108,17 +114,31 @@ pub struct NewMessage {
     pub priority: MessagePriority,
     /// Whether recipients must acknowledge it.
     pub ack_required: bool,
+    /// Uploads it carries (SPEC §6), in the sender's order.
+    pub attachment_ids: Vec<AttachmentId>,
 }
 
 impl NewMessage {
     /// Validates raw input from REST or the websocket.
     pub fn parse(client_msg_id: String, body: String, reply_to_seq: Option<i64>) -> Result<Self, ValidationError> {
+        Self::parse_with_files(client_msg_id, body, reply_to_seq, None)
+    }
+
+    /// Validates raw input that may carry attachments: the body may then be empty.
+    pub fn parse_with_files(
+        client_msg_id: String,
+        body: String,
+        reply_to_seq: Option<i64>,
+        attachment_ids: Option<Vec<AttachmentId>>,
+    ) -> Result<Self, ValidationError> {
+        let attachment_ids = attachment_ids.unwrap_or_default();
         Ok(Self {
             client_msg_id: ClientMsgId::parse(client_msg_id)?,
-            body: MessageBody::parse(body)?,
+            body: MessageBody::parse_with(body, !attachment_ids.is_empty())?,
             reply_to_seq,
             priority: MessagePriority::Normal,
             ack_required: false,
+            attachment_ids,
         })
     }
 
@@ -133,6 +153,12 @@ impl NewMessage {
     /// single-send path (the batch statement stores ordinary ones).
     pub fn wants_attention(&self) -> bool {
         self.priority != MessagePriority::Normal || self.ack_required
+    }
+
+    /// Whether the message carries files (also the single-send path: the
+    /// uploads are locked and handed over in the message's transaction).
+    pub fn has_files(&self) -> bool {
+        !self.attachment_ids.is_empty()
     }
 }
 
@@ -459,6 +485,38 @@ async fn store(
     on_behalf: bool,
     deadlines: Option<&DeadlineConfig>,
 ) -> Result<SendOutcome, ApiError> {
+    if !msg.attachment_ids.is_empty() {
+        return store_with_files(conn, sender, conversation, msg, on_behalf, deadlines).await;
+    }
+    match insert_one(conn, sender, conversation, &msg, on_behalf, deadlines).await {
+        Ok(Some(stored)) => Ok(SendOutcome {
+            message: stored.into(),
+            created: true,
+        }),
+        Ok(None) => explain_unstored(conn, sender, conversation, &msg, on_behalf).await,
+        // the client_msg_id was used before (or by a concurrent resend): answer with the original
+        Err(ApiError::Conflict(..)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
+            Some(existing) => resend_outcome(existing, conversation),
+            None => Err(ApiError::Conflict(
+                Reason::MessageNotStored,
+                "message could not be stored; retry".into(),
+            )),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// The one statement that stores a message; `None` when it stored nothing
+/// (not a member, archived, bad reply), a conflict when the
+/// `client_msg_id` is taken.
+async fn insert_one(
+    conn: &mut AsyncPgConnection,
+    sender: UserId,
+    conversation: ConversationId,
+    msg: &NewMessage,
+    on_behalf: bool,
+    deadlines: Option<&DeadlineConfig>,
+) -> Result<Option<Message>, ApiError> {
     let mention_names = mentioned_usernames(&msg.body.0);
     // only urgent and emergency messages that must be acknowledged have a deadline
     let ack_step_ms = match deadlines {
@@ -467,7 +525,7 @@ async fn store(
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
         _ => None,
     };
-    let stored: Result<Vec<Message>, ApiError> = queries::StoreMessage {
+    let rows: Vec<Message> = queries::StoreMessage {
         id: MessageId::new(),
         conversation,
         sender,
@@ -481,25 +539,72 @@ async fn store(
         ack_step_ms,
     }
     .load(conn)
-    .await
-    .map_err(ApiError::from);
+    .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// A message with files: the uploads are checked and locked, the message
+/// stored and the uploads handed to it in one transaction, so a file is
+/// never in two messages and a refused send leaves the uploads pending.
+async fn store_with_files(
+    conn: &mut AsyncPgConnection,
+    sender: UserId,
+    conversation: ConversationId,
+    msg: NewMessage,
+    on_behalf: bool,
+    deadlines: Option<&DeadlineConfig>,
+) -> Result<SendOutcome, ApiError> {
+    // a resend answers with the original (whose files are already taken)
+    if let Some(existing) = find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
+        let mut outcome = resend_outcome(existing, conversation)?;
+        crate::attachments::load_for_messages(conn, std::slice::from_mut(&mut outcome.message)).await?;
+        return Ok(outcome);
+    }
+    let ids = msg.attachment_ids.clone();
+    let client_msg_id = msg.client_msg_id.0.clone();
+    let stored = conn
+        .transaction::<_, ApiError, _>(|conn| {
+            async move {
+                require_member(conn, conversation, sender).await?;
+                crate::attachments::lock_for_send(conn, sender, conversation, &ids).await?;
+                let stored = match insert_one(conn, sender, conversation, &msg, on_behalf, deadlines).await {
+                    Ok(Some(stored)) => stored,
+                    Ok(None) => return explain_unstored(conn, sender, conversation, &msg, on_behalf).await,
+                    Err(ApiError::Conflict(..)) => {
+                        return Err(ApiError::Conflict(
+                            Reason::MessageNotStored,
+                            "message could not be stored; retry".into(),
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                };
+                crate::attachments::attach(conn, &ids, stored.id).await?;
+                let mut outcome = SendOutcome {
+                    message: stored.into(),
+                    created: true,
+                };
+                crate::attachments::load_for_messages(conn, std::slice::from_mut(&mut outcome.message)).await?;
+                Ok(outcome)
+            }
+            .scope_boxed()
+        })
+        .await;
     match stored {
-        Ok(rows) => match rows.into_iter().next() {
-            Some(stored) => Ok(SendOutcome {
-                message: stored.into(),
-                created: true,
-            }),
-            None => explain_unstored(conn, sender, conversation, &msg, on_behalf).await,
-        },
-        // the client_msg_id was used before (or by a concurrent resend): answer with the original
-        Err(ApiError::Conflict(..)) => match find_by_client_id(conn, sender, &msg.client_msg_id.0).await? {
-            Some(existing) => resend_outcome(existing, conversation),
-            None => Err(ApiError::Conflict(
-                Reason::MessageNotStored,
-                "message could not be stored; retry".into(),
-            )),
-        },
-        Err(e) => Err(e),
+        // a concurrent resend on another node stored it first
+        Err(ApiError::Conflict(Reason::MessageNotStored, _)) => {
+            match find_by_client_id(conn, sender, &client_msg_id).await? {
+                Some(existing) => {
+                    let mut outcome = resend_outcome(existing, conversation)?;
+                    crate::attachments::load_for_messages(conn, std::slice::from_mut(&mut outcome.message)).await?;
+                    Ok(outcome)
+                }
+                None => Err(ApiError::Conflict(
+                    Reason::MessageNotStored,
+                    "message could not be stored; retry".into(),
+                )),
+            }
+        }
+        other => other,
     }
 }
 
@@ -669,7 +774,9 @@ pub async fn history(
             rows
         }
     };
-    Ok(rows.into_iter().map(Into::into).collect())
+    let mut found: Vec<MessageDto> = rows.into_iter().map(Into::into).collect();
+    crate::attachments::load_for_messages(conn, &mut found).await?;
+    Ok(found)
 }
 
 /// Recalls the caller's own message: readers see a tombstone from now on; the
@@ -761,8 +868,10 @@ pub async fn search(
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await?;
+    let mut messages: Vec<MessageDto> = found.into_iter().map(Into::into).collect();
+    crate::attachments::load_for_messages(conn, &mut messages).await?;
     Ok(SearchResults {
-        messages: found.into_iter().map(Into::into).collect(),
+        messages,
         cases: cases
             .into_iter()
             .map(|c| CaseHit {
@@ -794,7 +903,9 @@ pub async fn messages_after(
     if let Some(until) = until_seq {
         q = q.filter(messages::seq.le(until));
     }
-    Ok(q.load::<Message>(conn).await?.into_iter().map(Into::into).collect())
+    let mut found: Vec<MessageDto> = q.load::<Message>(conn).await?.into_iter().map(Into::into).collect();
+    crate::attachments::load_for_messages(conn, &mut found).await?;
+    Ok(found)
 }
 
 /// `PUT /conversations/{id}/notify`: how much this conversation may notify
@@ -1009,6 +1120,7 @@ impl From<Message> for MessageDto {
             priority: m.priority,
             ack_required: m.ack_required,
             ack_count: i64::from(m.ack_count),
+            attachments: Vec::new(),
         }
     }
 }

@@ -134,6 +134,7 @@ async fn write(db: &DbPool, jobs: Vec<Job>, deadlines: &DeadlineConfig) {
         seen.insert((j.sender, j.msg.client_msg_id.0.clone()))
             && super::mentioned_usernames(&j.msg.body.0).is_empty()
             && !j.msg.wants_attention()
+            && !j.msg.has_files()
     });
     let ids: Vec<_> = batch.iter().map(|_| MessageId::new()).collect();
     let query = StoreMessages {

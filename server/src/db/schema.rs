@@ -2,6 +2,25 @@
 // and checked against the live database by the `schema_matches_migrations` test.
 
 diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        conversation_id -> Uuid,
+        uploader_id -> Uuid,
+        message_id -> Nullable<Uuid>,
+        name -> Text,
+        content_type -> Text,
+        size -> Int8,
+        sha256 -> Text,
+        kind -> Text,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        dicom -> Nullable<Jsonb>,
+        has_preview -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -257,6 +276,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(attachments -> conversations (conversation_id));
+diesel::joinable!(attachments -> messages (message_id));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(cases -> conversations (conversation_id));
 diesel::joinable!(cases -> patients (patient_id));
@@ -311,6 +332,7 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
     audit_events,
     cases,
     consult_consultants,

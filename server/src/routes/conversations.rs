@@ -88,7 +88,8 @@ pub async fn history(
     let limit = page_limit(query.limit)?;
     let mut conn = state.db.get().await?;
     chat::require_member(&mut conn, *id, caller.id()).await?;
-    let items = chat::history(&mut conn, *id, query.after_seq, query.before_seq, limit).await?;
+    let mut items = chat::history(&mut conn, *id, query.after_seq, query.before_seq, limit).await?;
+    state.attachments.signer.sign_messages(&mut items, caller.id());
     let full = items.len() as i64 == limit;
     let next_cursor = match (full, query.after_seq) {
         (false, _) => None,
@@ -114,15 +115,23 @@ pub async fn send(
         reply_to_seq,
         priority,
         ack_required,
+        attachment_ids,
     } = body.into_inner();
-    let msg = NewMessage::parse(client_msg_id, body, reply_to_seq)?.with_attention(priority, ack_required);
+    let msg = NewMessage::parse_with_files(client_msg_id, body, reply_to_seq, attachment_ids)?
+        .with_attention(priority, ack_required);
     let outcome = state.sends.send(caller.id(), *id, msg).await?;
-    let response = SendMessageResponse {
+    let mut response = SendMessageResponse {
         message: outcome.message,
         created: outcome.created,
     };
     if outcome.created {
         events::message_stored(&state, response.message.clone()).await;
+    }
+    state
+        .attachments
+        .signer
+        .sign_messages(std::iter::once(&mut response.message), caller.id());
+    if outcome.created {
         Ok(HttpResponse::Created().json(response))
     } else {
         Ok(HttpResponse::Ok().json(response))
@@ -171,7 +180,9 @@ pub async fn search(
 ) -> Result<web::Json<SearchResults>, ApiError> {
     let limit = page_limit(query.limit)?;
     let mut conn = state.db.get().await?;
-    Ok(web::Json(chat::search(&mut conn, caller.id(), &query.q, limit).await?))
+    let mut found = chat::search(&mut conn, caller.id(), &query.q, limit).await?;
+    state.attachments.signer.sign_messages(&mut found.messages, caller.id());
+    Ok(web::Json(found))
 }
 
 /// Acknowledges an `ack_required` message the caller received (SPEC §7);

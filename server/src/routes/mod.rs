@@ -1,6 +1,7 @@
 //! The HTTP surface: one file per resource, thin handlers that parse,
 //! authorize through the domain modules and map results.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -33,6 +34,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(teams::routes)
         .configure(audit::routes)
         .configure(conversations::routes)
+        .configure(attachments::routes)
         .configure(cases::routes)
         .configure(consults::routes)
         .configure(referrals::routes)

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, webhooks, work};
+use super::{attachments, audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, webhooks, work};
 
 struct BearerAuth;
 
@@ -71,6 +71,7 @@ impl Modify for UniqueOperationIds {
         conversations::list, conversations::get, conversations::direct, conversations::history,
         conversations::send, conversations::recall, conversations::read, conversations::search,
         conversations::acknowledge, conversations::acknowledgements, conversations::notify_level,
+        attachments::upload, attachments::get_attachment, attachments::content, attachments::preview, attachments::of_case,
         cases::create_case, cases::submit_intake, cases::triage_queue, cases::list_cases, cases::get_case,
         cases::update_case, cases::triage, cases::suggestions,
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,

@@ -240,3 +240,55 @@ async fn a_crashed_nodes_users_go_offline_by_themselves() {
         .unwrap_or(Value::Null);
     assert_eq!(entry["status"], "offline", "{}", fresh.ready["presence"]);
 }
+
+/// Case materials across nodes (SPEC §6): a file uploaded to one node of a
+/// cluster sharing an S3-protocol store is announced live on the other
+/// node, with URLs signed for its reader, and served by it byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_uploaded_on_one_node_is_served_by_the_other_from_the_shared_s3_store() {
+    let s3 = consilium_tests::s3_env().await;
+    let env: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let w = world_with(Bus::TwoNodes, &env).await;
+    let mut reader = w.d.ws(&w.liu, 1).await;
+    let ecg = consilium_tests::attachment_fixture("ct-small.dcm");
+    let uploaded = w.d.on(&w.li, 0).upload(&w.channel, "胸部CT.dcm", &ecg).await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let sent = w
+        .d
+        .on(&w.li, 0)
+        .post(
+            &format!("/api/v1/conversations/{}/messages", w.channel),
+            &serde_json::json!({ "client_msg_id": "ct-1", "body": "CT 见附件", "attachment_ids": [uploaded.body["id"]] }),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let event = reader
+        .expect_event(message_with_client_id("ct-1"), Duration::from_secs(10))
+        .await;
+    let file = &event["message"]["attachments"][0];
+    assert_eq!(file["dicom"]["modality"], "CT");
+    let url = file["content_url"].as_str().unwrap_or_default();
+    assert!(
+        url.contains(&format!("u={}", w.liu.user_id())),
+        "signed for the reader: {url}"
+    );
+    let served = w.d.on(&w.liu, 1).fetch_bytes(url, None, false).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, ecg, "node 1 serves node 0's upload from the shared store");
+    let preview =
+        w.d.on(&w.liu, 1)
+            .fetch_bytes(file["preview_url"].as_str().unwrap_or_default(), None, false)
+            .await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.header("content-type").starts_with("image/"), "{preview:?}");
+    // and the other way round: node 1 answers for node 0's signatures too
+    let back =
+        w.d.on(&w.li, 1)
+            .fetch_bytes(
+                uploaded.body["content_url"].as_str().unwrap_or_default(),
+                Some("bytes=128-131"),
+                false,
+            )
+            .await;
+    assert_eq!((back.status, back.body.as_slice()), (206, &b"DICM"[..]));
+}

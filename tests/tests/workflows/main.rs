@@ -11,6 +11,7 @@ mod support;
 
 mod access;
 mod archived;
+mod attachments;
 mod cases;
 mod consults;
 mod events;

@@ -107,9 +107,14 @@ impl World {
 
     /// The world on `bus`.
     pub async fn on(bus: Bus) -> Self {
+        Self::with_env(bus, vec![]).await
+    }
+
+    /// The world on `bus`, its server configured with `env` on top of the defaults.
+    pub async fn with_env(bus: Bus, env: Vec<(String, String)>) -> Self {
         let app = TestApp::spawn_with(TestOptions {
             redis: bus == Bus::Redis,
-            env: vec![],
+            env,
         })
         .await;
         let a = &app.admin;

@@ -3,4 +3,4 @@
 /**
  * Machine-readable error code; each HTTP status maps to exactly one code.
  */
-export type ErrorCode = "invalid" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "rate_limited" | "internal";
+export type ErrorCode = "invalid" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "unsupported_media_type" | "range_not_satisfiable" | "rate_limited" | "internal";
