@@ -27,10 +27,15 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system consilium \
-    && useradd --system --gid consilium --home-dir /srv/consilium --shell /usr/sbin/nologin consilium
+    && useradd --system --gid consilium --home-dir /srv/consilium --shell /usr/sbin/nologin consilium \
+    && mkdir -p /srv/consilium/data/attachments \
+    && chown -R consilium:consilium /srv/consilium/data
 COPY --from=build /src/target/release/consilium /usr/local/bin/consilium
 COPY --from=web /src/web-client/dist /srv/consilium/web
+# Case materials on a volume (docker-compose.yml mounts one); several
+# nodes use STORAGE_BACKEND=s3 instead (README).
 ENV STATIC_DIR=/srv/consilium/web \
+    STORAGE_DIR=/srv/consilium/data/attachments \
     BIND_ADDR=0.0.0.0:8080 \
     LOG_FORMAT=json \
     APP_ENV=production

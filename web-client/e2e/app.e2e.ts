@@ -3,7 +3,7 @@
 // Screenshots of the main screens go to e2e-output/screenshots/ (untracked);
 // with UPDATE_SCREENSHOTS=1 they replace the committed ones in docs/screenshots/.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
@@ -26,6 +26,8 @@ import { serverOnSameDatabase } from './server';
 const base = inject('baseUrl');
 const databaseUrl = inject('databaseUrl');
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository's shared attachment fixtures (tests/fixtures/attachments, see its README). */
+const fixtures = path.resolve(here, '../../tests/fixtures/attachments');
 const shots =
   process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(here, '../../docs/screenshots') : path.resolve(here, '../e2e-output/screenshots');
 const zh = zhCN;
@@ -1008,5 +1010,122 @@ describe('Consilium in the browser', () => {
     } finally {
       await call(liApi, 'PUT', '/me/status', { status: 'on_duty' });
     }
+  });
+
+  it('case materials: a photo (pasted), a PDF (button) and a CT (dropped) are sent, seen live and viewed by a colleague, and listed on the case', async () => {
+    const wangApi = await apiLogin('wangjianguo');
+    const cardiology = await teamId(wangApi, CARDIOLOGY);
+    const title = `E2E 资料 糖尿病足溃疡 ${Date.now()}`;
+    const kase = await call<CaseDto>(wangApi, 'POST', `/teams/${cardiology}/cases`, {
+      patient: { name: '孟秀珍', sex: 'female' },
+      title,
+      priority: 'urgent',
+    });
+
+    // 王建国 at his desk; 李晓红, a team member, on a phone-sized screen; both in the case's discussion.
+    const wang = await signIn('wangjianguo');
+    const li = await signIn('lixiaohong', { width: 360, height: 740 });
+    for (const p of [wang, li]) {
+      await go(p.page, `#/chat/${kase.conversation_id}`);
+      await visible(p.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true }));
+    }
+    const composer = wang.page.getByRole('textbox', { name: zh['chat.messageLabel'], exact: true });
+    const pending = wang.page.getByRole('list', { name: zh['attach.pending'] });
+    const chip = (name: string) => pending.getByRole('listitem').filter({ hasText: name });
+    const send = wang.page.getByRole('button', { name: zh['chat.send'], exact: true });
+
+    // A wound photo pasted from the clipboard uploads at once.
+    await composer.evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'wound.png', { type: 'image/png' }));
+      el.focus();
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, readFileSync(path.join(fixtures, 'wound.png')).toString('base64'));
+    await visible(chip('wound.png').getByText(zh['attach.uploaded']));
+
+    // A lab report through the paperclip: its progress shows, and Send waits for it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const uploads = '**/api/v1/conversations/*/attachments';
+    await wang.page.route(uploads, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const chooser = wang.page.waitForEvent('filechooser');
+    await wang.page.getByRole('button', { name: zh['attach.button'], exact: true }).click();
+    await (await chooser).setFiles(path.join(fixtures, 'lab-report.pdf'));
+    const progress = await visible(wang.page.getByRole('progressbar', { name: fill(zh['attach.uploading'], { name: 'lab-report.pdf' }) }));
+    const now = Number(await progress.getAttribute('aria-valuenow'));
+    expect(now).toBeGreaterThanOrEqual(0);
+    expect(now).toBeLessThanOrEqual(100);
+    expect(await send.isDisabled()).toBe(true);
+    release();
+    await visible(chip('lab-report.pdf').getByText(zh['attach.uploaded']));
+    await wang.page.unroute(uploads);
+
+    // A CT slice dragged from the desktop onto the conversation.
+    const dropped = await wang.page.evaluateHandle((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'ct-small.dcm', { type: 'application/dicom' }));
+      return data;
+    }, readFileSync(path.join(fixtures, 'ct-small.dcm')).toString('base64'));
+    const conversation = wang.page.locator('section.conversation');
+    await conversation.dispatchEvent('dragenter', { dataTransfer: dropped });
+    await conversation.dispatchEvent('dragover', { dataTransfer: dropped });
+    await conversation.dispatchEvent('drop', { dataTransfer: dropped });
+    await visible(chip('ct-small.dcm').getByText(zh['attach.uploaded']));
+    await shot(wang.page, 'attachments-compose.zh-CN');
+
+    // Sent with no text: the files are the message.
+    await send.click();
+    await pending.waitFor({ state: 'detached', timeout: WAIT });
+
+    // 李晓红 sees them arrive: the photo and the CT as thumbnails (the CT with its modality and study), the PDF as a card.
+    const photo = await visible(li.page.getByRole('button', { name: fill(zh['attach.open'], { name: 'wound.png' }) }));
+    const photoImg = photo.getByAltText('wound.png');
+    await expect.poll(() => photoImg.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: WAIT }).toBe(true);
+    const ct = await visible(li.page.getByRole('button', { name: fill(zh['attach.open'], { name: 'ct-small.dcm' }) }));
+    await visible(ct.getByText('CT · 胸部CT平扫'));
+    await visible(li.page.getByRole('button', { name: fill(zh['attach.open'], { name: 'lab-report.pdf' }) }));
+    const download = await visible(li.page.getByRole('link', { name: fill(zh['attach.downloadName'], { name: 'lab-report.pdf' }) }));
+    expect(await download.getAttribute('download')).toBe('lab-report.pdf');
+    expect(await li.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // She opens the photo: a dialog named by the file, with the picture; zoom in, then Escape.
+    await photo.click();
+    const viewer = await visible(li.page.getByRole('dialog', { name: 'wound.png' }));
+    const big = await visible(viewer.getByRole('img', { name: 'wound.png' }));
+    await expect.poll(() => big.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: WAIT }).toBe(true);
+    await viewer.getByRole('button', { name: zh['viewer.zoomIn'] }).click();
+    await visible(viewer.getByText('125%', { exact: true }));
+    await shot(li.page, 'attachment-viewer.zh-CN');
+    await li.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: WAIT });
+
+    // The case's Materials tab lists all three, with who sent them; one opens in the viewer there too.
+    await go(li.page, `#/cases/${kase.id}`);
+    await visible(li.page.getByRole('heading', { name: title, level: 1 }));
+    await li.page.getByRole('tab', { name: zh['case.tab.materials'] }).click();
+    const materials = await visible(li.page.getByRole('list', { name: zh['materials.list'] }));
+    for (const name of ['wound.png', 'lab-report.pdf', 'ct-small.dcm']) await visible(materials.getByRole('listitem').filter({ hasText: name }));
+    expect(await materials.getByRole('listitem').count()).toBe(3);
+    await visible(materials.getByText(fill(zh['materials.uploadedBy'], { name: '王建国' })).first());
+    await shot(li.page, 'case-materials.zh-CN');
+    await materials.getByRole('button', { name: fill(zh['attach.open'], { name: 'ct-small.dcm' }) }).click();
+    const ctViewer = await visible(li.page.getByRole('dialog', { name: 'ct-small.dcm' }));
+    await visible(ctViewer.getByText('胸部CT平扫'));
+    await ctViewer.getByRole('button', { name: zh['viewer.close'] }).click();
+    await ctViewer.waitFor({ state: 'detached', timeout: WAIT });
+
+    // A program is refused (415), in words that name it; removing it clears the message.
+    const chooser2 = wang.page.waitForEvent('filechooser');
+    await wang.page.getByRole('button', { name: zh['attach.button'], exact: true }).click();
+    await (await chooser2).setFiles(path.join(fixtures, 'program.exe'));
+    const refused = await visible(wang.page.getByRole('alert').filter({ hasText: fill(zh['attach.error.unsupported'], { name: 'program.exe' }) }));
+    expect(await send.isDisabled()).toBe(true);
+    await wang.page.getByRole('button', { name: fill(zh['attach.remove'], { name: 'program.exe' }) }).click();
+    await refused.waitFor({ state: 'detached', timeout: WAIT });
   });
 });

@@ -11,12 +11,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** Case materials of the browser tests' servers: content-addressed, so shared; never in the repository. */
+const attachmentDir = path.join(os.tmpdir(), 'consilium-e2e-attachments');
 const clientDir = path.resolve(here, '..');
 
 declare module 'vitest' {
@@ -51,6 +54,7 @@ export async function serverOnSameDatabase(databaseUrl: string, env: NodeJS.Proc
     DATABASE_URL: databaseUrl,
     BIND_ADDR: `127.0.0.1:${port}`,
     STATIC_DIR: path.join(clientDir, 'dist'),
+    STORAGE_DIR: attachmentDir,
     ALLOWED_ORIGINS: url,
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
     ...env,
@@ -140,6 +144,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     DATABASE_URL: dbUrl.toString(),
     BIND_ADDR: `127.0.0.1:${port}`,
     STATIC_DIR: dist,
+    STORAGE_DIR: attachmentDir,
     ALLOWED_ORIGINS: baseUrl,
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };

@@ -234,7 +234,9 @@ pub async fn check_may_upload(
     user: UserId,
     conversation: ConversationId,
 ) -> Result<(), ApiError> {
-    crate::chat::require_member(conn, conversation, user).await?;
+    if !is_member(conn, conversation, user).await? {
+        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
+    }
     let pending: i64 = attachments::table
         .filter(attachments::uploader_id.eq(user))
         .filter(attachments::message_id.is_null())
@@ -397,6 +399,18 @@ async fn render(
     })
 }
 
+/// Whether `user` reads `conversation` (the derived membership view; the
+/// chat module sits above this one, so it is asked directly).
+async fn is_member(conn: &mut AsyncPgConnection, conversation: ConversationId, user: UserId) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        conversation_members::table
+            .filter(conversation_members::conversation_id.eq(conversation))
+            .filter(conversation_members::user_id.eq(user)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
 /// An attachment `user` may read now: its conversation's members see it
 /// once sent (unless the message was recalled); only its uploader sees it
 /// while pending. Everyone else: 404.
@@ -415,7 +429,7 @@ pub async fn readable(conn: &mut AsyncPgConnection, id: AttachmentId, user: User
         None => Err(not_found()),
         Some(_) if recalled.is_some() => Err(not_found()),
         Some(_) => {
-            if crate::chat::is_member(conn, row.conversation_id, user).await? {
+            if is_member(conn, row.conversation_id, user).await? {
                 Ok(row)
             } else {
                 Err(not_found())

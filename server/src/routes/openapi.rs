@@ -5,7 +5,10 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{attachments, audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, webhooks, work};
+use super::{
+    attachments, audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, webhooks,
+    work,
+};
 
 struct BearerAuth;
 

@@ -108,6 +108,23 @@ fn compose_wires_the_server_to_postgres_and_redis() {
         services["postgres"]["environment"]["POSTGRES_DB"].as_str(),
         env["DATABASE_URL"].rsplit('/').next()
     );
+    // case materials outlive the container: STORAGE_DIR is a named volume
+    let storage = env["STORAGE_DIR"].as_str();
+    let mounts: Vec<&str> = server["volumes"]
+        .as_vec()
+        .expect("the server mounts a volume for attachments")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    let mounted = mounts
+        .iter()
+        .filter_map(|m| m.split_once(':'))
+        .find(|(_, target)| *target == storage);
+    let (volume, _) = mounted.unwrap_or_else(|| panic!("{storage} is not mounted: {mounts:?}"));
+    assert!(
+        !doc["volumes"][volume].is_badvalue(),
+        "volume {volume} is declared at the top level"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ import type { PageParams } from './paging';
 import type {
   AcceptReferralRequest,
   AssigneeSuggestion,
+  AttachmentDto,
   BoxKind,
   CaseDto,
   CaseStatus,
@@ -142,6 +143,11 @@ export function endpoints(api: ApiClient) {
     acks: (id: string, seq: number) => api.request<MessageAcks>('GET', `/conversations/${enc(id)}/messages/${seq}/acks`),
     openDirect: (userId: string) => api.request<ConversationDto>('POST', `/direct/${enc(userId)}`),
     search: (q: string) => api.request<SearchResults>('GET', '/search', { query: { q } }),
+
+    // case materials (SPEC §6); uploads go through attachments/upload.ts for their progress
+    attachment: (id: string) => api.request<AttachmentDto>('GET', `/attachments/${enc(id)}`),
+    caseAttachments: (caseId: string, page: PageParams = {}) =>
+      api.request<Page<AttachmentDto>>('GET', `/cases/${enc(caseId)}/attachments`, { query: { ...page } }),
 
     // notifications (SPEC §7)
     notifications: (query: NotificationsQuery = {}) =>

@@ -26,6 +26,8 @@ const SERVER_CODE_FLAGS: Record<ServerErrorCode, true> = {
   not_found: true,
   conflict: true,
   too_large: true,
+  unsupported_media_type: true,
+  range_not_satisfiable: true,
   rate_limited: true,
   internal: true,
 };
@@ -65,6 +67,10 @@ export function codeForStatus(status: number): ServerErrorCode {
       return 'conflict';
     case 413:
       return 'too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 416:
+      return 'range_not_satisfiable';
     case 429:
       return 'rate_limited';
     default:

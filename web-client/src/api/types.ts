@@ -13,6 +13,9 @@ import type { TokenResponse } from '../generated/TokenResponse';
 import type { TriageAction } from '../generated/TriageAction';
 
 export type { AcceptReferralRequest } from '../generated/AcceptReferralRequest';
+export type { AttachmentDto } from '../generated/AttachmentDto';
+export type { AttachmentKind } from '../generated/AttachmentKind';
+export type { DicomInfo } from '../generated/DicomInfo';
 export type { AssigneeSuggestion } from '../generated/AssigneeSuggestion';
 export type { BoxKind } from '../generated/BoxKind';
 export type { CaseDto } from '../generated/CaseDto';

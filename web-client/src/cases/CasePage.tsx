@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { CaseDto, ConsultDto, Priority, ReferralDirection, ReferralDto, UserDto } from '../api/types';
 import { ConversationView } from '../chat/ConversationView';
 import { ConsultCard } from '../consults/ConsultCard';
@@ -16,10 +16,11 @@ import { Markdown } from '../ui/Markdown';
 import { TeamSelect, teamName, UserPicker, useDirectory } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { useUser } from '../users/cache';
+import { CaseMaterials } from './Materials';
 import { PatientHeader } from './PatientHeader';
 import { PRIORITIES } from './priorities';
 
-/** A case: patient header, summary, priority and status, its consults and referrals, and its discussion. */
+/** A case: patient header, summary, priority and status, its consults and referrals, and its discussion and materials (tabs). */
 export function CasePage({ caseId }: { caseId: string }) {
   const { t, locale } = useI18n();
   const kase = useAsync(() => rest.case(caseId), [caseId]);
@@ -28,6 +29,10 @@ export function CasePage({ caseId }: { caseId: string }) {
   const { teams } = useTeams();
   const directory = useDirectory();
   const [panel, setPanel] = useState<'none' | 'consult' | 'refer'>('none');
+  const [tab, setTab] = useState<CaseTab>('discussion');
+  // The materials load when first shown; the discussion stays mounted behind them (uploads keep going).
+  const [materialsShown, setMaterialsShown] = useState(false);
+  const tabsId = useId();
   const [error, setError] = useState<unknown>(undefined);
 
   useRealtimeEvent((e) => {
@@ -158,12 +163,67 @@ export function CasePage({ caseId }: { caseId: string }) {
         </ul>
       </section>
 
-      {hasDiscussion ? (
-        <ConversationView conversationId={c.conversation_id} embedded />
-      ) : (
-        <p className="notice">{t('case.noDiscussion')}</p>
-      )}
+      <CaseTabs
+        tab={tab}
+        idBase={tabsId}
+        onChange={(next) => {
+          setTab(next);
+          if (next === 'materials') setMaterialsShown(true);
+        }}
+      />
+      <div role="tabpanel" id={`${tabsId}-discussion-panel`} aria-labelledby={`${tabsId}-discussion`} hidden={tab !== 'discussion'} className="case__panel">
+        {hasDiscussion ? (
+          <ConversationView conversationId={c.conversation_id} embedded />
+        ) : (
+          <p className="notice">{t('case.noDiscussion')}</p>
+        )}
+      </div>
+      <div role="tabpanel" id={`${tabsId}-materials-panel`} aria-labelledby={`${tabsId}-materials`} hidden={tab !== 'materials'} className="case__panel">
+        {materialsShown && (
+          <CaseMaterials
+            caseId={caseId}
+            conversationIds={[c.conversation_id, ...(consults.data ?? []).map((x) => x.conversation_id), ...(referrals.data ?? []).map((x) => x.conversation_id)]}
+          />
+        )}
+      </div>
     </article>
+  );
+}
+
+type CaseTab = 'discussion' | 'materials';
+const CASE_TABS: readonly CaseTab[] = ['discussion', 'materials'];
+
+/** Discussion / materials, as an ARIA tab list (arrow keys, Home and End move between tabs). */
+function CaseTabs({ tab, idBase, onChange }: { tab: CaseTab; idBase: string; onChange: (tab: CaseTab) => void }) {
+  const { t } = useI18n();
+  function onKeyDown(e: KeyboardEvent<HTMLButtonElement>, at: number) {
+    const last = CASE_TABS.length - 1;
+    const to = e.key === 'ArrowRight' ? (at + 1) % CASE_TABS.length : e.key === 'ArrowLeft' ? (at + last) % CASE_TABS.length : e.key === 'Home' ? 0 : e.key === 'End' ? last : -1;
+    const next = CASE_TABS[to];
+    if (next === undefined) return;
+    e.preventDefault();
+    onChange(next);
+    document.getElementById(`${idBase}-${next}`)?.focus();
+  }
+  return (
+    <div role="tablist" aria-label={t('case.sections')} className="tabs case__tabs">
+      {CASE_TABS.map((x, i) => (
+        <button
+          key={x}
+          type="button"
+          role="tab"
+          id={`${idBase}-${x}`}
+          aria-selected={tab === x}
+          aria-controls={`${idBase}-${x}-panel`}
+          tabIndex={tab === x ? 0 : -1}
+          className={tab === x ? 'tab tab--active' : 'tab'}
+          onClick={() => onChange(x)}
+          onKeyDown={(e) => onKeyDown(e, i)}
+        >
+          {t(`case.tab.${x}`)}
+        </button>
+      ))}
+    </div>
   );
 }
 

@@ -1,5 +1,9 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { MessageDto, UserDto } from '../api/types';
+import { formatFileSize, MAX_ATTACHMENTS, pastedFiles } from '../attachments/files';
+import { canSend, isUploading, percent, type UploadItem } from '../attachments/queue';
+import { uploadErrorMessage } from '../attachments/uploadErrors';
+import type { Uploads } from '../attachments/useUploads';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtimeStore } from '../realtime/context';
 import { knownUser } from '../users/cache';
@@ -15,15 +19,20 @@ interface Props {
   replyTo: MessageDto | null;
   onCancelReply: () => void;
   onSent: () => void;
+  /** The files being attached to this message (also fed by drops on the conversation). */
+  uploads: Uploads;
 }
 
 /**
  * Enter sends, Shift+Enter starts a new line; `@` opens a member list (arrows,
  * Enter or Tab, Escape). The "!" beside Send marks the next message urgent or
  * emergency and/or asks for acknowledgements; the marks apply to one message.
+ * The paperclip (or pasting an image, or dropping files on the conversation)
+ * uploads files at once; Send waits for them and sends them with the message.
  */
-export function Composer({ conversationId, members, me, replyTo, onCancelReply, onSent }: Props) {
+export function Composer({ conversationId, members, me, replyTo, onCancelReply, onSent, uploads }: Props) {
   const { t } = useI18n();
+  const fileRef = useRef<HTMLInputElement>(null);
   const store = useRealtimeStore();
   const [text, setText] = useState('');
   const [mention, setMention] = useState<MentionQuery | null>(null);
@@ -70,8 +79,8 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
 
   function send() {
     const body = text.trim();
-    if (body === '' || [...body].length > MAX_CHARS) return;
-    store.send(conversationId, body, replyTo?.seq, marks);
+    if ([...body].length > MAX_CHARS || !canSend(body, uploads.queue)) return;
+    store.send(conversationId, body, replyTo?.seq, marks, uploads.take());
     setMarks(NO_MARKS);
     setMarksOpen(false);
     setText('');
@@ -112,7 +121,15 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
     }
   }
 
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const files = pastedFiles(e.clipboardData);
+    if (files.length === 0) return; // text: pasted as usual
+    e.preventDefault();
+    uploads.add(files);
+  }
+
   const replyName = replyTo === null ? '' : (knownUser(replyTo.sender_id)?.display_name ?? '');
+  const uploading = isUploading(uploads.queue);
 
   return (
     <form
@@ -144,7 +161,40 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
         />
       )}
       {!marksOpen && isMarked(marks) && <MarksSummary marks={marks} onClear={() => setMarks(NO_MARKS)} />}
+      {uploads.queue.items.length > 0 && (
+        <ul className="uploads" aria-label={t('attach.pending')}>
+          {uploads.queue.items.map((item) => (
+            <UploadChip key={item.key} item={item} onRemove={() => uploads.remove(item.key)} />
+          ))}
+        </ul>
+      )}
+      {uploads.queue.overflow > 0 && (
+        <p role="alert" className="form-error composer__alert">
+          {t('attach.tooMany', { max: MAX_ATTACHMENTS })}
+        </p>
+      )}
       <div className="composer__row">
+        <button
+          type="button"
+          className="button composer__attach"
+          aria-label={t('attach.button')}
+          title={t('attach.button')}
+          onClick={() => fileRef.current?.click()}
+        >
+          <PaperclipIcon />
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          multiple
+          hidden
+          tabIndex={-1}
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = ''; // the same file can be chosen again
+            uploads.add(files);
+          }}
+        />
         <label htmlFor={inputId} className="visually-hidden">
           {t('chat.messageLabel')}
         </label>
@@ -162,15 +212,16 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
           aria-invalid={tooLong}
           onChange={(e) => update(e.target.value, e.target.selectionStart)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           onBlur={() => setTimeout(() => setMention(null), 150)}
         />
         <MarksToggle marks={marks} open={marksOpen} panelId={marksId} onToggle={() => setMarksOpen(!marksOpen)} buttonRef={toggleRef} />
-        <button type="submit" className="button button--send" disabled={text.trim() === '' || tooLong}>
+        <button type="submit" className="button button--send" disabled={!canSend(text, uploads.queue) || tooLong}>
           {t('chat.send')}
         </button>
       </div>
       <p id={hintId} className="composer__hint">
-        {tooLong ? t('chat.tooLong', { max: MAX_CHARS }) : t('chat.hint')}
+        {tooLong ? t('chat.tooLong', { max: MAX_CHARS }) : uploading ? t('attach.waitForUploads') : t('chat.hint')}
       </p>
       {open && (
         <ul id={listId} role="listbox" className="mention-list" aria-label={t('chat.mentionList')}>
@@ -195,7 +246,66 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
   );
 }
 
+/** The start of a message, for a reply's quote; a message of files only is named by its files. */
 export function excerpt(m: MessageDto, max = 60): string {
-  const flat = m.body.replace(/\s+/g, ' ').trim();
+  const flat = m.body.replace(/\s+/g, ' ').trim() || `📎 ${(m.attachments ?? []).map((a) => a.name).join(', ')}`;
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** One file being attached: name, size, progress, then "uploaded" or why it was refused; × cancels or removes it. */
+function UploadChip({ item, onRemove }: { item: UploadItem; onRemove: () => void }) {
+  const { t, locale } = useI18n();
+  const { name, status } = item;
+  const pct = percent(item);
+  return (
+    <li className={`upload upload--${status}`}>
+      <div className="upload__row">
+        <span className="upload__name" title={name}>
+          {name}
+        </span>
+        <span className="upload__size">{formatFileSize(item.size, locale)}</span>
+        {status === 'done' && (
+          <span className="upload__done">
+            <span aria-hidden="true">✓ </span>
+            {t('attach.uploaded')}
+          </span>
+        )}
+        <button
+          type="button"
+          className="upload__remove"
+          aria-label={status === 'uploading' ? t('attach.cancel', { name }) : t('attach.remove', { name })}
+          title={status === 'uploading' ? t('attach.cancel', { name }) : t('attach.remove', { name })}
+          onClick={onRemove}
+        >
+          <span aria-hidden="true">×</span>
+        </button>
+      </div>
+      {status === 'uploading' && (
+        <div
+          className="upload__bar"
+          role="progressbar"
+          aria-label={t('attach.uploading', { name })}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct}
+          aria-valuetext={`${pct}%`}
+        >
+          <span className="upload__fill" style={{ width: `${pct}%` }} />
+        </div>
+      )}
+      {status === 'failed' && (
+        <p role="alert" className="upload__error">
+          {uploadErrorMessage(t, locale, item.error, name)}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function PaperclipIcon() {
+  return (
+    <svg aria-hidden="true" focusable="false" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+    </svg>
+  );
 }

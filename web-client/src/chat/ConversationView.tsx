@@ -1,5 +1,8 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import type { ConversationMemberDto, MessageDto, MessagePriority, UserDto } from '../api/types';
+import { AttachmentGallery } from '../attachments/Attachments';
+import { dragHasFiles } from '../attachments/files';
+import { useUploads } from '../attachments/useUploads';
 import { refusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent, useRealtimeStore } from '../realtime/context';
@@ -35,6 +38,31 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
   const listRef = useRef<HTMLOListElement>(null);
   const atBottom = useRef(true);
   const exists = conv !== undefined;
+  const uploads = useUploads(conversationId);
+  // Files dragged over the conversation: counted per element entered, so moving over a child does not flicker.
+  const [dragDepth, setDragDepth] = useState(0);
+  const dropProps = {
+    onDragEnter: (e: DragEvent) => {
+      if (!dragHasFiles(e.dataTransfer)) return;
+      e.preventDefault();
+      setDragDepth((n) => n + 1);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (!dragHasFiles(e.dataTransfer)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!dragHasFiles(e.dataTransfer)) return;
+      setDragDepth((n) => Math.max(0, n - 1));
+    },
+    onDrop: (e: DragEvent) => {
+      if (!dragHasFiles(e.dataTransfer)) return;
+      e.preventDefault();
+      setDragDepth(0);
+      uploads.add([...e.dataTransfer.files]);
+    },
+  };
 
   // Members and their read positions; again after a reconnect or a roster change.
   const [membersTick, setMembersTick] = useState(0);
@@ -176,7 +204,16 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
 
   const headingId = `conv-heading-${conversationId}`;
   return (
-    <section className={embedded ? 'conversation conversation--embedded' : 'conversation'} aria-labelledby={headingId}>
+    <section
+      className={`${embedded ? 'conversation conversation--embedded' : 'conversation'}${dragDepth > 0 ? ' conversation--dropping' : ''}`}
+      aria-labelledby={headingId}
+      {...dropProps}
+    >
+      {dragDepth > 0 && (
+        <div className="conversation__drop" aria-hidden="true">
+          {t('attach.dropHere')}
+        </div>
+      )}
       <header className="conversation__header">
         {info.kind === 'direct' && <PeerPresence peerId={info.peer_id} />}
         <h1 id={headingId} tabIndex={-1} className={embedded ? 'conversation__title conversation__title--small' : 'conversation__title'}>
@@ -240,6 +277,7 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
         onSent={() => {
           atBottom.current = true;
         }}
+        uploads={uploads}
       />
     </section>
   );
@@ -288,7 +326,10 @@ function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, lo
       {m.recalled ? (
         <p className="message__recalled">{mine ? t('chat.recalledMine') : t('chat.recalled', { name })}</p>
       ) : (
-        <Markdown source={m.body} className="message__body" />
+        <>
+          {m.body !== '' && <Markdown source={m.body} className="message__body" />}
+          <AttachmentGallery attachments={m.attachments ?? []} />
+        </>
       )}
       <div className="message__footer">
         {!m.recalled && (
@@ -337,7 +378,8 @@ function PendingItem({ pending: p, replied }: { pending: PendingMessage; replied
         </div>
       )}
       {p.replyToSeq !== undefined && <ReplyQuote seq={p.replyToSeq} replied={replied} />}
-      <Markdown source={p.body} className="message__body" />
+      {p.body !== '' && <Markdown source={p.body} className="message__body" />}
+      <AttachmentGallery attachments={p.attachments ?? []} />
       <div className="message__footer" role="status">
         {p.state === 'sending' && <span className="muted">{connected ? t('chat.sending') : t('chat.queued')}</span>}
         {p.state === 'sent' && <span className="muted">{t('chat.sent')}</span>}

@@ -63,6 +63,8 @@ const CODE_KEYS: Record<ErrorCode | 'network', GenericErrorKey> = {
   not_found: 'error.notFound',
   conflict: 'error.conflict',
   too_large: 'error.tooLarge',
+  unsupported_media_type: 'error.unsupportedMediaType',
+  range_not_satisfiable: 'error.rangeNotSatisfiable',
   rate_limited: 'error.rateLimited',
   internal: 'error.unexpected',
 };

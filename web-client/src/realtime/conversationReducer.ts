@@ -29,6 +29,7 @@
 // (a message held back) keeps the same `conversations` object, so the store
 // publishes only what changed.
 
+import type { AttachmentDto } from '../generated/AttachmentDto';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { ConversationMemberDto } from '../generated/ConversationMemberDto';
 import type { ErrorReason } from '../generated/ErrorReason';
@@ -49,6 +50,8 @@ export interface PendingMessage {
   priority?: MessagePriority;
   /** Whether each recipient must acknowledge it; absent means no. */
   ackRequired?: boolean;
+  /** Files it carries (uploaded already; sent by id), in the order chosen. */
+  attachments?: readonly AttachmentDto[];
   state: PendingState;
   /** Set by the ack. */
   seq?: number;
@@ -222,9 +225,9 @@ export function emptyConversation(info: ConversationDto): ConversationState {
   return { info, messages: [], cursor: info.last_seq, pending: [], typing: {}, readBy: {}, acks: {}, ackedByMe: {} };
 }
 
-/** A recalled copy of a message: the body and mentions are gone, its place stays. */
+/** A recalled copy of a message: the body, mentions and files are gone, its place stays. */
 export function tombstone(m: MessageDto): MessageDto {
-  return m.recalled ? m : { ...m, body: '', mentions: [], recalled: true };
+  return m.recalled ? m : { ...m, body: '', mentions: [], attachments: [], recalled: true };
 }
 
 /** What to ask `sync` for right after `ready`: each conversation whose cursor is behind the server. */

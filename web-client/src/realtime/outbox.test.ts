@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { attachment } from '../attachments/testing';
 import { createAuthStore, memoryStorage, type KeyValueStorage, type Session } from '../auth/store';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { MessageDto } from '../generated/MessageDto';
@@ -152,6 +153,34 @@ describe('restoring after a reload', () => {
     expect(ws2.sends()).toEqual([
       { type: 'send', id, conversation_id: C1, client_msg_id: id, body: '患者血压 70/40 mmHg，请立即到场', priority: 'emergency', ack_required: true },
     ]);
+  });
+
+  it('keeps the files of a message written offline, and sends them by id after the reload', async () => {
+    const storage = memoryStorage();
+    const first = tab(storage);
+    const ws = await first.connect([conversation(C1, 3)]);
+    ws.drop();
+    const files = [attachment('att-1', { conversation_id: C1, name: 'wound.png' })];
+    const id = first.store.send(C1, '', undefined, {}, files);
+    first.store.stop();
+
+    const second = tab(storage);
+    expect(second.store.getState().conversations[C1]?.pending[0]?.attachments?.map((a) => a.name)).toEqual(['wound.png']);
+    const ws2 = await second.connect([conversation(C1, 3)]);
+    expect(ws2.sends()).toEqual([{ type: 'send', id, conversation_id: C1, client_msg_id: id, body: '', attachment_ids: ['att-1'] }]);
+  });
+
+  it('drops a stored entry with neither text nor a valid file', () => {
+    const storage = memoryStorage();
+    const base = { conversationId: C1, state: 'sending', queuedAt: Date.now(), body: '' };
+    const entries = [
+      { ...base, clientMsgId: 'a' },
+      { ...base, clientMsgId: 'b', attachments: [{ id: 'x' }] },
+      { ...base, clientMsgId: 'c', attachments: [attachment('att-9', { conversation_id: C1 })] },
+    ];
+    storage.setItem(outboxKey(ME), JSON.stringify({ v: 1, entries, conversations: { [C1]: conversation(C1, 0) } }));
+    const pending = tab(storage).store.getState().conversations[C1]?.pending ?? [];
+    expect(pending.map((p) => [p.clientMsgId, p.attachments?.map((a) => a.id)])).toEqual([['c', ['att-9']]]);
   });
 
   it('restores an ordinary message without marks, and ignores marks it does not know', async () => {

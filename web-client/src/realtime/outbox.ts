@@ -5,7 +5,8 @@
 //
 // Only messages not acked yet are kept (`sending`, `failed`); an acked one is
 // durable on the server. Each keeps what the sender marked it as (priority,
-// acknowledgement required), so a resend after a reload is the same message.
+// acknowledgement required) and the files it carries (already uploaded, sent
+// by id), so a resend after a reload is the same message.
 // With them goes the conversation each belongs to, so the restored tab can
 // show it before the websocket's `ready` arrives.
 //
@@ -14,6 +15,7 @@
 // one tab's save never drops another tab's unsent messages.
 
 import type { AuthStore, KeyValueStorage } from '../auth/store';
+import type { AttachmentDto } from '../generated/AttachmentDto';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { MessagePriority } from '../generated/MessagePriority';
 
@@ -31,6 +33,8 @@ export interface OutboxEntry {
   priority?: MessagePriority;
   /** Whether recipients must acknowledge it; absent means no. */
   ackRequired?: boolean;
+  /** The uploaded files it carries (SPEC §6); sent by id, kept whole to show them meanwhile. */
+  attachments?: AttachmentDto[];
   state: 'sending' | 'failed';
   /** The server's refusal code of a failed send. */
   error?: string;
@@ -147,14 +151,18 @@ function parse(value: unknown, now: number): SavedOutbox {
 
 function parseEntry(raw: unknown): OutboxEntry | null {
   if (!isRecord(raw)) return null;
-  const { clientMsgId, conversationId, body, replyToSeq, priority, ackRequired, state, error, reason, queuedAt } = raw;
-  if (typeof clientMsgId !== 'string' || clientMsgId === '' || typeof conversationId !== 'string' || typeof body !== 'string' || body === '') return null;
+  const { clientMsgId, conversationId, body, replyToSeq, priority, ackRequired, attachments, state, error, reason, queuedAt } = raw;
+  const files = Array.isArray(attachments) ? attachments.filter(isAttachment) : [];
+  if (typeof clientMsgId !== 'string' || clientMsgId === '' || typeof conversationId !== 'string' || typeof body !== 'string') return null;
+  // An empty body is a message only with files (SPEC §6).
+  if (body === '' && files.length === 0) return null;
   if (state !== 'sending' && state !== 'failed') return null;
   if (typeof queuedAt !== 'number' || !Number.isFinite(queuedAt)) return null;
   const entry: OutboxEntry = { clientMsgId, conversationId, body, state, queuedAt };
   if (typeof replyToSeq === 'number' && Number.isInteger(replyToSeq) && replyToSeq > 0) entry.replyToSeq = replyToSeq;
   if (priority === 'urgent' || priority === 'emergency') entry.priority = priority;
   if (ackRequired === true) entry.ackRequired = true;
+  if (files.length > 0) entry.attachments = files;
   if (typeof error === 'string') entry.error = error;
   if (typeof reason === 'string') entry.reason = reason;
   return entry;
@@ -169,6 +177,19 @@ function isConversation(value: unknown): value is ConversationDto {
     typeof value.last_seq === 'number' &&
     typeof value.last_read_seq === 'number' &&
     typeof value.unread === 'number'
+  );
+}
+
+/** Enough of an AttachmentDto to send it by id and show it. */
+function isAttachment(value: unknown): value is AttachmentDto {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    typeof value.conversation_id === 'string' &&
+    typeof value.name === 'string' &&
+    typeof value.kind === 'string' &&
+    typeof value.size === 'number' &&
+    typeof value.content_url === 'string'
   );
 }
 

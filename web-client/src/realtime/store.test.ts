@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { ServerEvent } from '../generated/ServerEvent';
 import { hasOlder, RealtimeStore, typingUsers } from './store';
+import { attachment } from '../attachments/testing';
 import { conversation, FakeSocket, message } from './testing';
 
 const ME = 'user-me';
@@ -284,6 +285,21 @@ describe('optimistic sends', () => {
     store.send(C1, 'plain', undefined, { priority: 'normal', ackRequired: false });
     expect(ws.framesOf('send')[2]).not.toHaveProperty('priority');
     expect(ws.framesOf('send')[2]).not.toHaveProperty('ack_required');
+  });
+
+  it('sends uploaded files by id, with an empty body allowed, and shows them on the pending message', async () => {
+    const { connect, store } = setup();
+    const ws = await connect([conversation(C1, 0)]);
+    const files = [attachment('att-1', { conversation_id: C1 }), attachment('att-2', { conversation_id: C1, kind: 'pdf', name: 'lab-report.pdf' })];
+    const id = store.send(C1, '', undefined, {}, files);
+    expect(ws.framesOf('send')).toEqual([{ type: 'send', id, conversation_id: C1, client_msg_id: id, body: '', attachment_ids: ['att-1', 'att-2'] }]);
+    expect(store.getState().conversations[C1]?.pending[0]?.attachments?.map((a) => a.name)).toEqual(['att-1.png', 'lab-report.pdf']);
+    // A retry carries them again; a message without files carries no field.
+    ws.receive({ type: 'error', id, code: 'conflict', reason: 'attachment_already_sent', message: 'used' });
+    store.retry(id);
+    expect(ws.framesOf('send')[1]).toMatchObject({ attachment_ids: ['att-1', 'att-2'] });
+    store.send(C1, 'plain');
+    expect(ws.framesOf('send')[2]).not.toHaveProperty('attachment_ids');
   });
 
   it('applies message_acked, my own acknowledgement over REST and a loaded list of acknowledgements', async () => {

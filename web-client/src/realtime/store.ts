@@ -42,6 +42,7 @@
 // teams/live.ts, through useAsync's `apply`) and re-fetch only what an event
 // does not carry (roster_changed names only ids).
 
+import type { AttachmentDto } from '../generated/AttachmentDto';
 import type { ClientFrame } from '../generated/ClientFrame';
 import type { ConversationDto } from '../generated/ConversationDto';
 import type { ConversationMemberDto } from '../generated/ConversationMemberDto';
@@ -271,6 +272,7 @@ export class RealtimeStore {
         ...(e.replyToSeq === undefined ? {} : { replyToSeq: e.replyToSeq }),
         ...(e.priority === undefined ? {} : { priority: e.priority }),
         ...(e.ackRequired === true ? { ackRequired: true } : {}),
+        ...(e.attachments === undefined || e.attachments.length === 0 ? {} : { attachments: e.attachments }),
         ...(retry || e.error === undefined ? {} : { error: e.error }),
         ...(retry || !isErrorReason(e.reason) ? {} : { reason: e.reason }),
       };
@@ -297,6 +299,7 @@ export class RealtimeStore {
           ...(p.replyToSeq === undefined ? {} : { replyToSeq: p.replyToSeq }),
           ...(p.priority === undefined ? {} : { priority: p.priority }),
           ...(p.ackRequired === undefined ? {} : { ackRequired: p.ackRequired }),
+          ...(p.attachments === undefined || p.attachments.length === 0 ? {} : { attachments: [...p.attachments] }),
           ...(p.error === undefined ? {} : { error: p.error }),
           ...(p.reason === undefined ? {} : { reason: p.reason }),
         });
@@ -704,10 +707,11 @@ export class RealtimeStore {
 
   /**
    * Posts a message optimistically; returns its client_msg_id. `marks` (urgent
-   * or emergency, acknowledgement required) travel with it, also through the
-   * outbox and every resend.
+   * or emergency, acknowledgement required) and `attachments` (files already
+   * uploaded to the conversation, sent by id; the body may then be empty)
+   * travel with it, also through the outbox and every resend.
    */
-  send(conversationId: string, body: string, replyToSeq?: number, marks: SendMarks = {}): string {
+  send(conversationId: string, body: string, replyToSeq?: number, marks: SendMarks = {}, attachments: readonly AttachmentDto[] = []): string {
     const clientMsgId = newId();
     const pending: PendingMessage = {
       clientMsgId,
@@ -717,6 +721,7 @@ export class RealtimeStore {
       queuedAt: this.now(),
       ...(replyToSeq === undefined ? {} : { replyToSeq }),
       ...marksOf(marks),
+      ...(attachments.length === 0 ? {} : { attachments: [...attachments] }),
     };
     this.dispatch({ type: 'send', pending });
     this.lastTypingSent.delete(conversationId);
@@ -747,6 +752,7 @@ export class RealtimeStore {
       ...(p.replyToSeq === undefined ? {} : { reply_to_seq: p.replyToSeq }),
       ...(p.priority === undefined ? {} : { priority: p.priority }),
       ...(p.ackRequired === true ? { ack_required: true } : {}),
+      ...(p.attachments === undefined || p.attachments.length === 0 ? {} : { attachment_ids: p.attachments.map((a) => a.id) }),
     };
     if (!this.write(frame)) return; // offline: replayed after the next `ready`
     this.clearAckTimer(p.clientMsgId);

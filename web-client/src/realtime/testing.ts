@@ -63,6 +63,7 @@ export function message(conversationId: string, seq: number, extra: Partial<Mess
     priority: 'normal',
     ack_required: false,
     ack_count: 0,
+    attachments: [],
     ...extra,
   };
 }

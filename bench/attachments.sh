@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Case materials under load (issue 12), run by hand on a quiet machine:
+#
+#   bash bench/attachments.sh
+#
+# 1. A 1 GiB upload to one release node (STORAGE_BACKEND=fs on the same disk
+#    as the copy it is compared with): the node's RSS growth (VmHWM after
+#    minus VmRSS before) and throughput next to `cp` of the same file.
+# 2. The preview of a 4000 x 3000 JPEG (previewbench: the server's own
+#    processing function, median of 10).
+# 3. Chat p99 at 500 msg/s (loadgen throughput, 20 teams x 10 members)
+#    alone, and again while 50 concurrent 5 MiB uploads run.
+#
+# Knobs: BIG_MIB (1024), CHAT_RATE (500), UPLOADS (50), CONSILIUM_BIN.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+bash scripts/services.sh >/dev/null
+
+big_mib=${BIG_MIB:-1024}
+rate=${CHAT_RATE:-500}
+uploads=${UPLOADS:-50}
+pg=postgres://postgres@127.0.0.1:5432
+db=consilium_bench_attachments
+port=18311
+admin_password=bench-admin-password
+out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-attachments"
+mkdir -p "$out"
+work=$(mktemp -d /var/tmp/consilium-attach-bench.XXXXXX)
+trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if [[ -z ${CONSILIUM_BIN:-} ]]; then
+  cargo build --release --quiet -p consilium-server -p consilium-tests --bin consilium --bin loadgen --bin previewbench
+fi
+bin=${CONSILIUM_BIN:-target/release/consilium}
+
+psql -q "${pg}/postgres" -c "drop database if exists ${db} with (force)" -c "create database ${db}"
+env DATABASE_URL="${pg}/${db}" BIND_ADDR="127.0.0.1:${port}" JWT_SECRET=bench-secret-bench-secret-bench-secret \
+  BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD="$admin_password" APP_ENV=production RUST_LOG=warn \
+  STORAGE_DIR="$work/store" ATTACHMENT_MAX_BYTES=$((big_mib * 1024 * 1024 + 1048576)) ATTACHMENT_MAX_PENDING=1000 \
+  "$bin" serve >"$out/node.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:${port}/readyz" >/dev/null && break; sleep 0.2; done
+
+api=http://127.0.0.1:${port}/api/v1
+token=$(curl -fs "$api/auth/login" -H 'content-type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"${admin_password}\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+auth=(-H "authorization: Bearer ${token}")
+peer=$(curl -fs "$api/users" "${auth[@]}" -H 'content-type: application/json' \
+  -d '{"username":"bench_peer","display_name":"Peer","password":"bench-peer-password"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+conversation=$(curl -fs -X POST "$api/direct/${peer}" "${auth[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+
+rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+
+{
+  echo "# Attachments benchmark, $(date -u +%FT%TZ), $(nproc) cores"
+  echo
+  echo "## ${big_mib} MiB upload (fs backend, same disk as cp)"
+  # a PDF by its magic bytes, random after it (incompressible, no dedupe)
+  { printf '%%PDF-1.7\n'; head -c $((big_mib * 1024 * 1024 - 9)) /dev/urandom; } >"$work/big.pdf"
+  sync
+  start=$(date +%s.%N)
+  cp "$work/big.pdf" "$work/copy.pdf" && sync
+  cp_secs=$(echo "$(date +%s.%N) - $start" | bc)
+  rm -f "$work/copy.pdf"
+  sync
+  before=$(rss_kib "$server_pid" VmRSS)
+  start=$(date +%s.%N)
+  status=$(curl -s -o "$work/upload.json" -w '%{http_code}' "$api/conversations/${conversation}/attachments" "${auth[@]}" \
+    -F "file=@$work/big.pdf;type=application/octet-stream")
+  sync
+  up_secs=$(echo "$(date +%s.%N) - $start" | bc)
+  peak=$(rss_kib "$server_pid" VmHWM)
+  echo "- upload answered ${status} in ${up_secs} s: $(echo "scale=0; ${big_mib} / ${up_secs}" | bc) MiB/s"
+  echo "- cp of the same file (then sync): ${cp_secs} s: $(echo "scale=0; ${big_mib} / ${cp_secs}" | bc) MiB/s"
+  echo "- upload throughput / cp throughput: $(echo "scale=2; ${cp_secs} / ${up_secs}" | bc)"
+  echo "- server RSS before ${before} KiB, peak during ${peak} KiB: growth $(((peak - before) / 1024)) MiB"
+  rm -f "$work/big.pdf"
+  echo
+  echo "## Preview"
+  target/release/previewbench 10
+  echo
+} | tee "$out/summary.md"
+
+# Chat p99 alone, then with concurrent uploads.
+loadgen() {
+  target/release/loadgen --nodes "http://127.0.0.1:${port}" --admin-user admin --admin-password "$admin_password" \
+    --pids "$server_pid" --setup-concurrency 16 --out "$out/$1.json" \
+    throughput --teams 20 --members 10 --rates "$rate" --step-secs 40 --hold-secs 0 --stop-p99-ms 10000 | tee "$out/$1.md"
+}
+loadgen chat-alone >/dev/null
+head -c $((5 * 1024 * 1024 - 9)) /dev/urandom >"$work/five.bin"
+(
+  sleep 12
+  for i in $(seq "$uploads"); do
+    { printf '%%PDF-1.7\n'; cat "$work/five.bin"; printf '%s' "$i"; } >"$work/five-$i.pdf"
+  done
+  for i in $(seq "$uploads"); do
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$api/conversations/${conversation}/attachments" "${auth[@]}" \
+      -F "file=@$work/five-$i.pdf" &
+  done
+  wait
+) >"$out/uploads.txt" &
+uploader=$!
+loadgen chat-with-uploads >/dev/null
+wait "$uploader"
+{
+  echo "## Chat at ${rate} msg/s, alone and with ${uploads} concurrent 5 MiB uploads"
+  echo
+  echo "alone:"
+  grep -E '^\|' "$out/chat-alone.md" | head -4
+  echo
+  echo "with uploads ($(grep -c '^201' "$out/uploads.txt")/${uploads} answered 201; slowest $(sort -k2 -n "$out/uploads.txt" | tail -1 | cut -d' ' -f2) s):"
+  grep -E '^\|' "$out/chat-with-uploads.md" | head -4
+} | tee -a "$out/summary.md"
+echo "results in $out"
