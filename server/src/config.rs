@@ -103,6 +103,9 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Limits on attachments (SPEC §6).
     pub attachments: AttachmentConfig,
+    /// `MESSAGE_EDIT_WINDOW_SECS`: how long after sending a message its
+    /// sender may still edit it (SPEC §8; default one day).
+    pub message_edit_window: Duration,
 }
 
 /// Where attachment bytes are kept.
@@ -343,6 +346,11 @@ impl Config {
             )?),
             presence_ttl: Duration::from_millis(parse_or(get("PRESENCE_TTL_MS"), "PRESENCE_TTL_MS", 60_000)?),
         };
+        let message_edit_window = Duration::from_secs(parse_or(
+            get("MESSAGE_EDIT_WINDOW_SECS"),
+            "MESSAGE_EDIT_WINDOW_SECS",
+            86_400,
+        )?);
         if ws.outbound_queue == 0 || ws.send_rate_per_sec == 0 || ws.send_burst == 0 {
             return Err(ConfigError::Invalid {
                 name: "WS_OUTBOUND_QUEUE",
@@ -459,6 +467,7 @@ impl Config {
             webhooks,
             storage,
             attachments,
+            message_edit_window,
         })
     }
 }

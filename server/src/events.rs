@@ -211,6 +211,53 @@ pub async fn message_recalled(state: &AppState, conversation: ConversationId, se
     state.realtime.message_recalled(conversation, seq).await;
 }
 
+/// A message was edited: every member's copy takes the new text. A new
+/// `@mention` in the corrected text is not notified again: the edit is a
+/// correction, and the mentioned member sees it in the thread.
+pub async fn message_edited(state: &AppState, edited: &crate::chat::edits::Edited) {
+    let event = ServerEvent::MessageEdited {
+        conversation_id: edited.message.conversation_id,
+        seq: edited.message.seq,
+        body: edited.message.body.clone(),
+        edited_at: edited.edited_at,
+        mentions: edited.message.mentions.clone(),
+    };
+    state
+        .realtime
+        .publish_event(Topic::Conversation(edited.message.conversation_id), &event, None)
+        .await;
+}
+
+/// A reaction was added or taken back.
+pub async fn reaction_changed(
+    state: &AppState,
+    conversation: ConversationId,
+    seq: i64,
+    user: UserId,
+    emoji: &str,
+    added: bool,
+) {
+    let event = ServerEvent::Reaction {
+        conversation_id: conversation,
+        seq,
+        user_id: user,
+        emoji: emoji.to_owned(),
+        added,
+    };
+    state
+        .realtime
+        .publish_event(Topic::Conversation(conversation), &event, None)
+        .await;
+}
+
+/// Timeline entries a workflow step posted (SPEC §8), announced like any
+/// message once the step has committed.
+pub async fn timeline_posted(state: &AppState, entries: Vec<MessageDto>) {
+    for entry in entries {
+        state.realtime.message_created(entry).await;
+    }
+}
+
 /// A member's read position moved ("read by").
 pub async fn read_moved(state: &AppState, conversation: ConversationId, user: UserId, seq: i64) {
     state.realtime.read_moved(conversation, user, seq).await;
@@ -317,7 +364,10 @@ async fn case_moved(state: &AppState, conn: &mut AsyncPgConnection, change: &Cas
         (true, true) => vec![change.case.team_id],
         (true, false) => moved.clone(),
     };
-    case_changed(state, conn, &change.case, &change.patient, &queues, &moved).await
+    let dto = case_changed(state, conn, &change.case, &change.patient, &queues, &moved).await?;
+    // after the membership refresh, so a receiving team's sessions hear it
+    timeline_posted(state, change.timeline.clone()).await;
+    Ok(dto)
 }
 
 /// A consult was requested (its consultants are notified) or moved (its
@@ -488,11 +538,13 @@ pub async fn referral_created(
         &teams,
     )
     .await?;
-    referral_changed(state, conn, &created.referral).await
+    let dto = referral_changed(state, conn, &created.referral).await?;
+    timeline_posted(state, created.timeline.clone()).await;
+    Ok(dto)
 }
 
-/// A referral moved: its outcome message (if any) reaches the referring
-/// case's thread, its creator is notified (and the assignee, when accepting
+/// A referral moved: its timeline entries reach the referral's and the
+/// referring case's threads, its creator is notified (and the assignee, when accepting
 /// assigned the linked case), its linked case and the referral are announced.
 pub async fn referral_transitioned(
     state: &AppState,
@@ -500,9 +552,6 @@ pub async fn referral_transitioned(
     actor: UserId,
     done: Transitioned,
 ) -> Result<ReferralDto, ApiError> {
-    if let Some(message) = done.outcome_message.clone() {
-        message_stored(state, message).await;
-    }
     notify_referral_creator(state, conn, &done.referral, actor).await?;
     let assigned_now = done.queue_changed
         && done.referral.status == ReferralStatus::Accepted
@@ -524,7 +573,9 @@ pub async fn referral_transitioned(
         vec![]
     };
     case_changed(state, conn, &done.target_case, &patient, &queues, &[]).await?;
-    referral_changed(state, conn, &done.referral).await
+    let dto = referral_changed(state, conn, &done.referral).await?;
+    timeline_posted(state, done.timeline).await;
+    Ok(dto)
 }
 
 /// A roster changed: the member's sessions pick up (or drop) the team's

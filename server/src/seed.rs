@@ -451,7 +451,7 @@ async fn seed_work(
     )
     .await
     .map_err(err)?;
-    let consult_id = consult.consult.id;
+    let consult_id = consult.0.consult.id;
     consults::transition(conn, id_of("liushufen")?, consult_id, ConsultTransition::Accept, None)
         .await
         .map_err(err)?;

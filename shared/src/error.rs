@@ -358,6 +358,21 @@ pub enum ErrorReason {
     TooManyPendingUploads,
     /// The requested byte range lies outside the file.
     RangeNotSatisfiable,
+    // --- everyday messaging ---
+    /// The edit window (`MESSAGE_EDIT_WINDOW_SECS`) has passed.
+    EditWindowPassed,
+    /// System messages (timeline entries) cannot be edited or reacted to.
+    SystemMessage,
+    /// The emoji is not in the reaction palette.
+    EmojiNotAllowed,
+    /// The message already carries 20 different emoji.
+    TooManyReactions,
+    /// Only the sender, the team's lead and admins see earlier versions.
+    VersionsForbidden,
+    /// More than 50 people mentioned in one message.
+    TooManyMentions,
+    /// The username is reserved (`team` and `oncall` are group mentions).
+    UsernameReserved,
     // --- load ---
     /// Too many failed logins; wait and try again.
     TooManyFailedLogins,

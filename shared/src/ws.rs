@@ -104,6 +104,19 @@ pub enum ClientFrame {
         #[ts(type = "number")]
         seq: i64,
     },
+    /// Edit one's own message (SPEC §8); answered by `message_edited` to the
+    /// conversation, or an `error`.
+    Edit {
+        /// Request id, echoed in an `error`.
+        id: String,
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which message.
+        #[ts(type = "number")]
+        seq: i64,
+        /// The new text.
+        body: String,
+    },
     /// "I am typing" (send every few seconds while typing).
     Typing {
         /// Where.
@@ -225,6 +238,34 @@ pub enum ServerEvent {
         /// Which.
         #[ts(type = "number")]
         seq: i64,
+    },
+    /// A message was edited by its sender.
+    MessageEdited {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which.
+        #[ts(type = "number")]
+        seq: i64,
+        /// The new text.
+        body: String,
+        /// When.
+        edited_at: DateTime<Utc>,
+        /// Members the new text mentions.
+        mentions: Vec<UserId>,
+    },
+    /// A reaction was added or taken back.
+    Reaction {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which message.
+        #[ts(type = "number")]
+        seq: i64,
+        /// Who.
+        user_id: UserId,
+        /// Which emoji.
+        emoji: String,
+        /// True when added, false when taken back.
+        added: bool,
     },
     /// Someone is typing.
     Typing {

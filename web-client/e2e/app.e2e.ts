@@ -2,28 +2,36 @@
 // signed-in people at once. Every wait is on visible state, never a sleep.
 // Screenshots of the main screens go to e2e-output/screenshots/ (untracked);
 // with UPDATE_SCREENSHOTS=1 they replace the committed ones in docs/screenshots/.
+// Signing in, moving around and REST set-up are shared with the other suites (helpers.ts).
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type {
-  CaseDto,
-  ConsultDto,
-  ConversationDto,
-  MessageDto,
-  Page as HistoryPage,
-  TeamDirectoryEntry,
-  TeamSettings,
-  TokenResponse,
-} from '../src/api/types';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CaseDto, ConsultDto, ConversationDto, Page as HistoryPage, MessageDto, TeamSettings } from '../src/api/types';
 import { en } from '../src/i18n/en';
 import { zhCN } from '../src/i18n/zh-CN';
 import { outboxKey } from '../src/realtime/outbox';
+import {
+  allMessages,
+  apiLogin,
+  call,
+  CARDIOLOGY,
+  ENDOCRINOLOGY,
+  fill,
+  go,
+  intake,
+  selectOptionContaining,
+  shownSeqs,
+  sidebarItem,
+  teamId,
+  useBrowser,
+  visible,
+  WAIT,
+} from './helpers';
 import { serverOnSameDatabase } from './server';
 
-const base = inject('baseUrl');
 const databaseUrl = inject('databaseUrl');
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository's shared attachment fixtures (tests/fixtures/attachments, see its README). */
@@ -31,168 +39,15 @@ const fixtures = path.resolve(here, '../../tests/fixtures/attachments');
 const shots =
   process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(here, '../../docs/screenshots') : path.resolve(here, '../e2e-output/screenshots');
 const zh = zhCN;
-const CARDIOLOGY = '王建国心血管专家团队';
-const ENDOCRINOLOGY = '刘淑芬内分泌专家团队';
-const WAIT = 15_000;
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
+const { signIn, newPage } = useBrowser();
 
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
 });
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-function fill(template: string, params: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k]));
-}
-
-async function visible(locator: Locator): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout: WAIT });
-  return locator;
-}
-
-interface Person {
-  context: BrowserContext;
-  page: Page;
-  /** Drops the page's websocket and refuses new ones until `restore()` (only with `cuttable`). */
-  cut: () => Promise<void>;
-  restore: () => void;
-}
-
-async function signIn(
-  username: string,
-  options: { locale?: string; width?: number; height?: number; cuttable?: boolean; url?: string } = {},
-): Promise<Person> {
-  const context = await browser.newContext({
-    locale: options.locale ?? 'zh-CN',
-    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${username}: ${e.message}`));
-  let refused = false;
-  const sockets: WebSocketRoute[] = [];
-  if (options.cuttable === true) {
-    // The page's websocket goes through Playwright, so the test can drop it like a lost network.
-    await page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
-      if (refused) {
-        void ws.close({ code: 1011, reason: 'test: network down' });
-        return;
-      }
-      const server = ws.connectToServer();
-      sockets.push(ws);
-      ws.onClose(() => void server.close());
-    });
-  }
-  const cut = async () => {
-    refused = true;
-    await Promise.all(sockets.splice(0).map((ws) => ws.close({ code: 1011, reason: 'test: network down' })));
-  };
-  const restore = () => {
-    refused = false;
-  };
-  await page.goto(`${options.url ?? base}/`);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill('consilium-demo');
-  await page.locator('form button[type=submit]').click();
-  await visible(page.locator('.connection[data-status="connected"]'));
-  return { context, page, cut, restore };
-}
-
-async function go(page: Page, hash: string): Promise<void> {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, hash);
-}
-
-async function selectOptionContaining(select: Locator, text: string): Promise<void> {
-  const option = select.locator('option', { hasText: text }).first();
-  await option.waitFor({ state: 'attached', timeout: WAIT });
-  const value = await option.getAttribute('value');
-  await select.selectOption(value ?? '');
-}
-
-function sidebarItem(page: Page, kind: string, text: string): Locator {
-  return page.locator(`section[aria-labelledby="sidebar-${kind}"] .sidebar__item`, { hasText: text });
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-// --- REST set-up: what a scenario needs before its people act in the browser ---
-
-interface ApiUser {
-  token: string;
-  id: string;
-}
-
-async function call<T>(who: ApiUser, method: string, pathname: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${base}/api/v1${pathname}`, {
-    method,
-    headers: { authorization: `Bearer ${who.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${text}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-}
-
-async function apiLogin(username: string): Promise<ApiUser> {
-  const response = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'consilium-demo' }),
-  });
-  if (!response.ok) throw new Error(`login ${username}: ${response.status} ${await response.text()}`);
-  const tokens = (await response.json()) as TokenResponse;
-  return { token: tokens.access_token, id: tokens.user.id };
-}
-
-async function teamId(who: ApiUser, name: string): Promise<string> {
-  const team = (await call<TeamDirectoryEntry[]>(who, 'GET', '/teams/directory')).find((x) => x.name === name);
-  if (team === undefined) throw new Error(`no team ${name}`);
-  return team.id;
-}
-
-async function intake(who: ApiUser, team: string, title: string, patient: string): Promise<CaseDto> {
-  return call<CaseDto>(who, 'POST', `/teams/${team}/intakes`, {
-    patient: { name: patient, sex: 'female' },
-    title,
-    summary: `${patient}，${title}。`,
-    priority: 'urgent',
-  });
-}
-
-/** Every message of a conversation as the server has it, oldest first. */
-async function allMessages(who: ApiUser, conversationId: string): Promise<MessageDto[]> {
-  const out: MessageDto[] = [];
-  for (;;) {
-    const after = out[out.length - 1]?.seq ?? 0;
-    const page = await call<HistoryPage<MessageDto>>(who, 'GET', `/conversations/${conversationId}/messages?after_seq=${after}&limit=200`);
-    const items = [...page.items].sort((a, b) => a.seq - b.seq).filter((m) => m.seq > after);
-    if (items.length === 0) return out;
-    out.push(...items);
-  }
-}
-
-/** Seqs of the confirmed messages shown in a conversation, top to bottom. */
-function shownSeqs(page: Page): Promise<number[]> {
-  return page.locator('.messages .message[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
 }
 
 describe('Consilium in the browser', () => {
@@ -727,10 +582,7 @@ describe('Consilium in the browser', () => {
     // A second server on the same database that allows some other origin only.
     const other = await serverOnSameDatabase(databaseUrl, { ALLOWED_ORIGINS: 'https://consilium.example.org' });
     try {
-      const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(`refused: ${e.message}`));
+      const { page } = await newPage('refused');
       await page.goto(`${other.url}/`);
       await page.getByLabel(zh['login.username']).fill('lixiaohong');
       await page.getByLabel(zh['login.password']).fill('consilium-demo');

@@ -29,6 +29,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
+use crate::chat;
 use crate::config::DeadlineConfig;
 use crate::db::models::{Case, CaseRow, NewConversation, Patient, Referral, Team, User};
 use crate::db::schema::{
@@ -41,7 +42,7 @@ use crate::error::ApiError;
 use crate::referrals::machine::{self as referral_machine, ReferralMove};
 use crate::teams::{member_role, require_active};
 use consilium_shared::ErrorReason as Reason;
-use consilium_shared::chat::ConversationKind;
+use consilium_shared::chat::{ConversationKind, MessageDto, SystemEvent};
 use consilium_shared::users::UserDto;
 use machine::{CaseMove, NewCase};
 
@@ -529,6 +530,8 @@ pub struct CaseChange {
     pub actor: UserId,
     /// Whom triage just assigned it to, to be told.
     pub assigned_to: Option<UserId>,
+    /// Timeline entries the change posted (SPEC §8), to announce after commit.
+    pub timeline: Vec<MessageDto>,
 }
 
 /// `PATCH /cases/{id}`: the team edits it, closes it or reopens it.
@@ -598,6 +601,11 @@ pub async fn update(
                     .ip(ip),
             )
             .await?;
+            let mut timeline = Vec::new();
+            if new_status != current {
+                let event = SystemEvent::CaseStatusChanged { status: new_status };
+                timeline.extend(chat::post_system(conn, case.conversation_id, caller, &event, "").await?);
+            }
             Ok(CaseChange {
                 queue_changed: current == CaseStatus::Triage,
                 case,
@@ -605,6 +613,7 @@ pub async fn update(
                 left_team: None,
                 actor: caller,
                 assigned_to: None,
+                timeline,
             })
         }
         .scope_boxed()
@@ -644,6 +653,8 @@ pub async fn triage(
                 TriageAction::Assign { assignee_id, .. } => Some(*assignee_id),
                 _ => None,
             };
+            // timeline entries: (conversation, event, free text)
+            let mut entries: Vec<(ConversationId, SystemEvent, String)> = Vec::new();
             let (case, left_team, detail) = match action {
                 TriageAction::Assign { assignee_id, priority } => {
                     if member_role(conn, team, assignee_id).await?.is_none() {
@@ -664,7 +675,17 @@ pub async fn triage(
                                 .ip(ip),
                         )
                         .await?;
+                        let event = SystemEvent::ReferralAccepted {
+                            assignee_name: Some(chat::display_name_of(conn, assignee_id).await?),
+                            appointment_at: referral.appointment_at,
+                        };
+                        entries.push((referral.conversation_id, event, String::new()));
                     }
+                    let event = SystemEvent::CaseAssigned {
+                        assignee_id,
+                        assignee_name: chat::display_name_of(conn, assignee_id).await?,
+                    };
+                    entries.push((loaded.case.conversation_id, event, String::new()));
                     (
                         case,
                         None,
@@ -701,6 +722,9 @@ pub async fn triage(
                         .set(conversations::team_id.eq(team_id))
                         .execute(conn)
                         .await?;
+                    let team_name: String = teams::table.find(team_id).select(teams::name).first(conn).await?;
+                    let event = SystemEvent::CaseTransferred { team_name, note: note.clone() };
+                    entries.push((case.conversation_id, event, note.clone().unwrap_or_default()));
                     (
                         case,
                         Some(team),
@@ -725,7 +749,11 @@ pub async fn triage(
                                 .ip(ip),
                         )
                         .await?;
+                        let event = SystemEvent::ReferralDeclined { reason: reason.clone() };
+                        entries.push((referral.conversation_id, event, reason.clone()));
                     }
+                    let event = SystemEvent::CaseDeclined { reason: reason.clone() };
+                    entries.push((case.conversation_id, event, reason.clone()));
                     (case, None, json!({ "action": "decline", "reason": reason }))
                 }
             };
@@ -737,6 +765,10 @@ pub async fn triage(
             )
             .await?;
             let assigned_to = action_kind;
+            let mut timeline = Vec::new();
+            for (conversation, event, text) in &entries {
+                timeline.extend(chat::post_system(conn, *conversation, caller, event, text).await?);
+            }
             Ok(CaseChange {
                 case,
                 patient: loaded.patient,
@@ -744,6 +776,7 @@ pub async fn triage(
                 queue_changed: true,
                 actor: caller,
                 assigned_to,
+                timeline,
             })
         }
         .scope_boxed()

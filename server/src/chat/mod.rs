@@ -13,7 +13,12 @@
 //! Recall stays allowed there: taking back a mistaken message protects a
 //! patient, and the original is kept in the audit trail anyway.
 
+mod context;
+pub mod edits;
 mod queries;
+pub mod reactions;
+mod search;
+mod timeline;
 mod writer;
 
 use consilium_shared::users::UserDto;
@@ -23,20 +28,19 @@ use chrono::Utc;
 use consilium_shared::{
     AttachmentId, ConversationId, MessageId, UserId,
     chat::{
-        CaseHit, ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS,
-        MessageAck, MessageAcks, MessageDto, MessagePriority, NotifyLevel, SearchResults,
+        ConversationDetail, ConversationDto, ConversationKind, ConversationMemberDto, MAX_BODY_CHARS, MessageAck,
+        MessageAcks, MessageDto, MessageKind, MessagePriority, NotifyLevel,
     },
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Uuid as SqlUuid};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
 use crate::config::DeadlineConfig;
-use crate::db::escape_like;
 use crate::db::models::{NewConversation, User};
 use crate::db::schema::{
     conversation_members, conversation_participants, conversation_reads, conversations, message_acks, messages, users,
@@ -46,7 +50,12 @@ use crate::error::ApiError;
 use consilium_shared::ErrorReason as Reason;
 
 pub use queries::Message;
+pub use search::search;
+pub use timeline::{display_name_of, post_system};
 pub use writer::SendQueue;
+
+/// Most people one message may mention (a group mention counts once).
+pub const MAX_MENTIONS: usize = 50;
 
 /// A message body: 1–16,000 characters, not only whitespace.
 #[derive(Debug, Clone)]
@@ -70,6 +79,13 @@ impl MessageBody {
                 "body",
                 Reason::BodyTooLong,
                 format!("must be at most {MAX_BODY_CHARS} characters"),
+            ));
+        }
+        if raw.contains('@') && mentioned_usernames(&raw).len() > MAX_MENTIONS {
+            return Err(ValidationError::new(
+                "body",
+                Reason::TooManyMentions,
+                format!("may mention at most {MAX_MENTIONS} people"),
             ));
         }
         Ok(Self(raw))
@@ -263,6 +279,17 @@ pub async fn list_for(
         .map(|m| (m.conversation_id, m.into()))
         .collect()
     };
+    let threads: Vec<ConversationId> = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                ConversationKind::Case | ConversationKind::Consult | ConversationKind::Referral
+            )
+        })
+        .map(|r| r.id)
+        .collect();
+    let mut contexts = context::load(conn, threads).await?;
     rows.into_iter()
         .map(|r| {
             let last_read_seq = r.last_read_seq.min(r.last_seq);
@@ -280,6 +307,7 @@ pub async fn list_for(
                 unread: r.last_seq - last_read_seq,
                 last_message: last.remove(&r.id),
                 notify: Some(r.notify),
+                context: contexts.remove(&r.id),
             })
         })
         .collect::<anyhow::Result<_>>()
@@ -775,7 +803,7 @@ pub async fn history(
         }
     };
     let mut found: Vec<MessageDto> = rows.into_iter().map(Into::into).collect();
-    crate::attachments::load_for_messages(conn, &mut found).await?;
+    decorate(conn, &mut found).await?;
     Ok(found)
 }
 
@@ -831,58 +859,10 @@ pub async fn recall(
     .await
 }
 
-/// Messages and cases matching `q` (a plain substring, so Chinese works
-/// without word segmentation) that `user` may see, newest first.
-pub async fn search(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    q: &str,
-    limit: i64,
-) -> Result<SearchResults, ApiError> {
-    let q = q.trim();
-    if q.is_empty() {
-        return Err(ApiError::Invalid(Reason::InvalidQuery, "q: must not be empty".into()));
-    }
-    if q.chars().count() > 200 {
-        return Err(ApiError::Invalid(
-            Reason::InvalidQuery,
-            "q: must be at most 200 characters".into(),
-        ));
-    }
-    let pattern = format!("%{}%", escape_like(q));
-    let mine = conversation_members::table
-        .filter(conversation_members::user_id.eq(user))
-        .select(conversation_members::conversation_id);
-    let found: Vec<Message> = messages::table
-        .filter(messages::conversation_id.eq_any(mine))
-        .filter(messages::recalled_at.is_null())
-        .filter(messages::body.ilike(&pattern))
-        .order(messages::created_at.desc())
-        .limit(limit)
-        .select(Message::as_select())
-        .load(conn)
-        .await?;
-    let cases: Vec<queries::CaseHitRow> = diesel::sql_query(queries::SEARCH_CASES)
-        .bind::<SqlUuid, _>(user)
-        .bind::<Text, _>(&pattern)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await?;
-    let mut messages: Vec<MessageDto> = found.into_iter().map(Into::into).collect();
-    crate::attachments::load_for_messages(conn, &mut messages).await?;
-    Ok(SearchResults {
-        messages,
-        cases: cases
-            .into_iter()
-            .map(|c| CaseHit {
-                id: c.id,
-                team_id: c.team_id,
-                title: c.title,
-                status: c.status,
-                conversation_id: c.conversation_id,
-            })
-            .collect(),
-    })
+/// Fills in what a message row does not hold: its files and its reactions.
+pub async fn decorate(conn: &mut AsyncPgConnection, messages: &mut [MessageDto]) -> Result<(), ApiError> {
+    crate::attachments::load_for_messages(conn, messages).await?;
+    reactions::load_for_messages(conn, messages).await
 }
 
 /// Messages after `after_seq` (for `sync` and gap filling), oldest first.
@@ -904,7 +884,7 @@ pub async fn messages_after(
         q = q.filter(messages::seq.le(until));
     }
     let mut found: Vec<MessageDto> = q.load::<Message>(conn).await?.into_iter().map(Into::into).collect();
-    crate::attachments::load_for_messages(conn, &mut found).await?;
+    decorate(conn, &mut found).await?;
     Ok(found)
 }
 
@@ -1121,6 +1101,15 @@ impl From<Message> for MessageDto {
             ack_required: m.ack_required,
             ack_count: i64::from(m.ack_count),
             attachments: Vec::new(),
+            kind: if m.system.is_some() {
+                MessageKind::System
+            } else {
+                MessageKind::User
+            },
+            // written by this server from a `SystemEvent`; an entry a newer
+            // version wrote that this one cannot read still shows as system
+            system: m.system.and_then(|v| serde_json::from_value(v).ok()),
+            reactions: Vec::new(),
         }
     }
 }

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use consilium_shared::{
     CaseId, ConsultId, ConversationId, MessageId, ReferralId, TeamId, UserId,
-    cases::CaseStatus,
     chat::{ConversationKind, MessagePriority, NotifyLevel},
 };
 use diesel::prelude::*;
@@ -31,6 +30,8 @@ pub struct Message {
     pub ack_required: bool,
     pub ack_count: i32,
     pub ack_due_at: Option<DateTime<Utc>>,
+    /// What a workflow's timeline entry records; `None` for a person's message.
+    pub system: Option<serde_json::Value>,
 }
 
 /// True while the conversation being updated (`conversations` in an
@@ -105,31 +106,6 @@ select distinct o.user_id
 from conversation_members mine
 join conversation_members o on o.conversation_id = mine.conversation_id
 where mine.user_id = $1 and o.user_id <> $1
-"#;
-
-/// A case found by search.
-#[derive(Debug, QueryableByName)]
-pub struct CaseHitRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: CaseId,
-    #[diesel(sql_type = SqlUuid)]
-    pub team_id: TeamId,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Text)]
-    pub status: CaseStatus,
-    #[diesel(sql_type = SqlUuid)]
-    pub conversation_id: ConversationId,
-}
-
-/// `$1` user, `$2` ILIKE pattern, `$3` limit: cases whose discussion the user can read.
-pub const SEARCH_CASES: &str = r#"
-select cs.id, cs.team_id, cs.title, cs.status, cs.conversation_id
-from cases cs
-join conversation_members m on m.conversation_id = cs.conversation_id and m.user_id = $1
-where (cs.title || ' ' || cs.summary) ilike $2
-order by cs.created_at desc
-limit $3
 "#;
 
 /// Stores one message in a single statement — bump the conversation's
@@ -207,12 +183,11 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         out.push_bind_param::<Text, _>(&self.body)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<BigInt>, _>(&self.reply_to_seq)?;
-        out.push_sql(", coalesce((select array_agg(u.id) from users u where u.username = any(");
+        out.push_sql(", case when cardinality(");
         out.push_bind_param::<Array<Text>, _>(&self.mention_names)?;
-        out.push_sql(
-            ") and exists (select 1 from conversation_members m \
-                           where m.conversation_id = bumped.id and m.user_id = u.id)), '{}'), ",
-        );
+        out.push_sql(") = 0 then '{}'::uuid[] else resolve_mentions(bumped.id, ");
+        out.push_bind_param::<Array<Text>, _>(&self.mention_names)?;
+        out.push_sql(") end, ");
         out.push_bind_param::<Text, _>(&self.priority)?;
         out.push_sql(", ");
         out.push_bind_param::<Bool, _>(&self.ack_required)?;
@@ -221,7 +196,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
         out.push_sql(
             "::int8 * interval '1 millisecond' from bumped \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                         created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at\
+                         created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at, system\
              ), ack_timer as (\
                insert into escalation_timers (id, subject_kind, subject_id, level, due_at, step_ms) \
                select gen_random_uuid(), 'message', stored.id, 1, stored.ack_due_at, ",
@@ -237,7 +212,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
                where conversation_reads.last_read_seq < excluded.last_read_seq\
              ) \
              select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                    created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at from stored",
+                    created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at, system from stored",
         );
         Ok(())
     }
@@ -316,7 +291,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                select n.id, n.conv, n.seq, n.sender, n.client_msg_id, n.body, n.reply_to_seq, '{}' \
                from numbered n order by n.conv, n.seq \
                returning id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                         created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at\
+                         created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at, system\
              ), sender_reads as (\
                insert into conversation_reads (conversation_id, user_id, last_read_seq) \
                select conversation_id, sender_id, max(seq) from stored group by conversation_id, sender_id \
@@ -325,7 +300,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
                where conversation_reads.last_read_seq < excluded.last_read_seq\
              ) \
              select id, conversation_id, seq, sender_id, client_msg_id, body, reply_to_seq, mentions, \
-                    created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at from stored",
+                    created_at, edited_at, recalled_at, priority, ack_required, ack_count, ack_due_at, system from stored",
         );
         Ok(())
     }

@@ -10,8 +10,9 @@
 //! reads the case and its discussion; the consult has its own thread for the
 //! requester, the consultants and the case's team.
 
+use crate::chat;
 use crate::db::models::ConsultRow;
-use consilium_shared::chat::ConversationKind;
+use consilium_shared::chat::{ConversationKind, MessageDto, SystemEvent};
 use consilium_shared::{
     CaseId, ConsultId, ConversationId, UserId,
     cases::{BoxKind, CaseStatus, ConsultDto, ConsultOpinion, ConsultStatus, CreateConsultRequest, Priority},
@@ -95,7 +96,7 @@ pub async fn request(
     req: CreateConsultRequest,
     ip: Option<&str>,
     deadlines: &crate::config::DeadlineConfig,
-) -> Result<LoadedConsult, ApiError> {
+) -> Result<(LoadedConsult, Vec<MessageDto>), ApiError> {
     let question = BoundedText::parse(&req.question, "question", 1, 4000)?.into_inner();
     let mut ids: Vec<UserId> = req.consultant_ids.clone();
     ids.sort();
@@ -187,10 +188,29 @@ pub async fn request(
                     .ip(ip),
             )
             .await?;
-            Ok(LoadedConsult {
-                consult,
-                consultants: ids,
-            })
+            let consultant_names: Vec<String> = users::table
+                .filter(users::id.eq_any(&ids))
+                .order(users::display_name.asc())
+                .select(users::display_name)
+                .load(conn)
+                .await?;
+            let event = SystemEvent::ConsultRequested {
+                question: question.clone(),
+                consultant_names,
+                urgency,
+            };
+            // the consult's own thread opens with it; the case's records it
+            let mut timeline = Vec::new();
+            for conversation in [conversation_id, loaded.case.conversation_id] {
+                timeline.extend(chat::post_system(conn, conversation, caller, &event, &question).await?);
+            }
+            Ok((
+                LoadedConsult {
+                    consult,
+                    consultants: ids,
+                },
+                timeline,
+            ))
         }
         .scope_boxed()
     })
@@ -252,7 +272,7 @@ pub async fn transition(
     id: ConsultId,
     t: ConsultTransition,
     ip: Option<&str>,
-) -> Result<(LoadedConsult, Vec<UserId>), ApiError> {
+) -> Result<(LoadedConsult, Vec<UserId>, Vec<MessageDto>), ApiError> {
     let reason = match &t {
         ConsultTransition::Decline(r) => Some(BoundedText::parse(r, "reason", 1, 2000)?.into_inner()),
         _ => None,
@@ -309,12 +329,39 @@ pub async fn transition(
                     .ip(ip),
             )
             .await?;
+            let (event, text) = match &t {
+                ConsultTransition::Accept => (SystemEvent::ConsultAccepted, String::new()),
+                ConsultTransition::Decline(_) => {
+                    let reason = reason.clone().unwrap_or_default();
+                    (SystemEvent::ConsultDeclined { reason: reason.clone() }, reason)
+                }
+                ConsultTransition::Complete(o) => (
+                    SystemEvent::ConsultCompleted {
+                        assessment: o.assessment.clone(),
+                        recommendation: o.recommendation.clone(),
+                    },
+                    format!("{}\n{}", o.assessment, o.recommendation),
+                ),
+                ConsultTransition::Cancel => (SystemEvent::ConsultCancelled, String::new()),
+            };
+            let mut timeline = Vec::new();
+            timeline.extend(chat::post_system(conn, consult.conversation_id, caller, &event, &text).await?);
+            if matches!(t, ConsultTransition::Complete(_) | ConsultTransition::Decline(_)) {
+                // the opinion (or the refusal) belongs to the case's record too
+                let case_thread: ConversationId = crate::db::schema::cases::table
+                    .find(consult.case_id)
+                    .select(crate::db::schema::cases::conversation_id)
+                    .first(conn)
+                    .await?;
+                timeline.extend(chat::post_system(conn, case_thread, caller, &event, &text).await?);
+            }
             Ok((
                 LoadedConsult {
                     consult,
                     consultants: loaded.consultants,
                 },
                 before,
+                timeline,
             ))
         }
         .scope_boxed()

@@ -125,6 +125,26 @@ diesel::table! {
         ack_required -> Bool,
         ack_count -> Int4,
         ack_due_at -> Nullable<Timestamptz>,
+        system -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    message_versions (message_id, version) {
+        message_id -> Uuid,
+        version -> Int4,
+        body -> Text,
+        written_at -> Timestamptz,
+        editor_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, emoji, user_id) {
+        message_id -> Uuid,
+        emoji -> Text,
+        user_id -> Uuid,
+        at -> Timestamptz,
     }
 }
 
@@ -278,6 +298,8 @@ diesel::table! {
 
 diesel::joinable!(attachments -> conversations (conversation_id));
 diesel::joinable!(attachments -> messages (message_id));
+diesel::joinable!(message_reactions -> messages (message_id));
+diesel::joinable!(message_versions -> messages (message_id));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(cases -> conversations (conversation_id));
 diesel::joinable!(cases -> patients (patient_id));
@@ -342,6 +364,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_reads,
     conversations,
     message_acks,
+    message_reactions,
+    message_versions,
     messages,
     notifications,
     patients,

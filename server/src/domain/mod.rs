@@ -77,6 +77,10 @@ pub fn query_has_nul(raw: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
+/// Usernames that are group mentions (SPEC §8): `@team` reaches the team's
+/// roster, `@oncall` those of it on duty. No account may take them.
+pub const GROUP_MENTIONS: &[&str] = &["team", "oncall"];
+
 impl Username {
     /// Accepts a valid username, lower-casing nothing: the rule is lower-case only.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
@@ -85,6 +89,13 @@ impl Username {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
         reject_nul(raw, "username")?;
+        if GROUP_MENTIONS.contains(&raw) {
+            return Err(ValidationError::new(
+                "username",
+                Reason::UsernameReserved,
+                "is a group mention (@team, @oncall)",
+            ));
+        }
         if ok_len && ok_chars {
             Ok(Self(raw.to_owned()))
         } else {
@@ -232,6 +243,8 @@ mod tests {
     fn usernames() {
         assert!(Username::parse("dr_wang.1-a").is_ok());
         assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("team").is_err());
+        assert!(Username::parse("oncall").is_err());
         assert!(Username::parse("Wang").is_err());
         assert!(Username::parse("王医生").is_err());
         assert!(Username::parse(&"a".repeat(33)).is_err());

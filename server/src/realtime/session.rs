@@ -409,6 +409,16 @@ impl Conn {
                 };
                 Some(self.on_send(id, conversation_id, frame).await)
             }
+            ClientFrame::Edit {
+                id,
+                conversation_id,
+                seq,
+                body,
+            } => self
+                .on_edit(conversation_id, seq, body)
+                .await
+                .err()
+                .map(|e| error_event(Some(id), &e)),
             ClientFrame::AckMessage { conversation_id, seq } => self
                 .on_ack_message(conversation_id, seq)
                 .await
@@ -442,6 +452,24 @@ impl Conn {
             Some(event) if !send_event(&mut self.ws, &event).await => Some(End::ClientClosed),
             _ => None,
         }
+    }
+
+    /// Edits the user's own message (SPEC §8); the conversation hears
+    /// `message_edited`. Edits share the send rate limit: both write.
+    async fn on_edit(&mut self, conversation_id: ConversationId, seq: i64, body: String) -> Result<(), ApiError> {
+        if self.limiter.check().is_err() {
+            return Err(ApiError::RateLimited(
+                Reason::SendingTooFast,
+                "sending too fast; slow down".into(),
+            ));
+        }
+        let body = chat::MessageBody::parse(body)?;
+        let window = self.state.config.message_edit_window;
+        let mut db = self.state.db.get().await?;
+        let edited = chat::edits::edit(&mut db, self.user, conversation_id, seq, body, window, None).await?;
+        drop(db);
+        crate::events::message_edited(&self.state, &edited).await;
+        Ok(())
     }
 
     /// Acknowledges an `ack_required` message; the conversation hears

@@ -27,7 +27,7 @@ use consilium_shared::{
     cases::{
         AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, CreateReferralRequest, ReferralDto, ReferralStatus,
     },
-    chat::MessageDto,
+    chat::{MessageDto, SystemEvent},
     teams::TeamRole,
 };
 use diesel::prelude::*;
@@ -41,9 +41,9 @@ use crate::cases::{
     self, CaseAccess,
     machine::{CaseMove, NewCase},
 };
-use crate::chat::{self, NewMessage};
+use crate::chat;
 use crate::db::models::{Case, NewConversation, Referral};
-use crate::db::schema::{cases as cases_t, conversations, referrals, team_members};
+use crate::db::schema::{cases as cases_t, conversations, referrals, team_members, teams};
 use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
@@ -103,6 +103,8 @@ pub struct Created {
     pub referral: Referral,
     /// The linked case in the receiving team's queue.
     pub target_case: Case,
+    /// Timeline entries posted (SPEC §8), to announce after commit.
+    pub timeline: Vec<MessageDto>,
 }
 
 /// `POST /cases/{id}/referrals`.
@@ -200,7 +202,13 @@ pub async fn create(
                     .ip(ip),
             )
             .await?;
-            Ok(Created { referral, target_case })
+            let to_team_name: String = teams::table.find(to_team).select(teams::name).first(conn).await?;
+            let event = SystemEvent::ReferralCreated { direction, to_team_name, reason: reason.clone() };
+            let mut timeline = Vec::new();
+            for conversation in [thread, loaded.case.conversation_id] {
+                timeline.extend(chat::post_system(conn, conversation, caller, &event, &reason).await?);
+            }
+            Ok(Created { referral, target_case, timeline })
         }
         .scope_boxed()
     })
@@ -227,9 +235,10 @@ pub struct Transitioned {
     pub referral: Referral,
     /// The linked case after it.
     pub target_case: Case,
-    /// The outcome message posted into the referring case's discussion with
-    /// the completion, to announce once the transaction has committed.
-    pub outcome_message: Option<MessageDto>,
+    /// Timeline entries posted with the step (the referral's thread, the
+    /// referring case's — the outcome reaches the referring doctor there —
+    /// and the linked case's when accepting assigned it), to announce after commit.
+    pub timeline: Vec<MessageDto>,
     /// Whether the linked case was in, or left, the receiving team's triage queue.
     pub queue_changed: bool,
 }
@@ -339,29 +348,45 @@ pub async fn transition(
                     .ip(ip),
             )
             .await?;
-            let outcome_message = match (&t, &text) {
-                (ReferralTransition::Complete(_), Some(outcome)) => {
-                    let source: Case = cases_t::table
-                        .find(referral.case_id)
-                        .select(Case::as_select())
-                        .first(conn)
-                        .await?;
-                    let message = NewMessage::parse(
-                        format!("referral-outcome-{}", referral.id),
-                        format!("**转诊结果 / Referral outcome**\n\n{outcome}"),
-                        None,
-                    )?;
-                    // the completer writes for the receiving team, not as a member of that thread
-                    let posted = chat::post_on_behalf(conn, caller, source.conversation_id, message).await?;
-                    posted.created.then_some(posted.message)
-                }
-                _ => None,
+            let event = match &t {
+                ReferralTransition::Accept(req) => SystemEvent::ReferralAccepted {
+                    assignee_name: match req.assignee_id {
+                        Some(a) => Some(chat::display_name_of(conn, a).await?),
+                        None => None,
+                    },
+                    appointment_at: req.appointment_at,
+                },
+                ReferralTransition::Decline(_) => SystemEvent::ReferralDeclined {
+                    reason: text_ref.to_owned(),
+                },
+                ReferralTransition::Complete(_) => SystemEvent::ReferralCompleted {
+                    outcome: text_ref.to_owned(),
+                },
+                ReferralTransition::Cancel => SystemEvent::ReferralCancelled,
             };
+            let source_thread: ConversationId = cases_t::table
+                .find(referral.case_id)
+                .select(cases_t::conversation_id)
+                .first(conn)
+                .await?;
+            let mut timeline = Vec::new();
+            for conversation in [referral.conversation_id, source_thread] {
+                timeline.extend(chat::post_system(conn, conversation, caller, &event, text_ref).await?);
+            }
+            if let (ReferralTransition::Accept(_), Some(assignee)) = (&t, target_case.assignee_id)
+                && target.status == CaseStatus::Triage
+            {
+                let assigned = SystemEvent::CaseAssigned {
+                    assignee_id: assignee,
+                    assignee_name: chat::display_name_of(conn, assignee).await?,
+                };
+                timeline.extend(chat::post_system(conn, target_case.conversation_id, caller, &assigned, "").await?);
+            }
             let queue_changed = target.status == CaseStatus::Triage || target_case.status == CaseStatus::Triage;
             Ok(Transitioned {
                 referral,
                 target_case,
-                outcome_message,
+                timeline,
                 queue_changed,
             })
         }

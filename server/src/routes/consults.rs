@@ -35,7 +35,7 @@ pub async fn request_consult(
     body: web::Json<CreateConsultRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.get().await?;
-    let consult = consults::request(
+    let (consult, timeline) = consults::request(
         &mut conn,
         caller.id(),
         *id,
@@ -45,6 +45,7 @@ pub async fn request_consult(
     )
     .await?;
     let dto = events::consult_changed(&state, &mut conn, caller.id(), &consult, &[]).await?;
+    events::timeline_posted(&state, timeline).await;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -117,8 +118,8 @@ pub async fn consult_transition(
         _ => return Err(ApiError::NotFound(Reason::NoSuchEndpoint, "no such endpoint".into())),
     };
     let mut conn = state.db.get().await?;
-    let (consult, before) = consults::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
-    Ok(web::Json(
-        events::consult_changed(&state, &mut conn, caller.id(), &consult, &before).await?,
-    ))
+    let (consult, before, timeline) = consults::transition(&mut conn, caller.id(), id, t, meta.ip.as_deref()).await?;
+    let dto = events::consult_changed(&state, &mut conn, caller.id(), &consult, &before).await?;
+    events::timeline_posted(&state, timeline).await;
+    Ok(web::Json(dto))
 }

@@ -4,15 +4,16 @@ use actix_web::{HttpResponse, web};
 use consilium_shared::{
     ConversationId, ErrorBody, UserId,
     chat::{
-        ConversationDetail, ConversationDto, HistoryQuery, MessageAck, MessageAcks, MessageDto, NotifyRequest,
-        ReadRequest, SearchQuery, SearchResults, SendMessageRequest, SendMessageResponse,
+        ConversationDetail, ConversationDto, EditMessageRequest, HistoryQuery, MessageAck, MessageAcks, MessageDto,
+        MessageVersion, NotifyRequest, ReactionDto, ReadRequest, SearchQuery, SearchResults, SendMessageRequest,
+        SendMessageResponse,
     },
     paging::Page,
 };
 
 use super::page_limit;
 use crate::auth::{AuthUser, ClientMeta};
-use crate::chat::{self, NewMessage};
+use crate::chat::{self, MessageBody, NewMessage};
 use crate::error::ApiError;
 use crate::events;
 use crate::state::AppState;
@@ -23,6 +24,16 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/direct/{user_id}", web::post().to(direct))
         .route("/conversations/{id}/messages", web::get().to(history))
         .route("/conversations/{id}/messages", web::post().to(send))
+        .route("/conversations/{id}/messages/{seq}", web::put().to(edit))
+        .route("/conversations/{id}/messages/{seq}/versions", web::get().to(versions))
+        .route(
+            "/conversations/{id}/messages/{seq}/reactions/{emoji}",
+            web::put().to(add_reaction),
+        )
+        .route(
+            "/conversations/{id}/messages/{seq}/reactions/{emoji}",
+            web::delete().to(remove_reaction),
+        )
         .route("/conversations/{id}/messages/{seq}/recall", web::post().to(recall))
         .route("/conversations/{id}/messages/{seq}/ack", web::post().to(acknowledge))
         .route(
@@ -178,11 +189,106 @@ pub async fn search(
     caller: AuthUser,
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<SearchResults>, ApiError> {
-    let limit = page_limit(query.limit)?;
+    let limit = match query.limit {
+        None => 20,
+        limit => page_limit(limit)?,
+    };
     let mut conn = state.db.get().await?;
-    let mut found = chat::search(&mut conn, caller.id(), &query.q, limit).await?;
-    state.attachments.signer.sign_messages(&mut found.messages, caller.id());
+    let mut found = chat::search(&mut conn, caller.id(), &query, limit).await?;
+    state
+        .attachments
+        .signer
+        .sign_messages(found.messages.iter_mut().map(|h| &mut h.message), caller.id());
     Ok(web::Json(found))
+}
+
+/// Edits the caller's own message within the edit window (SPEC §8); every
+/// member hears `message_edited`; the earlier text is kept as a version.
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{seq}", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation")), tag = "chat", security(("bearer" = [])), request_body = EditMessageRequest,
+    responses((status = 200, body = MessageDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn edit(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(ConversationId, i64)>,
+    body: web::Json<EditMessageRequest>,
+) -> Result<web::Json<MessageDto>, ApiError> {
+    let (conversation, seq) = path.into_inner();
+    let body = MessageBody::parse(body.into_inner().body)?;
+    let mut conn = state.db.get().await?;
+    let window = state.config.message_edit_window;
+    let edited = chat::edits::edit(
+        &mut conn,
+        caller.id(),
+        conversation,
+        seq,
+        body,
+        window,
+        meta.ip.as_deref(),
+    )
+    .await?;
+    drop(conn);
+    events::message_edited(&state, &edited).await;
+    let mut message = edited.message;
+    state
+        .attachments
+        .signer
+        .sign_messages(std::iter::once(&mut message), caller.id());
+    Ok(web::Json(message))
+}
+
+/// Every text a message has had, oldest first (the last is the current
+/// one): for its sender, the team's lead and admins.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{seq}/versions", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation")), tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = Vec<MessageVersion>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ConversationId, i64)>,
+) -> Result<web::Json<Vec<MessageVersion>>, ApiError> {
+    let (conversation, seq) = path.into_inner();
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(
+        chat::edits::versions(&mut conn, caller.id(), caller.is_admin(), conversation, seq).await?,
+    ))
+}
+
+/// Adds the caller's reaction (idempotent); answers the message's reactions.
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/messages/{seq}/reactions/{emoji}", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation"), ("emoji" = String, Path, description = "An emoji of the palette, URL-encoded")), tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ReactionDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn add_reaction(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ConversationId, i64, String)>,
+) -> Result<web::Json<Vec<ReactionDto>>, ApiError> {
+    react(state, caller, path.into_inner(), true).await
+}
+
+/// Takes back the caller's reaction (idempotent); answers the message's reactions.
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{seq}/reactions/{emoji}", params(("id" = uuid::Uuid, Path, description = "The conversation's id"), ("seq" = i64, Path, description = "The message's seq in its conversation"), ("emoji" = String, Path, description = "An emoji of the palette, URL-encoded")), tag = "chat", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ReactionDto>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove_reaction(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<(ConversationId, i64, String)>,
+) -> Result<web::Json<Vec<ReactionDto>>, ApiError> {
+    react(state, caller, path.into_inner(), false).await
+}
+
+async fn react(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    (conversation, seq, emoji): (ConversationId, i64, String),
+    add: bool,
+) -> Result<web::Json<Vec<ReactionDto>>, ApiError> {
+    let emoji = chat::reactions::parse_emoji(&emoji)?;
+    let mut conn = state.db.get().await?;
+    let change = chat::reactions::set(&mut conn, caller.id(), conversation, seq, emoji, add).await?;
+    drop(conn);
+    if change.changed {
+        events::reaction_changed(&state, conversation, seq, caller.id(), emoji, add).await;
+    }
+    Ok(web::Json(change.reactions))
 }
 
 /// Acknowledges an `ack_required` message the caller received (SPEC §7);

@@ -64,7 +64,7 @@ impl Modify for UniqueOperationIds {
     modifiers(&BearerAuth, &UniqueOperationIds),
     // Schemas only referred to from query parameters are not collected on
     // their own; name them so every `$ref` resolves.
-    components(schemas(consilium_shared::cases::BoxKind)),
+    components(schemas(consilium_shared::cases::BoxKind, consilium_shared::chat::SearchKind)),
     paths(
         auth::login, auth::refresh, auth::logout, auth::me, auth::change_password,
         users::create, users::search, users::get, users::update, users::deactivate, users::reactivate,
@@ -74,6 +74,7 @@ impl Modify for UniqueOperationIds {
         conversations::list, conversations::get, conversations::direct, conversations::history,
         conversations::send, conversations::recall, conversations::read, conversations::search,
         conversations::acknowledge, conversations::acknowledgements, conversations::notify_level,
+        conversations::edit, conversations::versions, conversations::add_reaction, conversations::remove_reaction,
         attachments::upload, attachments::get_attachment, attachments::content, attachments::preview, attachments::of_case,
         cases::create_case, cases::submit_intake, cases::triage_queue, cases::list_cases, cases::get_case,
         cases::update_case, cases::triage, cases::suggestions,

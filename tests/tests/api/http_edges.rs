@@ -116,6 +116,12 @@ async fn openapi_lists_every_endpoint() {
         ("/api/v1/conversations/{id}", &["get"]),
         ("/api/v1/direct/{user_id}", &["post"]),
         ("/api/v1/conversations/{id}/messages", &["get", "post"]),
+        ("/api/v1/conversations/{id}/messages/{seq}", &["put"]),
+        ("/api/v1/conversations/{id}/messages/{seq}/versions", &["get"]),
+        (
+            "/api/v1/conversations/{id}/messages/{seq}/reactions/{emoji}",
+            &["put", "delete"],
+        ),
         ("/api/v1/conversations/{id}/messages/{seq}/recall", &["post"]),
         ("/api/v1/conversations/{id}/read", &["put"]),
         ("/api/v1/search", &["get"]),

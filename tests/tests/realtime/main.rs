@@ -19,6 +19,7 @@ mod deadlines;
 mod delivery;
 mod events;
 mod frames;
+mod messaging;
 mod notifications;
 mod rest;
 mod roster;

@@ -61,7 +61,7 @@ async fn a_member_asks_a_consultant_from_another_team() {
     assert_eq!(thread.body["consult_id"], consult_id.as_str());
     assert_eq!(thread.body["case_id"], case_id.as_str());
     post_message(&w.wang, &consult_conv, "wang-1", "钱主任，麻烦您尽快看一下。").await;
-    assert_eq!(message_items(&w.qian, &consult_conv).await.len(), 1);
+    assert_eq!(crate::support::talk(&w.qian, &consult_conv).await.len(), 1);
 
     // boxes: incoming for the consultant, outgoing for the requester
     assert_eq!(consults_of(&w.qian, "box=incoming").await, [consult_id.as_str()]);

@@ -310,7 +310,10 @@ async fn both_teams_follow_a_referral(bus: Bus) {
     // the outcome is posted into the township case's thread
     let source_conv = s(&source, "conversation_id");
     for ws in [&mut ma, &mut huang] {
-        let posted = ws.expect(message_in(&source_conv)).await;
+        let entry = message_in(&source_conv);
+        let posted = ws
+            .expect(|e| entry(e) && e["message"]["system"]["event"] == "referral_completed")
+            .await;
         assert!(
             posted["message"]["body"].as_str().unwrap_or_default().contains(outcome),
             "{posted}"

@@ -17,4 +17,5 @@ mod consults;
 mod events;
 mod paging;
 mod referrals;
+mod timeline;
 mod triage;

@@ -112,7 +112,7 @@ async fn a_township_team_refers_a_patient_up() {
         assert_eq!(one.body, referral);
     }
     crate::support::post_message(&w.ma, &thread, "ma-1", "患者明早8点可到省医院门诊。").await;
-    assert_eq!(message_items(&w.sun, &thread).await.len(), 1);
+    assert_eq!(crate::support::talk(&w.sun, &thread).await.len(), 1);
     for stranger in [&w.zhao, &w.qian, &w.app.admin] {
         assert_error(
             &stranger.get(&format!("/api/v1/referrals/{id}")).await,
@@ -206,11 +206,13 @@ async fn the_receiving_team_accepts_and_the_outcome_goes_back() {
     assert_eq!(r.body["outcome"], outcome);
     let back = message_items(&w.ma, &s(&source, "conversation_id")).await;
     let last = back.last().unwrap_or_else(|| panic!("nothing posted back"));
-    let body = last["body"].as_str().unwrap_or_default();
-    assert!(body.contains(outcome), "the outcome is posted back: {last}");
-    assert!(body.contains("转诊结果"), "{last}");
+    assert_eq!(last["body"], outcome, "the outcome is posted back: {last}");
+    assert_eq!(
+        last["system"],
+        json!({ "event": "referral_completed", "outcome": outcome })
+    );
     assert_eq!(last["sender_id"], w.li.user_id());
-    assert_eq!(message_items(&w.huang, &s(&source, "conversation_id")).await.len(), 1);
+    assert_eq!(message_items(&w.huang, &s(&source, "conversation_id")).await, back);
 
     for (who, action, body) in [
         (&w.ma, "cancel", json!({})),
@@ -245,7 +247,7 @@ async fn a_completion_commits_with_its_outcome_message_or_not_at_all() {
     let db = w.app.db.connect().await;
     db.batch_execute(
         "create function refuse_outcomes() returns trigger language plpgsql as $$ \
-         begin if new.body like '%转诊结果%' then raise exception 'outcome refused'; end if; return new; end $$; \
+         begin if new.system->>'event' = 'referral_completed' then raise exception 'outcome refused'; end if; return new; end $$; \
          create trigger refuse_outcomes before insert on messages for each row execute function refuse_outcomes();",
     )
     .await
@@ -260,7 +262,13 @@ async fn a_completion_commits_with_its_outcome_message_or_not_at_all() {
         now.body
     );
     assert!(now.body.get("outcome").is_none(), "{}", now.body);
-    assert!(message_items(&w.ma, &thread).await.is_empty());
+    assert!(
+        message_items(&w.ma, &thread)
+            .await
+            .iter()
+            .all(|m| m["system"]["event"] != "referral_completed"),
+        "no outcome without its completion"
+    );
     assert!(
         w.audit_of("referral", &id)
             .await
@@ -276,7 +284,11 @@ async fn a_completion_commits_with_its_outcome_message_or_not_at_all() {
     let r = referral_action(&w.li, &id, "complete", json!({ "outcome": outcome })).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "completed");
-    let posted = message_items(&w.ma, &thread).await;
+    let posted: Vec<_> = message_items(&w.ma, &thread)
+        .await
+        .into_iter()
+        .filter(|m| m["system"]["event"] == "referral_completed")
+        .collect();
     assert_eq!(posted.len(), 1, "{posted:?}");
     assert!(
         posted[0]["body"].as_str().unwrap_or_default().contains(outcome),

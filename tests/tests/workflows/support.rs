@@ -411,6 +411,16 @@ pub async fn message_items(api: &Api, conversation: &str) -> Vec<Value> {
     r.body["items"].as_array().expect("items").clone()
 }
 
+/// What people wrote in a conversation: its messages without the workflow's
+/// timeline entries (SPEC §8 system messages).
+pub async fn talk(api: &Api, conversation: &str) -> Vec<Value> {
+    message_items(api, conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["kind"] != "system")
+        .collect()
+}
+
 /// `POST /conversations/{id}/messages`; asserts 201 and returns the message.
 pub async fn post_message(api: &Api, conversation: &str, client_msg_id: &str, body: &str) -> Value {
     let r = api

@@ -23,19 +23,23 @@ import type {
   CreateUserRequest,
   DeclineRequest,
   DutyRequest,
+  EditMessageRequest,
   IntakeRequest,
   MarkReadRequest,
   MarkReadResponse,
   MessageAck,
   MessageAcks,
   MessageDto,
+  MessageVersion,
   MyWork,
   NotificationDto,
   NotifyLevel,
   NotifyRequest,
   NotificationsQuery,
   Page,
+  ReactionDto,
   ReferralDto,
+  SearchQuery,
   SearchResults,
   SetMemberRequest,
   TeamDetail,
@@ -138,11 +142,20 @@ export function endpoints(api: ApiClient) {
     history: (id: string, page: { before_seq?: number; after_seq?: number; limit?: number }) =>
       api.request<Page<MessageDto>>('GET', `/conversations/${enc(id)}/messages`, { query: page }),
     recall: (id: string, seq: number) => api.request<MessageDto>('POST', `/conversations/${enc(id)}/messages/${seq}/recall`),
+    // everyday messaging (SPEC §8): edits with their history, reactions
+    editMessage: (id: string, seq: number, body: string) =>
+      api.request<MessageDto>('PUT', `/conversations/${enc(id)}/messages/${seq}`, { body: { body } satisfies EditMessageRequest }),
+    messageVersions: (id: string, seq: number) =>
+      api.request<MessageVersion[]>('GET', `/conversations/${enc(id)}/messages/${seq}/versions`),
+    react: (id: string, seq: number, emoji: string, added: boolean) =>
+      api.request<ReactionDto[]>(added ? 'PUT' : 'DELETE', `/conversations/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`),
     // acknowledgements of `ack_required` messages (SPEC §7)
     acknowledge: (id: string, seq: number) => api.request<MessageAck>('POST', `/conversations/${enc(id)}/messages/${seq}/ack`),
     acks: (id: string, seq: number) => api.request<MessageAcks>('GET', `/conversations/${enc(id)}/messages/${seq}/acks`),
     openDirect: (userId: string) => api.request<ConversationDto>('POST', `/direct/${enc(userId)}`),
-    search: (q: string) => api.request<SearchResults>('GET', '/search', { query: { q } }),
+    // search (SPEC §8): messages and cases the caller may see, with highlight offsets; `before` pages the messages
+    search: (query: SearchQuery, signal?: AbortSignal) =>
+      api.request<SearchResults>('GET', '/search', signal === undefined ? { query: { ...query } } : { query: { ...query }, signal }),
 
     // case materials (SPEC §6); uploads go through attachments/upload.ts for their progress
     attachment: (id: string) => api.request<AttachmentDto>('GET', `/attachments/${enc(id)}`),

@@ -5,9 +5,12 @@ import { canSend, isUploading, percent, type UploadItem } from '../attachments/q
 import { uploadErrorMessage } from '../attachments/uploadErrors';
 import type { Uploads } from '../attachments/useUploads';
 import { useI18n } from '../i18n/useI18n';
-import { useRealtimeStore } from '../realtime/context';
+import { useRealtime, useRealtimeStore } from '../realtime/context';
 import { knownUser } from '../users/cache';
-import { insertMention, matchMembers, mentionAt, type MentionQuery } from './mentions';
+import { MentionList } from './MentionList';
+import { insertMention, matchMentions, mentionAt, mentionToken, type MentionCandidate, type MentionQuery } from './mentions';
+import { usePinyin } from './pinyin';
+import { useDraft } from './useDraft';
 import { isMarked, MarksPanel, MarksSummary, MarksToggle, NO_MARKS, type Marks } from './SendMarks';
 
 const MAX_CHARS = 16_000;
@@ -21,6 +24,8 @@ interface Props {
   onSent: () => void;
   /** The files being attached to this message (also fed by drops on the conversation). */
   uploads: Uploads;
+  /** ArrowUp in an empty composer: edit my last message; true when there was one to edit. */
+  onEditLast?: () => boolean;
 }
 
 /**
@@ -29,12 +34,14 @@ interface Props {
  * emergency and/or asks for acknowledgements; the marks apply to one message.
  * The paperclip (or pasting an image, or dropping files on the conversation)
  * uploads files at once; Send waits for them and sends them with the message.
+ * What is typed is kept as the conversation's draft (useDraft.ts) until sent;
+ * ArrowUp in an empty composer edits my last message.
  */
-export function Composer({ conversationId, members, me, replyTo, onCancelReply, onSent, uploads }: Props) {
+export function Composer({ conversationId, members, me, replyTo, onCancelReply, onSent, uploads, onEditLast }: Props) {
   const { t } = useI18n();
   const fileRef = useRef<HTMLInputElement>(null);
   const store = useRealtimeStore();
-  const [text, setText] = useState('');
+  const [text, setText] = useDraft(conversationId, me);
   const [mention, setMention] = useState<MentionQuery | null>(null);
   const [active, setActive] = useState(0);
   const [tooLong, setTooLong] = useState(false);
@@ -53,7 +60,10 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
     setMarksOpen(false);
   }, [conversationId]);
 
-  const matches = mention === null ? [] : matchMembers(members, mention.query, me);
+  // Group mentions (@team, @oncall) where there is a team; names also match by pinyin once it is loaded.
+  const groups = useRealtime((s) => (s.conversations[conversationId]?.info.kind ?? 'direct') !== 'direct');
+  usePinyin();
+  const matches = mention === null ? [] : matchMentions(members, mention.query, me, { groups });
   const open = matches.length > 0;
 
   function update(value: string, caret: number) {
@@ -65,10 +75,10 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
     if (value.trim() !== '') store.typing(conversationId);
   }
 
-  function pick(user: UserDto) {
+  function pick(candidate: MentionCandidate) {
     const el = ref.current;
     if (mention === null || el === null) return;
-    const next = insertMention(text, el.selectionStart, mention, user.username);
+    const next = insertMention(text, el.selectionStart, mention, mentionToken(candidate));
     setText(next.text);
     setMention(null);
     requestAnimationFrame(() => {
@@ -110,6 +120,10 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
         setMention(null);
         return;
       }
+    }
+    if (e.key === 'ArrowUp' && text === '' && onEditLast?.() === true) {
+      e.preventDefault();
+      return;
     }
     if (e.key === 'Escape' && replyTo !== null) {
       onCancelReply();
@@ -223,25 +237,7 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
       <p id={hintId} className="composer__hint">
         {tooLong ? t('chat.tooLong', { max: MAX_CHARS }) : uploading ? t('attach.waitForUploads') : t('chat.hint')}
       </p>
-      {open && (
-        <ul id={listId} role="listbox" className="mention-list" aria-label={t('chat.mentionList')}>
-          {matches.map((u, i) => (
-            <li
-              key={u.id}
-              id={`${listId}-${i}`}
-              role="option"
-              aria-selected={i === active}
-              className={i === active ? 'mention-list__item mention-list__item--active' : 'mention-list__item'}
-              onMouseDown={(e) => {
-                e.preventDefault();
-                pick(u);
-              }}
-            >
-              <strong>{u.display_name}</strong> <span className="muted">@{u.username}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      {open && <MentionList id={listId} matches={matches} active={active} onPick={pick} />}
     </form>
   );
 }

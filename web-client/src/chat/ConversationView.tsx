@@ -1,28 +1,25 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
-import type { ConversationMemberDto, MessageDto, MessagePriority, UserDto } from '../api/types';
-import { AttachmentGallery } from '../attachments/Attachments';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import type { ConversationMemberDto, MessageDto } from '../api/types';
 import { dragHasFiles } from '../attachments/files';
 import { useUploads } from '../attachments/useUploads';
-import { refusalKey } from '../i18n/reasons';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent, useRealtimeStore } from '../realtime/context';
-import { hasOlder, typingUsers, type PendingMessage } from '../realtime/store';
-import { href } from '../router';
+import { typingUsers } from '../realtime/store';
 import { rest } from '../session';
-import { ErrorText, PresenceDot } from '../ui/common';
-import { NotifyLevelMenu } from './NotifyLevelMenu';
-import { formatDateTime, formatTime, joinNames } from '../ui/format';
-import { Markdown } from '../ui/Markdown';
-import { knownUser, rememberUsers, useUser, useUsersVersion } from '../users/cache';
-import { AckControls, PriorityLabel, useMyAcks } from './Acknowledgement';
-import { Composer, excerpt } from './Composer';
-
-const PAGE = 50;
+import { ErrorText } from '../ui/common';
+import { joinNames } from '../ui/format';
+import { knownUser, rememberUsers, useUsersVersion } from '../users/cache';
+import { Composer } from './Composer';
+import { ConversationHeader } from './ConversationHeader';
+import { canEdit } from './MessageEditor';
+import { MessageList } from './MessageList';
 
 /**
- * One conversation: history with scroll-back, live messages, pending sends, typing, "read by", urgent messages
- * with their acknowledgements, and the composer.
- * `focusSeq` (a link to one message, e.g. from a notification) is scrolled into view and marked.
+ * One conversation: its header, the message list (MessageList.tsx: history,
+ * live messages, timeline entries, edits, reactions, reading position),
+ * typing, and the composer. Files dropped anywhere on it are attached.
+ * `focusSeq` (a link to one message: a notification, a search hit) is loaded,
+ * scrolled into view and highlighted.
  */
 export function ConversationView({ conversationId, embedded = false, focusSeq }: { conversationId: string; embedded?: boolean; focusSeq?: number | undefined }) {
   const { t, locale } = useI18n();
@@ -30,13 +27,11 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
   const conv = useRealtime((s) => s.conversations[conversationId]);
   const me = useRealtime((s) => s.userId);
   const epoch = useRealtime((s) => s.epoch);
-  const connected = useRealtime((s) => s.status === 'connected');
   const [members, setMembers] = useState<readonly ConversationMemberDto[]>([]);
   const [replyTo, setReplyTo] = useState<MessageDto | null>(null);
-  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [editingSeq, setEditingSeq] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(undefined);
-  const listRef = useRef<HTMLOListElement>(null);
-  const atBottom = useRef(true);
+  const sectionRef = useRef<HTMLElement>(null);
   const exists = conv !== undefined;
   const uploads = useUploads(conversationId);
   // Files dragged over the conversation: counted per element entered, so moving over a child does not flicker.
@@ -87,101 +82,27 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
     if (e.type === 'consult_updated' && conv?.info.consult_id === e.consult.id) setMembersTick((n) => n + 1);
   });
 
-  // The newest page on open, and again after each reconnect (picks up recalls that sync does not replay).
-  useEffect(() => {
-    if (!exists) return;
-    const cursor = store.getState().conversations[conversationId]?.cursor ?? 0;
-    if (cursor === 0) return;
-    let live = true;
-    rest.history(conversationId, { before_seq: cursor + 1, limit: PAGE }).then(
-      (page) => {
-        if (live) store.mergeHistory(conversationId, page.items);
-      },
-      (failure: unknown) => {
-        if (live) setError(failure);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [conversationId, exists, epoch, store]);
+  // An edit belongs to its conversation.
+  useEffect(() => setEditingSeq(null), [conversationId]);
 
-  const loadOlder = useCallback(async () => {
-    const c = store.getState().conversations[conversationId];
-    if (c === undefined || !hasOlder(c) || loadingOlder) return;
-    const before = c.messages[0]?.seq ?? c.cursor + 1;
-    setLoadingOlder(true);
-    try {
-      const page = await rest.history(conversationId, { before_seq: before, limit: PAGE });
-      store.mergeHistory(conversationId, page.items);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setLoadingOlder(false);
-    }
-  }, [conversationId, loadingOlder, store]);
+  /** ArrowUp in an empty composer: my last message I may still edit, in place. */
+  const editLast = useCallback(() => {
+    const messages = store.getState().conversations[conversationId]?.messages ?? [];
+    const last = [...messages].reverse().find((m) => m.sender_id === me && m.kind !== 'system' && !m.recalled);
+    if (last === undefined || !canEdit(last, me)) return false;
+    setEditingSeq(last.seq);
+    return true;
+  }, [conversationId, me, store]);
 
-  // Keep the view pinned to the bottom for new messages; keep the reading position when older ones are prepended.
-  const messages = conv?.messages ?? [];
-  const pending = conv?.pending ?? [];
-  const firstSeq = messages[0]?.seq;
-  const lastSeq = messages[messages.length - 1]?.seq;
-  const prev = useRef<{ first: number | undefined; height: number; top: number }>({ first: undefined, height: 0, top: 0 });
-  useLayoutEffect(() => {
-    const el = listRef.current;
-    if (el === null) return;
-    const before = prev.current;
-    if (before.first !== undefined && firstSeq !== undefined && firstSeq < before.first) {
-      el.scrollTop = el.scrollHeight - before.height + before.top;
-    } else if (atBottom.current) {
-      el.scrollTop = el.scrollHeight;
-    }
-    prev.current = { first: firstSeq, height: el.scrollHeight, top: el.scrollTop };
-  }, [firstSeq, lastSeq, pending.length]);
+  const endEdit = useCallback((seq: number | null) => {
+    setEditingSeq(seq);
+    // Back to the composer once the edit is saved or cancelled.
+    if (seq === null) requestAnimationFrame(() => sectionRef.current?.querySelector<HTMLTextAreaElement>('.composer__input')?.focus());
+  }, []);
 
-  // The message a link points at: scrolled into view once it is loaded (older pages are loaded until it is).
-  const focusedSeq = useRef<number | undefined>(undefined);
-  useEffect(() => {
-    if (focusSeq === undefined || focusedSeq.current === focusSeq) return;
-    const el = listRef.current?.querySelector<HTMLElement>(`.message[data-seq="${focusSeq}"]`);
-    if (el !== null && el !== undefined) {
-      focusedSeq.current = focusSeq;
-      atBottom.current = false;
-      el.scrollIntoView?.({ block: 'center' });
-      return;
-    }
-    const c = store.getState().conversations[conversationId];
-    const oldest = c?.messages[0]?.seq;
-    if (c !== undefined && oldest !== undefined && focusSeq < oldest && hasOlder(c)) void loadOlder();
-  }, [focusSeq, firstSeq, lastSeq, conversationId, loadOlder, store]);
-
-  const markRead = useCallback(() => {
-    const c = store.getState().conversations[conversationId];
-    if (c === undefined || document.visibilityState !== 'visible' || !atBottom.current) return;
-    store.markRead(conversationId, c.cursor);
-  }, [conversationId, store]);
-  useEffect(() => {
-    markRead();
-  }, [markRead, lastSeq, connected]);
-  useEffect(() => {
-    document.addEventListener('visibilitychange', markRead);
-    return () => document.removeEventListener('visibilitychange', markRead);
-  }, [markRead]);
-
-  function onScroll() {
-    const el = listRef.current;
-    if (el === null) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-    prev.current = { first: firstSeq, height: el.scrollHeight, top: el.scrollTop };
-    if (atBottom.current) markRead();
-    if (el.scrollTop < 80) void loadOlder();
-  }
-
-  useMyAcks(conversationId, messages, me);
   const users = useMemo(() => members.map((m) => m.user), [members]);
-  const bySeq = useMemo(() => new Map(messages.map((m) => [m.seq, m])), [messages]);
   const typing = typingUsers(conv, Date.now());
-  useUsersVersion(useMemo(() => [...new Set([...messages.map((m) => m.sender_id), ...typing])], [messages, typing]));
+  useUsersVersion(typing);
 
   if (conv === undefined) {
     return (
@@ -190,21 +111,11 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
       </section>
     );
   }
-  const { info } = conv;
-  const readBy = conv.readBy;
-
-  async function recall(m: MessageDto) {
-    try {
-      await rest.recall(conversationId, m.seq);
-      store.applyRecall(conversationId, m.seq);
-    } catch (failure) {
-      setError(failure);
-    }
-  }
 
   const headingId = `conv-heading-${conversationId}`;
   return (
     <section
+      ref={sectionRef}
       className={`${embedded ? 'conversation conversation--embedded' : 'conversation'}${dragDepth > 0 ? ' conversation--dropping' : ''}`}
       aria-labelledby={headingId}
       {...dropProps}
@@ -214,53 +125,17 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
           {t('attach.dropHere')}
         </div>
       )}
-      <header className="conversation__header">
-        {info.kind === 'direct' && <PeerPresence peerId={info.peer_id} />}
-        <h1 id={headingId} tabIndex={-1} className={embedded ? 'conversation__title conversation__title--small' : 'conversation__title'}>
-          {embedded ? t('chat.discussion') : info.title}
-        </h1>
-        <span className="muted conversation__kind">{t(`kind.${info.kind}`)}</span>
-        {info.case_id !== undefined && !embedded && (
-          <a className="button button--small" href={href({ name: 'case', caseId: info.case_id })}>
-            {t('chat.openCase')}
-          </a>
-        )}
-        {!embedded && <NotifyLevelMenu conversationId={conversationId} />}
-        {members.length > 0 && (
-          <span className="muted conversation__members" title={joinNames(members.map((m) => m.user.display_name), locale)}>
-            {t('chat.memberCount', { count: members.length })}
-          </span>
-        )}
-      </header>
-
-      <ol className="messages" ref={listRef} onScroll={onScroll} aria-label={t('chat.messages')} aria-live="polite" aria-relevant="additions">
-        {hasOlder(conv) && (
-          <li className="messages__older">
-            <button type="button" className="button button--small" onClick={() => void loadOlder()} disabled={loadingOlder}>
-              {loadingOlder ? t('common.loading') : t('chat.loadOlder')}
-            </button>
-          </li>
-        )}
-        {!hasOlder(conv) && messages.length === 0 && pending.length === 0 && <li className="messages__empty muted">{t('chat.empty')}</li>}
-        {messages.map((m) => (
-          <MessageItem
-            key={m.seq}
-            message={m}
-            mine={m.sender_id === me}
-            replied={m.reply_to_seq === undefined ? undefined : bySeq.get(m.reply_to_seq)}
-            readers={m.sender_id === me ? members.filter((x) => x.user.id !== me && (readBy[x.user.id] ?? x.last_read_seq) >= m.seq).map((x) => x.user) : []}
-            onReply={() => setReplyTo(m)}
-            onRecall={() => void recall(m)}
-            locale={locale}
-            focused={m.seq === focusSeq}
-            ack={<AckControls conversationId={conversationId} message={m} mine={m.sender_id === me} members={members} onError={setError} />}
-          />
-        ))}
-        {pending.map((p) => (
-          <PendingItem key={p.clientMsgId} pending={p} replied={p.replyToSeq === undefined ? undefined : bySeq.get(p.replyToSeq)} />
-        ))}
-      </ol>
-
+      <ConversationHeader info={conv.info} members={members} me={me} headingId={headingId} embedded={embedded} />
+      <MessageList
+        key={conversationId}
+        conversationId={conversationId}
+        members={members}
+        focusSeq={focusSeq}
+        editingSeq={editingSeq}
+        onEdit={endEdit}
+        onReply={setReplyTo}
+        onError={setError}
+      />
       <div className="typing" aria-live="polite">
         {typing.length > 0 &&
           t(typing.length === 1 ? 'chat.typingOne' : 'chat.typingMany', {
@@ -274,132 +149,10 @@ export function ConversationView({ conversationId, embedded = false, focusSeq }:
         me={me}
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}
-        onSent={() => {
-          atBottom.current = true;
-        }}
+        onSent={() => {}}
         uploads={uploads}
+        onEditLast={editLast}
       />
     </section>
-  );
-}
-
-function PeerPresence({ peerId }: { peerId: string | undefined }) {
-  const status = useRealtime((s) => (peerId === undefined ? undefined : s.presence[peerId]));
-  const duty = useRealtime((s) => (peerId === undefined ? undefined : s.duty[peerId]));
-  return <PresenceDot status={status} duty={duty} />;
-}
-
-interface ItemProps {
-  message: MessageDto;
-  mine: boolean;
-  replied: MessageDto | undefined;
-  readers: UserDto[];
-  onReply: () => void;
-  onRecall: () => void;
-  locale: 'en' | 'zh-CN';
-  /** The message a link pointed at. */
-  focused: boolean;
-  /** Its acknowledgement controls (AckControls), when it asks for acknowledgements. */
-  ack: ReactNode;
-}
-
-/** Class names for how urgent a message is: `message--urgent`, `message--emergency`. */
-function priorityClass(priority: MessagePriority | undefined): string {
-  return priority === undefined || priority === 'normal' ? '' : ` message--${priority}`;
-}
-
-function MessageItem({ message: m, mine, replied, readers, onReply, onRecall, locale, focused, ack }: ItemProps) {
-  const { t } = useI18n();
-  const sender = useUser(m.sender_id);
-  const name = sender?.display_name ?? t('chat.someone');
-  const urgent = !m.recalled ? priorityClass(m.priority) : '';
-  return (
-    <li className={`message${mine ? ' message--mine' : ''}${urgent}${focused ? ' message--focused' : ''}`} data-seq={m.seq}>
-      <div className="message__meta">
-        <strong className="message__sender">{name}</strong>
-        <time dateTime={m.created_at} title={formatDateTime(m.created_at, locale)}>
-          {formatTime(m.created_at, locale)}
-        </time>
-        {!m.recalled && <PriorityLabel priority={m.priority} />}
-      </div>
-      {m.reply_to_seq !== undefined && <ReplyQuote seq={m.reply_to_seq} replied={replied} />}
-      {m.recalled ? (
-        <p className="message__recalled">{mine ? t('chat.recalledMine') : t('chat.recalled', { name })}</p>
-      ) : (
-        <>
-          {m.body !== '' && <Markdown source={m.body} className="message__body" />}
-          <AttachmentGallery attachments={m.attachments ?? []} />
-        </>
-      )}
-      <div className="message__footer">
-        {!m.recalled && (
-          <button type="button" className="link-button" onClick={onReply} aria-label={t('chat.replyTo', { name })}>
-            {t('chat.reply')}
-          </button>
-        )}
-        {mine && !m.recalled && (
-          <button type="button" className="link-button" onClick={onRecall}>
-            {t('chat.recall')}
-          </button>
-        )}
-        {ack}
-        {mine && readers.length > 0 && (
-          <span className="read-by" title={joinNames(readers.map((u) => u.display_name), locale)} tabIndex={0}>
-            {t('chat.readBy', { count: readers.length })}
-            <span className="visually-hidden">: {joinNames(readers.map((u) => u.display_name), locale)}</span>
-          </span>
-        )}
-      </div>
-    </li>
-  );
-}
-
-function ReplyQuote({ seq, replied }: { seq: number; replied: MessageDto | undefined }) {
-  const { t } = useI18n();
-  const author = useUser(replied?.sender_id);
-  if (replied === undefined) return <blockquote className="message__quote">{t('chat.replyToSeq', { seq })}</blockquote>;
-  return (
-    <blockquote className="message__quote">
-      <strong>{author?.display_name ?? t('chat.someone')}</strong>: {replied.recalled ? t('chat.recalledShort') : excerpt(replied)}
-    </blockquote>
-  );
-}
-
-function PendingItem({ pending: p, replied }: { pending: PendingMessage; replied: MessageDto | undefined }) {
-  const { t } = useI18n();
-  const store = useRealtimeStore();
-  const connected = useRealtime((s) => s.status === 'connected');
-  return (
-    <li className={`message message--mine message--${p.state}${priorityClass(p.priority)}`} data-pending={p.clientMsgId}>
-      {(p.priority !== undefined || p.ackRequired === true) && (
-        <div className="message__meta">
-          <PriorityLabel priority={p.priority} />
-          {p.ackRequired === true && <span className="msg-ack-tag">{t('chat.ackRequired')}</span>}
-        </div>
-      )}
-      {p.replyToSeq !== undefined && <ReplyQuote seq={p.replyToSeq} replied={replied} />}
-      {p.body !== '' && <Markdown source={p.body} className="message__body" />}
-      <AttachmentGallery attachments={p.attachments ?? []} />
-      <div className="message__footer" role="status">
-        {p.state === 'sending' && <span className="muted">{connected ? t('chat.sending') : t('chat.queued')}</span>}
-        {p.state === 'sent' && <span className="muted">{t('chat.sent')}</span>}
-        {p.state === 'failed' && (
-          <>
-            <span className="message__failed">
-              {t('chat.failed')}
-              {/* Why, in the client's own words: the reason's text, or the code's when the server gave none. */}
-              {' · '}
-              {p.error === 'timeout' ? t('chat.failedTimeout') : t(refusalKey(p.error, p.reason))}
-            </span>
-            <button type="button" className="button button--small" onClick={() => store.retry(p.clientMsgId)}>
-              {t('chat.retry')}
-            </button>
-            <button type="button" className="link-button" onClick={() => store.discard(p.clientMsgId)}>
-              {t('chat.discard')}
-            </button>
-          </>
-        )}
-      </div>
-    </li>
   );
 }

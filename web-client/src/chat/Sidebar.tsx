@@ -1,28 +1,37 @@
 import { useId, useMemo, useState } from 'react';
 import type { ConversationKind } from '../api/types';
+import { browserStorage } from '../auth/store';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime } from '../realtime/context';
-import { lastActivity, type ConversationState } from '../realtime/store';
+import type { ConversationState } from '../realtime/store';
 import { href } from '../router';
 import { PresenceDot } from '../ui/common';
+import { ContextLine } from './ContextLine';
+import { contextSearchText } from './conversationContext';
+import { compareConversations, readSidebarSort, saveSidebarSort, type SidebarSort } from './sidebarSort';
+import { SortControl } from './SortControl';
 
 const SECTIONS: readonly ConversationKind[] = ['team', 'case', 'consult', 'referral', 'direct'];
 
-/** Every conversation of the user, grouped by kind, newest activity first, with unread badges and presence. */
+/**
+ * Every conversation of the user, grouped by kind, in the order chosen (recent activity, unread first or
+ * name), with unread badges, presence, and for case, consult and referral threads what they are about.
+ */
 export function Sidebar({ activeId }: { activeId: string | undefined }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const conversations = useRealtime((s) => s.conversations);
   const everConnected = useRealtime((s) => s.epoch > 0);
   const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<SidebarSort>(() => readSidebarSort(browserStorage()));
   const filterId = useId();
 
   const grouped = useMemo(() => {
     const q = filter.trim().toLowerCase();
     const list = Object.values(conversations)
-      .filter((c) => q === '' || c.info.title.toLowerCase().includes(q))
-      .sort((a, b) => lastActivity(b) - lastActivity(a) || a.info.title.localeCompare(b.info.title));
+      .filter((c) => q === '' || `${c.info.title} ${contextSearchText(c.info.context)}`.toLowerCase().includes(q))
+      .sort(compareConversations(sort, locale));
     return SECTIONS.map((kind) => ({ kind, items: list.filter((c) => c.info.kind === kind) }));
-  }, [conversations, filter]);
+  }, [conversations, filter, sort, locale]);
 
   return (
     <nav className="sidebar" aria-label={t('chat.conversations')}>
@@ -36,6 +45,13 @@ export function Sidebar({ activeId }: { activeId: string | undefined }) {
           placeholder={t('chat.filter')}
           value={filter}
           onChange={(e) => setFilter(e.target.value)}
+        />
+        <SortControl
+          value={sort}
+          onChange={(next) => {
+            setSort(next);
+            saveSidebarSort(browserStorage(), next);
+          }}
         />
       </div>
       {grouped.map(({ kind, items }) =>
@@ -75,7 +91,10 @@ function SidebarItem({ conversation, active }: { conversation: ConversationState
         data-conversation={info.id}
       >
         {info.kind === 'direct' && <PresenceDot status={presence} duty={duty} />}
-        <span className="sidebar__title">{info.title}</span>
+        <span className="sidebar__text">
+          <span className="sidebar__title">{info.title}</span>
+          {info.context !== undefined && <ContextLine context={info.context} variant="sidebar" />}
+        </span>
         {unread > 0 && (
           <span className="unread" aria-label={t('chat.unread', { count: unread })}>
             {unread > 99 ? '99+' : unread}

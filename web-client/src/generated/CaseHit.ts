@@ -27,4 +27,12 @@ status: CaseStatus,
 /**
  * Its discussion.
  */
-conversation_id: ConversationId, };
+conversation_id: ConversationId, 
+/**
+ * The title, or the part of the summary around the first match.
+ */
+snippet: string, 
+/**
+ * Matches in `snippet`, `[start, end)` in UTF-16 code units.
+ */
+highlights: Array<[number, number]>, };

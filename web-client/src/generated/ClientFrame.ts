@@ -51,7 +51,23 @@ conversation_id: ConversationId,
 /**
  * Which message.
  */
-seq: number, } | { "type": "typing", 
+seq: number, } | { "type": "edit", 
+/**
+ * Request id, echoed in an `error`.
+ */
+id: string, 
+/**
+ * Where.
+ */
+conversation_id: ConversationId, 
+/**
+ * Which message.
+ */
+seq: number, 
+/**
+ * The new text.
+ */
+body: string, } | { "type": "typing", 
 /**
  * Where.
  */

@@ -2,7 +2,10 @@
 import type { AttachmentDto } from "./AttachmentDto";
 import type { ConversationId } from "./ConversationId";
 import type { MessageId } from "./MessageId";
+import type { MessageKind } from "./MessageKind";
 import type { MessagePriority } from "./MessagePriority";
+import type { ReactionDto } from "./ReactionDto";
+import type { SystemEvent } from "./SystemEvent";
 import type { UserId } from "./UserId";
 
 /**
@@ -68,4 +71,16 @@ ack_count: number,
 /**
  * Files it carries (SPEC §6); empty once recalled.
  */
-attachments: Array<AttachmentDto>, };
+attachments: Array<AttachmentDto>, 
+/**
+ * Written by a person, or a timeline entry of a workflow (SPEC §8).
+ */
+kind: MessageKind, 
+/**
+ * For system messages: what happened (the client renders it in the reader's language).
+ */
+system?: SystemEvent, 
+/**
+ * Reactions, one entry per emoji in the order first used.
+ */
+reactions: Array<ReactionDto>, };

@@ -116,7 +116,47 @@ conversation_id: ConversationId,
 /**
  * Which.
  */
-seq: number, } | { "type": "typing", 
+seq: number, } | { "type": "message_edited", 
+/**
+ * Where.
+ */
+conversation_id: ConversationId, 
+/**
+ * Which.
+ */
+seq: number, 
+/**
+ * The new text.
+ */
+body: string, 
+/**
+ * When.
+ */
+edited_at: string, 
+/**
+ * Members the new text mentions.
+ */
+mentions: Array<UserId>, } | { "type": "reaction", 
+/**
+ * Where.
+ */
+conversation_id: ConversationId, 
+/**
+ * Which message.
+ */
+seq: number, 
+/**
+ * Who.
+ */
+user_id: UserId, 
+/**
+ * Which emoji.
+ */
+emoji: string, 
+/**
+ * True when added, false when taken back.
+ */
+added: boolean, } | { "type": "typing", 
 /**
  * Where.
  */

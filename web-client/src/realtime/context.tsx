@@ -78,6 +78,11 @@ export function RealtimeProvider({ userId, children }: { userId: string; childre
   return <RealtimeContext.Provider value={store}>{children}</RealtimeContext.Provider>;
 }
 
+/** Provides a store made elsewhere (component tests drive one through a fake socket); the app uses RealtimeProvider. */
+export function RealtimeStoreProvider({ store, children }: { store: RealtimeStore; children: ReactNode }) {
+  return <RealtimeContext.Provider value={store}>{children}</RealtimeContext.Provider>;
+}
+
 export function useRealtimeStore(): RealtimeStore {
   const store = useContext(RealtimeContext);
   if (store === null) throw new Error('useRealtimeStore outside <RealtimeProvider>');

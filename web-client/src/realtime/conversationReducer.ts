@@ -24,6 +24,16 @@
 //   the user from `pending` to `acks` in the list loaded from
 //   GET …/acks, and remembers my own acknowledgement (`ackedByMe`), which
 //   is what decides whether I am still asked to acknowledge.
+// - edits (SPEC §8): `edited` (the `message_edited` event, or my own edit as
+//   the server answered it) replaces the text, mentions and `edited_at` of the
+//   message wherever this tab has it (the list, a copy held back, the
+//   sidebar's last message); a recalled or system message is never edited,
+//   and an edit older than the one shown is ignored, so events may come twice
+//   or out of order. A REST copy older than the edit shown keeps the newer text;
+// - reactions (SPEC §8): `reaction` adds or takes back one user's emoji. It
+//   is a set operation, so the same event twice changes nothing, and my own
+//   toggle applied at once (optimistically) makes the server's echo a no-op;
+//   an entry whose last user is gone disappears.
 //
 // A no-op returns the very same state object, and a change that is not visible
 // (a message held back) keeps the same `conversations` object, so the store
@@ -114,6 +124,10 @@ export type ConversationAction =
   | { type: 'message_acked'; conversationId: string; seq: number; userId: string; at: string; ackCount?: number }
   /** The answer of GET /conversations/{id}/messages/{seq}/acks. */
   | { type: 'acks_loaded'; conversationId: string; seq: number; acks: MessageAcks }
+  /** A message's new text: the `message_edited` event, or my own edit as `PUT …/messages/{seq}` answered it. */
+  | { type: 'edited'; conversationId: string; seq: number; body: string; editedAt: string; mentions: readonly string[] }
+  /** Someone added (`added`) or took back an emoji: the `reaction` event, or my own toggle applied at once. */
+  | { type: 'reaction'; conversationId: string; seq: number; userId: string; emoji: string; added: boolean }
   | { type: 'conversation_added'; info: ConversationDto }
   | { type: 'conversation_removed'; conversationId: string }
   /** My notification level of a conversation, saved over REST (SPEC §7). */
@@ -169,6 +183,18 @@ export function conversationReducer(state: ConversationsState, action: Conversat
       return acknowledged(state, action);
     case 'acks_loaded':
       return acksLoaded(state, action.conversationId, action.seq, action.acks);
+    case 'edited': {
+      const { body, editedAt, mentions } = action;
+      return mapMessage(state, action.conversationId, action.seq, (m) => withEdit(m, body, editedAt, mentions));
+    }
+    case 'reaction': {
+      const { userId, emoji, added } = action;
+      return mapMessage(state, action.conversationId, action.seq, (m) => {
+        const current = m.reactions ?? [];
+        const reactions = toggleReaction(current, userId, emoji, added);
+        return reactions === current ? m : { ...m, reactions };
+      });
+    }
     case 'conversation_added': {
       const info = action.info;
       if (state.conversations[info.id] === undefined) return withConversation(state, info.id, emptyConversation(info));
@@ -395,8 +421,12 @@ function merge(state: ConversationsState, id: string, incoming: readonly Message
   for (const [seq, incomingCopy] of bySeq) {
     const old = merged.get(seq);
     // Acknowledgements are never taken back: a copy older than an event we had keeps the higher count.
-    const m = old !== undefined && old.ack_count > incomingCopy.ack_count ? { ...incomingCopy, ack_count: old.ack_count } : incomingCopy;
-    if (old === undefined || old.recalled !== m.recalled || old.body !== m.body || old.ack_count !== m.ack_count) {
+    let m = old !== undefined && old.ack_count > incomingCopy.ack_count ? { ...incomingCopy, ack_count: old.ack_count } : incomingCopy;
+    // A copy read before an edit this tab has shown keeps the newer text.
+    if (old !== undefined && !m.recalled && newerEdit(old.edited_at, m.edited_at)) {
+      m = { ...m, body: old.body, mentions: old.mentions, ...(old.edited_at === undefined ? {} : { edited_at: old.edited_at }) };
+    }
+    if (old === undefined || old.recalled !== m.recalled || old.body !== m.body || old.ack_count !== m.ack_count || old.edited_at !== m.edited_at || !sameReactions(old.reactions, m.reactions)) {
       merged.set(seq, m);
       changed = true;
     }
@@ -489,6 +519,78 @@ function ack(state: ConversationsState, clientMsgId: string, id: string, seq: nu
     const info = seq > c.info.last_read_seq ? { ...c.info, last_read_seq: seq } : c.info;
     return { ...c, info, pending: c.pending.map((x) => (x === p ? { ...x, state: 'sent' as const, seq } : x)) };
   });
+}
+
+/**
+ * Applies `change` to message `seq` wherever this tab has it: the list, a copy
+ * held back by a gap, and the conversation's last message. Unchanged copies
+ * keep the same objects, and a change nowhere returns the same state.
+ */
+function mapMessage(state: ConversationsState, id: string, seq: number, change: (m: MessageDto) => MessageDto): ConversationsState {
+  const c = state.conversations[id];
+  if (c === undefined) return state;
+  let next = state;
+  const heldMap = state.held[id];
+  const held = heldMap?.get(seq);
+  if (heldMap !== undefined && held !== undefined) {
+    const changed = change(held);
+    if (changed !== held) next = { ...next, held: { ...next.held, [id]: new Map(heldMap).set(seq, changed) } };
+  }
+  let conv = c;
+  const index = c.messages.findIndex((m) => m.seq === seq);
+  const shown = c.messages[index];
+  if (shown !== undefined) {
+    const changed = change(shown);
+    if (changed !== shown) conv = { ...conv, messages: c.messages.map((m, i) => (i === index ? changed : m)) };
+  }
+  const last = c.info.last_message;
+  if (last !== undefined && last.seq === seq) {
+    const changed = change(last);
+    if (changed !== last) conv = { ...conv, info: { ...conv.info, last_message: changed } };
+  }
+  return conv === c ? next : withConversation(next, id, conv);
+}
+
+/** Whether edit time `a` is later than `b` (a text that was never edited is the oldest). */
+function newerEdit(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined) return false;
+  return b === undefined || Date.parse(a) > Date.parse(b);
+}
+
+/** The message with a new text; the same object for a recalled or system message, a stale edit or one already shown. */
+function withEdit(m: MessageDto, body: string, editedAt: string, mentions: readonly string[]): MessageDto {
+  if (m.recalled || m.kind === 'system' || newerEdit(m.edited_at, editedAt)) return m;
+  if (m.body === body && m.edited_at === editedAt) return m;
+  return { ...m, body, edited_at: editedAt, mentions: [...mentions] };
+}
+
+type Reactions = MessageDto['reactions'];
+
+/** Adds or takes back one user's emoji; the same array when that changes nothing. */
+export function toggleReaction(reactions: Reactions, userId: string, emoji: string, added: boolean): Reactions {
+  const index = reactions.findIndex((r) => r.emoji === emoji);
+  const entry = reactions[index];
+  const has = entry?.user_ids.includes(userId) ?? false;
+  if (added === has) return reactions;
+  if (added) {
+    if (entry === undefined) return [...reactions, { emoji, user_ids: [userId] }];
+    return reactions.map((r, i) => (i === index ? { ...r, user_ids: [...r.user_ids, userId] } : r));
+  }
+  const userIds = entry!.user_ids.filter((u) => u !== userId);
+  return userIds.length === 0 ? reactions.filter((_, i) => i !== index) : reactions.map((r, i) => (i === index ? { ...r, user_ids: userIds } : r));
+}
+
+/** Same emoji in the same order, each with the same users. */
+function sameReactions(a: Reactions | undefined, b: Reactions | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return (
+    x.length === y.length &&
+    x.every((r, i) => {
+      const s = y[i]!;
+      return r.emoji === s.emoji && r.user_ids.length === s.user_ids.length && r.user_ids.every((u, j) => u === s.user_ids[j]);
+    })
+  );
 }
 
 /** A copy of the message with at least `count` acknowledgements (the same object when it has them already). */

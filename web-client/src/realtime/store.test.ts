@@ -469,3 +469,29 @@ describe('notifications', () => {
     expect(store.getState().notifications.stale).toBe(true);
   });
 });
+
+describe('edits and reactions (SPEC §8)', () => {
+  it('applies message_edited and reaction events, and my own reaction at once with its echo counted once', async () => {
+    const { store, connect } = setup();
+    const socket = await connect([conversation(C1, 0)]);
+    socket.receive({ type: 'message', message: message(C1, 1) });
+    socket.receive({ type: 'message_edited', conversation_id: C1, seq: 1, body: '改后的文字', edited_at: '2026-11-23T03:00:00Z', mentions: [] });
+    const edited = store.getState().conversations[C1]?.messages[0];
+    expect(edited).toMatchObject({ body: '改后的文字', edited_at: '2026-11-23T03:00:00Z' });
+
+    store.applyOwnReaction(C1, 1, '收到', true);
+    socket.receive({ type: 'reaction', conversation_id: C1, seq: 1, user_id: ME, emoji: '收到', added: true });
+    socket.receive({ type: 'reaction', conversation_id: C1, seq: 1, user_id: PEER, emoji: '收到', added: true });
+    expect(store.getState().conversations[C1]?.messages[0]?.reactions).toEqual([{ emoji: '收到', user_ids: [ME, PEER] }]);
+    socket.receive({ type: 'reaction', conversation_id: C1, seq: 1, user_id: PEER, emoji: '收到', added: false });
+    expect(store.getState().conversations[C1]?.messages[0]?.reactions).toEqual([{ emoji: '收到', user_ids: [ME] }]);
+  });
+
+  it('applies my edit as the server answered it', async () => {
+    const { store, connect } = setup();
+    const socket = await connect([conversation(C1, 0)]);
+    socket.receive({ type: 'message', message: message(C1, 1, { sender_id: ME }) });
+    store.applyEdit(message(C1, 1, { sender_id: ME, body: 'fixed typo', edited_at: '2026-11-23T03:00:00Z' }));
+    expect(store.getState().conversations[C1]?.messages[0]?.body).toBe('fixed typo');
+  });
+});

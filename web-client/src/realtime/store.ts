@@ -28,6 +28,9 @@
 //   user in storage (outbox.ts) and restored on load, so a reload or a crashed
 //   tab loses nothing; it goes out after the next `ready`;
 // - the clock of typing indicators (shown 5 s after the last event) and presence;
+// - edits and reactions (SPEC §8): `message_edited` and `reaction` events,
+//   my own edit as the server answered it, and my own reaction applied at
+//   once (the echo is then a no-op), through the same reducer;
 // - acknowledgements of `ack_required` messages (SPEC §7): `message_acked`
 //   events and the lists and answers the conversation view loads over REST
 //   go through the same reducer;
@@ -601,6 +604,26 @@ export class RealtimeStore {
       case 'message_recalled':
         this.dispatch({ type: 'recalled', conversationId: event.conversation_id, seq: event.seq });
         break;
+      case 'message_edited':
+        this.dispatch({
+          type: 'edited',
+          conversationId: event.conversation_id,
+          seq: event.seq,
+          body: event.body,
+          editedAt: event.edited_at,
+          mentions: event.mentions,
+        });
+        break;
+      case 'reaction':
+        this.dispatch({
+          type: 'reaction',
+          conversationId: event.conversation_id,
+          seq: event.seq,
+          userId: event.user_id,
+          emoji: event.emoji,
+          added: event.added,
+        });
+        break;
       case 'message_acked':
         this.dispatch({
           type: 'message_acked',
@@ -822,6 +845,29 @@ export class RealtimeStore {
   /** Who has and who has not acknowledged a message, from `GET /conversations/{id}/messages/{seq}/acks`. */
   setAcks(conversationId: string, seq: number, acks: MessageAcks): void {
     this.dispatch({ type: 'acks_loaded', conversationId, seq, acks });
+  }
+
+  /** My edit as `PUT …/messages/{seq}` answered it (the updated message), without waiting for `message_edited`. */
+  applyEdit(message: MessageDto): void {
+    if (message.edited_at === undefined) return;
+    this.dispatch({
+      type: 'edited',
+      conversationId: message.conversation_id,
+      seq: message.seq,
+      body: message.body,
+      editedAt: message.edited_at,
+      mentions: message.mentions,
+    });
+  }
+
+  /**
+   * Shows my reaction added or taken back at once, before the server answers
+   * (its `reaction` echo then changes nothing); on a refusal the caller applies
+   * the opposite to put it back.
+   */
+  applyOwnReaction(conversationId: string, seq: number, emoji: string, added: boolean): void {
+    const me = this.state.userId;
+    if (me !== null) this.dispatch({ type: 'reaction', conversationId, seq, userId: me, emoji, added });
   }
 
   /** Applies a recall this tab made over REST without waiting for the event. */

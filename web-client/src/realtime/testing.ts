@@ -64,6 +64,8 @@ export function message(conversationId: string, seq: number, extra: Partial<Mess
     ack_required: false,
     ack_count: 0,
     attachments: [],
+    kind: 'user',
+    reactions: [],
     ...extra,
   };
 }

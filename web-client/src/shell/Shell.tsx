@@ -11,8 +11,9 @@ import { LanguageSwitch } from '../i18n/LanguageSwitch';
 import { useI18n } from '../i18n/useI18n';
 import { NotificationCenter } from '../notifications/NotificationCenter';
 import { useUnreadTitle } from '../notifications/useUnreadTitle';
-import { RealtimeProvider } from '../realtime/context';
+import { RealtimeProvider, useRealtime } from '../realtime/context';
 import { ReferralsPage } from '../referrals/ReferralsPage';
+import { SearchBox } from '../search/SearchBox';
 import { api } from '../session';
 import { TriagePage } from '../triage/TriagePage';
 import { rememberUsers } from '../users/cache';
@@ -55,6 +56,10 @@ function Frame({ session }: { session: Session }) {
   const mainRef = useRef<HTMLElement>(null);
   const routeKey = href(route);
   useUnreadTitle();
+  // Opened from a conversation, search may be limited to it.
+  const scopeId = route.name === 'chat' ? route.conversationId : undefined;
+  const scopeTitle = useRealtime((s) => (scopeId === undefined ? undefined : s.conversations[scopeId]?.info.title));
+  const searchScope = scopeId === undefined || scopeTitle === undefined ? undefined : { conversationId: scopeId, title: scopeTitle };
 
   useEffect(() => {
     // Move focus to the new page's heading so screen readers announce it.
@@ -96,6 +101,7 @@ function Frame({ session }: { session: Session }) {
         <span className="brand__name">{t('app.name')}</span>
         <ConnectionStatus />
         <div className="shell__actions">
+          <SearchBox scope={searchScope} />
           <NotificationCenter />
           <DutySwitch userId={user.id} />
           <span className="shell__user" title={t('shell.signedInAs', { name: user.username })} data-testid="current-user">

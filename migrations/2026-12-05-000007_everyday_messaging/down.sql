@@ -1,0 +1,10 @@
+drop function resolve_mentions(uuid, text[]);
+drop index cases_search_grams;
+create index cases_title_trgm on cases using gin ((title || ' ' || summary) gin_trgm_ops);
+drop index messages_conversation_created;
+drop index messages_search_grams;
+create index messages_body_trgm on messages using gin (body gin_trgm_ops);
+drop function search_grams(text);
+drop table message_reactions;
+drop table message_versions;
+alter table messages drop column system;
