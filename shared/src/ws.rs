@@ -155,6 +155,9 @@ pub enum ClientFrame {
 }
 
 /// Server → client frames.
+// An event is built once and serialised once for all its sockets, never
+// kept in bulk, so the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]

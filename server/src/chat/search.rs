@@ -359,7 +359,7 @@ fn snippet(text: &str, words: &[String]) -> (String, Vec<[u32; 2]>) {
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
         .collect();
     let found = matches(&chars, words);
-    let first = found.get(0).map_or(0, |m| m.0);
+    let first = <[_]>::first(&found).map_or(0, |m| m.0);
     let start = first.saturating_sub(SNIPPET_BEFORE);
     let end = (start + SNIPPET_CHARS).min(chars.len());
     let mut snippet = String::new();
