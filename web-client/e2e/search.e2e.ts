@@ -132,7 +132,9 @@ describe('everyday messaging: search, thread context, mentions by name', () => {
     await visible(caseContext.getByText(`赵建华 · 男 · ${fill(zh['context.age'], { age })}`));
     await visible(caseContext.getByText(zh['priority.urgent']));
     await visible(caseContext.getByText(zh['status.open']));
-    const consultContext = (await visible(li.page.locator('section[aria-labelledby="sidebar-consult"] .sidebar__item').first())).getByTestId('conversation-context');
+    // the seeded consult, whatever other tests of the suite consulted since (the sidebar puts the newest first)
+    const seededConsult = li.page.locator('section[aria-labelledby="sidebar-consult"] .sidebar__item', { hasText: /患者2型糖尿病5年/ });
+    const consultContext = (await visible(seededConsult)).first().getByTestId('conversation-context');
     await visible(consultContext.getByText(`赵建华 · 男 · ${fill(zh['context.age'], { age })}`));
     await visible(consultContext.getByText(/^会诊问题：患者2型糖尿病5年/));
     expect(await consultContext.locator('[title]').getAttribute('title')).toBe(CONSULT_QUESTION);

@@ -15,9 +15,9 @@ use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
-use super::{Message, MessageBody, member_message, mentioned_usernames, require_member};
+use super::{Message, MessageBody, lock_message_at, member_message, message_at, require_member};
 use crate::audit::{self, AuditEntry};
-use crate::db::schema::{message_versions, messages};
+use crate::db::schema::message_versions;
 use crate::error::ApiError;
 
 /// What an edit changed, for the `message_edited` event.
@@ -45,15 +45,7 @@ pub async fn edit(
     require_member(conn, conversation, caller).await?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let msg: Message = messages::table
-                .filter(messages::conversation_id.eq(conversation))
-                .filter(messages::seq.eq(seq))
-                .select(Message::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
+            let msg = lock_message_at(conn, conversation, seq).await?;
             if msg.system.is_some() {
                 return Err(ApiError::Conflict(
                     Reason::SystemMessage,
@@ -81,7 +73,7 @@ pub async fn edit(
                     "the time to edit this message has passed".into(),
                 ));
             }
-            let body = body.0;
+            let MessageBody(body, names) = body;
             let versions: i64 = message_versions::table
                 .filter(message_versions::message_id.eq(msg.id))
                 .count()
@@ -111,7 +103,6 @@ pub async fn edit(
                 ))
                 .execute(conn)
                 .await?;
-            let names = mentioned_usernames(&body);
             let updated: Message = diesel::sql_query(
                 "update messages set body = $2, edited_at = $3, \
                    mentions = resolve_mentions(messages.conversation_id, $4) \
@@ -158,14 +149,7 @@ pub async fn versions(
     seq: i64,
 ) -> Result<Vec<MessageVersion>, ApiError> {
     let msg = if caller_is_admin {
-        messages::table
-            .filter(messages::conversation_id.eq(conversation))
-            .filter(messages::seq.eq(seq))
-            .select(Message::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?
+        message_at(conn, conversation, seq).await?
     } else {
         member_message(conn, caller, conversation, seq).await?
     };

@@ -57,9 +57,11 @@ pub use writer::SendQueue;
 /// Most people one message may mention (a group mention counts once).
 pub const MAX_MENTIONS: usize = 50;
 
-/// A message body: 1–16,000 characters, not only whitespace.
+/// A message body: 1–16,000 characters, not only whitespace, with the
+/// `@names` it mentions (parsed once here: the send path, the batch writer
+/// and edits all need them).
 #[derive(Debug, Clone)]
-pub struct MessageBody(String);
+pub struct MessageBody(String, Vec<String>);
 
 impl MessageBody {
     /// Accepts a valid body.
@@ -81,14 +83,15 @@ impl MessageBody {
                 format!("must be at most {MAX_BODY_CHARS} characters"),
             ));
         }
-        if raw.contains('@') && mentioned_usernames(&raw).len() > MAX_MENTIONS {
+        let mentions = mentioned_usernames(&raw);
+        if mentions.len() > MAX_MENTIONS {
             return Err(ValidationError::new(
                 "body",
                 Reason::TooManyMentions,
                 format!("may mention at most {MAX_MENTIONS} people"),
             ));
         }
-        Ok(Self(raw))
+        Ok(Self(raw, mentions))
     }
 }
 
@@ -545,7 +548,7 @@ async fn insert_one(
     on_behalf: bool,
     deadlines: Option<&DeadlineConfig>,
 ) -> Result<Option<Message>, ApiError> {
-    let mention_names = mentioned_usernames(&msg.body.0);
+    let mention_names = &msg.body.1;
     // only urgent and emergency messages that must be acknowledged have a deadline
     let ack_step_ms = match deadlines {
         Some(cfg) if msg.ack_required => crate::deadlines::ack_deadline(conn, conversation, msg.priority, cfg)
@@ -561,7 +564,7 @@ async fn insert_one(
         client_msg_id: &msg.client_msg_id.0,
         body: &msg.body.0,
         reply_to_seq: msg.reply_to_seq,
-        mention_names: &mention_names,
+        mention_names,
         priority: msg.priority,
         ack_required: msg.ack_required,
         ack_step_ms,
@@ -819,15 +822,7 @@ pub async fn recall(
     require_member(conn, conversation, caller).await?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let msg: Option<Message> = messages::table
-                .filter(messages::conversation_id.eq(conversation))
-                .filter(messages::seq.eq(seq))
-                .select(Message::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let msg = msg.ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))?;
+            let msg = lock_message_at(conn, conversation, seq).await?;
             if msg.sender_id != caller {
                 return Err(ApiError::Forbidden(
                     Reason::SenderOnly,
@@ -940,6 +935,36 @@ pub struct Acknowledged {
     pub new: bool,
 }
 
+/// Message `seq` of `conversation`; 404 when there is none.
+async fn message_at(conn: &mut AsyncPgConnection, conversation: ConversationId, seq: i64) -> Result<Message, ApiError> {
+    messages::table
+        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::seq.eq(seq))
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))
+}
+
+/// Message `seq` of `conversation`, locked until the transaction ends (a
+/// recall or an edit changes it); 404 when there is none.
+async fn lock_message_at(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    seq: i64,
+) -> Result<Message, ApiError> {
+    messages::table
+        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::seq.eq(seq))
+        .select(Message::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))
+}
+
 /// Message `seq` of a conversation `user` belongs to; 404 when it is not
 /// theirs to see. (No row lock: an acknowledgement is one insert that
 /// cannot be doubled and one atomic counter update.)
@@ -949,17 +974,8 @@ async fn member_message(
     conversation: ConversationId,
     seq: i64,
 ) -> Result<Message, ApiError> {
-    if !is_member(conn, conversation, user).await? {
-        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
-    }
-    messages::table
-        .filter(messages::conversation_id.eq(conversation))
-        .filter(messages::seq.eq(seq))
-        .select(Message::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(Reason::MessageNotFound, "message"))
+    require_member(conn, conversation, user).await?;
+    message_at(conn, conversation, seq).await
 }
 
 fn ack_not_required() -> ApiError {

@@ -181,11 +181,7 @@ async fn find_messages(
         .map(|message| {
             let (snippet, highlights) = snippet(&message.body, &terms.words);
             MessageHit {
-                conversation_title: titles
-                    .iter()
-                    .find(|(id, _)| *id == message.conversation_id)
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_default(),
+                conversation_title: titles.get(&message.conversation_id).cloned().unwrap_or_default(),
                 message,
                 snippet,
                 highlights,
@@ -225,7 +221,7 @@ async fn titles_of(
     conn: &mut AsyncPgConnection,
     user: UserId,
     mut ids: Vec<ConversationId>,
-) -> Result<Vec<(ConversationId, String)>, ApiError> {
+) -> Result<std::collections::HashMap<ConversationId, String>, ApiError> {
     #[derive(QueryableByName)]
     struct Title {
         #[diesel(sql_type = SqlUuid)]
@@ -236,7 +232,7 @@ async fn titles_of(
     ids.sort_unstable_by_key(|c| c.0);
     ids.dedup();
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     }
     let rows: Vec<Title> = diesel::sql_query(
         "select c.id, case when c.kind = 'direct' then coalesce((\
@@ -294,13 +290,15 @@ async fn find_cases(
     Ok(rows
         .into_iter()
         .map(|c| {
-            // the title when it matches, else where the summary does
-            let (title_snippet, title_marks) = snippet(&c.title, &terms.words);
-            let (snippet, highlights) = if title_marks.is_empty() {
-                snippet_or(&c.summary, &terms.words, (title_snippet, title_marks))
-            } else {
-                (title_snippet, title_marks)
-            };
+            // the title when it matches, else where the summary does (else the title)
+            let mut shown = snippet(&c.title, &terms.words);
+            if shown.1.is_empty() {
+                let in_summary = snippet(&c.summary, &terms.words);
+                if !in_summary.1.is_empty() {
+                    shown = in_summary;
+                }
+            }
+            let (snippet, highlights) = shown;
             CaseHit {
                 id: c.id,
                 team_id: c.team_id,
@@ -312,11 +310,6 @@ async fn find_cases(
             }
         })
         .collect())
-}
-
-fn snippet_or(text: &str, words: &[String], fallback: (String, Vec<[u32; 2]>)) -> (String, Vec<[u32; 2]>) {
-    let found = snippet(text, words);
-    if found.1.is_empty() { fallback } else { found }
 }
 
 /// Where each word occurs in `chars`, as `[start, end)` char ranges, merged

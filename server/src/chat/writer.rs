@@ -132,7 +132,7 @@ async fn write(db: &DbPool, jobs: Vec<Job>, deadlines: &DeadlineConfig) {
     let mut seen = HashSet::new();
     let (batch, later): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| {
         seen.insert((j.sender, j.msg.client_msg_id.0.clone()))
-            && super::mentioned_usernames(&j.msg.body.0).is_empty()
+            && j.msg.body.1.is_empty()
             && !j.msg.wants_attention()
             && !j.msg.has_files()
     });

@@ -14,6 +14,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState, type RefObjec
 import type { NotificationDto } from '../api/types';
 import { browserStorage } from '../auth/store';
 import { useI18n } from '../i18n/useI18n';
+import { useDismiss } from '../ui/useDismiss';
 import { useRealtime, useRealtimeEvent, useRealtimeStore } from '../realtime/context';
 import type { NotificationsState } from '../realtime/store';
 import { navigate } from '../router';
@@ -123,22 +124,7 @@ export function NotificationCenter() {
   }
 
   // Close on a click elsewhere, and on Escape wherever the focus is.
-  useEffect(() => {
-    if (!open) return;
-    const onPointerDown = (event: PointerEvent) => {
-      if (event.target instanceof Node && wrapperRef.current?.contains(event.target)) return;
-      close(false);
-    };
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') close(true);
-    };
-    document.addEventListener('pointerdown', onPointerDown);
-    document.addEventListener('keydown', onKeyDown);
-    return () => {
-      document.removeEventListener('pointerdown', onPointerDown);
-      document.removeEventListener('keydown', onKeyDown);
-    };
-  }, [open, close]);
+  useDismiss(open, wrapperRef, close);
 
   // A new one is announced to screen readers (without moving focus) and, while the tab is hidden, shown on the desktop.
   const [announcement, setAnnouncement] = useState('');

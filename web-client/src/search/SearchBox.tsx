@@ -5,6 +5,7 @@
 
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useI18n } from '../i18n/useI18n';
+import { useDismiss } from '../ui/useDismiss';
 import { SearchPanel, type SearchScope } from './SearchPanel';
 import { isSearchShortcut, shortcutLabel } from './shortcut';
 
@@ -50,22 +51,7 @@ export function SearchBox({ scope }: { scope: SearchScope | undefined }) {
   useEffect(() => setInScope(false), [scopeId]);
 
   // Close on a click elsewhere, and on Escape wherever the focus is.
-  useEffect(() => {
-    if (!open) return;
-    const onPointerDown = (event: PointerEvent) => {
-      if (event.target instanceof Node && wrapperRef.current?.contains(event.target)) return;
-      close(false);
-    };
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && !event.isComposing) close(true);
-    };
-    document.addEventListener('pointerdown', onPointerDown);
-    document.addEventListener('keydown', onKeyDown);
-    return () => {
-      document.removeEventListener('pointerdown', onPointerDown);
-      document.removeEventListener('keydown', onKeyDown);
-    };
-  }, [open, close]);
+  useDismiss(open, wrapperRef, close);
 
   const label = t('search.openHint', { shortcut });
   return (
