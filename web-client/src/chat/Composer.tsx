@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { MessageDto, UserDto } from '../api/types';
 import { formatFileSize, MAX_ATTACHMENTS, pastedFiles } from '../attachments/files';
 import { canSend, isUploading, percent, type UploadItem } from '../attachments/queue';
@@ -75,16 +75,27 @@ export function Composer({ conversationId, members, me, replyTo, onCancelReply, 
     if (value.trim() !== '') store.typing(conversationId);
   }
 
+  // Where the caret goes once a picked mention is in the field. Applied as
+  // soon as React has written the new text (a layout effect), never later:
+  // a deferred move could land after the next keystroke and put the caret
+  // back before what was just typed.
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    const caret = pendingCaret.current;
+    if (el === null || caret === null) return;
+    pendingCaret.current = null;
+    el.focus();
+    el.setSelectionRange(caret, caret);
+  }, [text]);
+
   function pick(candidate: MentionCandidate) {
     const el = ref.current;
     if (mention === null || el === null) return;
     const next = insertMention(text, el.selectionStart, mention, mentionToken(candidate));
+    pendingCaret.current = next.caret;
     setText(next.text);
     setMention(null);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(next.caret, next.caret);
-    });
   }
 
   function send() {

@@ -3,7 +3,7 @@
 // following a result closes it. The panel keeps its query while closed, so
 // reopening it shows the last results again.
 
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n/useI18n';
 import { useDismiss } from '../ui/useDismiss';
 import { SearchPanel, type SearchScope } from './SearchPanel';
@@ -41,8 +41,9 @@ export function SearchBox({ scope }: { scope: SearchScope | undefined }) {
     return () => document.removeEventListener('keydown', onKeyDown);
   }, [focusInput]);
 
-  // The field takes the focus when the panel opens.
-  useEffect(() => {
+  // The field takes the focus when the panel opens, before it is painted:
+  // the first key typed after Ctrl+K must land in it.
+  useLayoutEffect(() => {
     if (open) focusInput();
   }, [open, focusInput]);
 
