@@ -144,32 +144,31 @@ async fn find_messages(
         Some(id) => Some(cursor_of(conn, user, id).await?),
         None => None,
     };
-    let grams = if terms.has_grams() {
-        "and search_grams(m.body) @> search_grams($2) "
-    } else {
-        "and $2::text is not null "
+    // The caller's conversations as a list: Postgres hashes a constant
+    // array, so checking each candidate costs the same for a doctor in one
+    // team as for one in fifty (a semi-join on the membership view was
+    // planned as a nested loop over every candidate).
+    let conversations: Vec<ConversationId> = match query.conversation_id {
+        Some(c) => vec![c],
+        None => super::conversation_ids_of(conn, user).await?,
     };
-    let sql = format!(
-        "select m.* from messages m \
-         where m.conversation_id in (select cm.conversation_id from conversation_members cm where cm.user_id = $1) \
-           and m.recalled_at is null {grams}\
-           and m.body ilike all($3) \
-           and ($4::uuid is null or m.conversation_id = $4) \
-           and ($5::timestamptz is null or (m.created_at, m.id) < ($5, $6)) \
-         order by m.created_at desc, m.id desc \
-         limit $7"
-    );
     let (before_at, before_id) = cursor.unzip();
-    let mut rows: Vec<Message> = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(user)
-        .bind::<Text, _>(&terms.raw)
-        .bind::<Array<Text>, _>(terms.patterns())
-        .bind::<Nullable<SqlUuid>, _>(query.conversation_id)
-        .bind::<Nullable<Timestamptz>, _>(before_at)
-        .bind::<Nullable<SqlUuid>, _>(before_id)
-        .bind::<BigInt, _>(limit + 1)
-        .load(conn)
-        .await?;
+    let mut rows: Vec<Message> = Vec::new();
+    if terms.has_grams() {
+        // Newest first without reading every match: look in the latest
+        // weeks, then further back, then everywhere; a window that yields a
+        // full page holds the newest matches (see the migration).
+        let until = before_at.unwrap_or_else(chrono::Utc::now);
+        for weeks in SEARCH_WINDOWS_WEEKS.iter().copied().map(Some).chain([None]) {
+            let window = weeks.map(|n| week_keys(until, n));
+            rows = message_query(conn, &conversations, terms, window, (before_at, before_id), limit).await?;
+            if rows.len() as i64 > limit {
+                break;
+            }
+        }
+    } else {
+        rows = message_query(conn, &conversations, terms, None, (before_at, before_id), limit).await?;
+    }
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next_before = if more { rows.last().map(|m| m.id) } else { None };
@@ -189,6 +188,59 @@ async fn find_messages(
         })
         .collect();
     Ok((hits, next_before))
+}
+
+/// The search windows, in weeks back from now (or the cursor), tried in
+/// turn before the whole history; each is one GIN scan.
+const SEARCH_WINDOWS_WEEKS: [i64; 2] = [2, 9];
+
+/// The `search_week` keys of the `weeks` weeks up to `until` (SQL
+/// `search_week`: `w:` and whole weeks since 1970).
+fn week_keys(until: chrono::DateTime<chrono::Utc>, weeks: i64) -> Vec<String> {
+    let current = until.timestamp().div_euclid(604_800);
+    (0..weeks).map(|back| format!("w:{}", current - back)).collect()
+}
+
+/// One page of matching messages in `conversations`, newest first; within
+/// the weeks of `window` only, when given.
+async fn message_query(
+    conn: &mut AsyncPgConnection,
+    conversations: &[ConversationId],
+    terms: &Terms,
+    window: Option<Vec<String>>,
+    (before_at, before_id): (Option<chrono::DateTime<chrono::Utc>>, Option<MessageId>),
+    limit: i64,
+) -> Result<Vec<Message>, ApiError> {
+    let keys = "message_search_keys(m.body, m.created_at)";
+    let grams = if terms.has_grams() {
+        format!("and {keys} @> search_grams($2) ")
+    } else {
+        "and $2::text is not null ".to_owned()
+    };
+    let window_filter = if window.is_some() {
+        format!("and {keys} && $7 ")
+    } else {
+        "and $7::text[] is null ".to_owned()
+    };
+    let sql = format!(
+        "select m.* from messages m \
+         where m.conversation_id = any($1) \
+           and m.recalled_at is null {grams}{window_filter}\
+           and m.body ilike all($3) \
+           and ($4::timestamptz is null or (m.created_at, m.id) < ($4, $5)) \
+         order by m.created_at desc, m.id desc \
+         limit $6"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Array<SqlUuid>, _>(conversations)
+        .bind::<Text, _>(&terms.raw)
+        .bind::<Array<Text>, _>(terms.patterns())
+        .bind::<Nullable<Timestamptz>, _>(before_at)
+        .bind::<Nullable<SqlUuid>, _>(before_id)
+        .bind::<BigInt, _>(limit + 1)
+        .bind::<Nullable<Array<Text>>, _>(window)
+        .load(conn)
+        .await?)
 }
 
 /// Where the page before message `id` starts; 400 unless the caller can see it.
@@ -385,6 +437,15 @@ mod tests {
 
     fn words(q: &str) -> Vec<String> {
         Terms::parse(q).map(|t| t.words).unwrap_or_default()
+    }
+
+    #[test]
+    fn week_keys_count_whole_weeks_since_1970_like_sql_search_week() {
+        // select search_week('1970-01-15T00:00:00Z') = 'w:2'
+        let t = chrono::DateTime::from_timestamp(14 * 86_400, 0).unwrap_or_default();
+        assert_eq!(week_keys(t, 3), vec!["w:2", "w:1", "w:0"]);
+        let t = chrono::DateTime::from_timestamp(14 * 86_400 - 1, 0).unwrap_or_default();
+        assert_eq!(week_keys(t, 1), vec!["w:1"]);
     }
 
     #[test]

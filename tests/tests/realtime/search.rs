@@ -107,3 +107,56 @@ async fn mentions_name_the_users_mentioned() {
     let stored = crate::support::history(&w.lead, &w.channel, "after_seq=0").await;
     assert_eq!(mention_set(&stored[1]), BTreeSet::from([li_id.clone(), liu_id.clone()]));
 }
+
+/// Search looks in the latest weeks first and widens its window only when
+/// that finds too few (issue 13's benchmark): whatever the windows, results
+/// are the newest matches in order, and paging crosses the windows without
+/// losing or repeating one.
+#[tokio::test]
+async fn search_pages_newest_first_across_its_time_windows() {
+    let w = world(Bus::Local).await;
+    // 24 matches: 4 of this week, then 10 of five weeks ago, then 10 of a year ago
+    let mut sent = Vec::new();
+    for i in 0..24 {
+        let m = post_message(&w.li, &w.channel, &format!("hba1c-{i}"), &format!("糖化血红蛋白 {i}")).await;
+        sent.push(m["id"].as_str().expect("id").to_owned());
+    }
+    let db = w.d.db().connect().await;
+    for (i, id) in sent.iter().enumerate() {
+        let days_ago: i32 = match i {
+            0..=9 => 365,
+            10..=19 => 35,
+            _ => 0,
+        };
+        // older first: within each group, seconds keep their sending order
+        db.execute(
+            "update messages set created_at = now() - make_interval(days => $2) - make_interval(secs => (30 - $3)::float8) where id = $1::text::uuid",
+            &[id, &days_ago, &(i as i32)],
+        )
+        .await
+        .expect("backdate");
+    }
+    post_message(&w.li, &w.channel, "noise", "血压平稳").await;
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let mut path = format!(
+            "/api/v1/search?kind=messages&limit=5&q={}",
+            encode_query("糖化血红蛋白")
+        );
+        if let Some(b) = &before {
+            path.push_str(&format!("&before={b}"));
+        }
+        let r = w.lead.get(&path).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        seen.extend(bodies(&r.body));
+        match r.body["next_before"].as_str() {
+            Some(b) => before = Some(b.to_owned()),
+            None => break,
+        }
+        assert!(seen.len() <= 24, "paging does not end: {seen:?}");
+    }
+    let expected: Vec<String> = (0..24).rev().map(|i| format!("糖化血红蛋白 {i}")).collect();
+    assert_eq!(seen, expected);
+}
