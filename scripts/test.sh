@@ -4,7 +4,7 @@
 #   bash scripts/test.sh
 #
 # Stages: services (PostgreSQL, Redis; their TLS-only twins; an S3-protocol
-# server, moto), rustfmt, clippy, generated TypeScript types up to date,
+# server, moto; a TURN server, coturn), rustfmt, clippy, generated TypeScript types up to date,
 # web client (install, build, unit tests), cargo build, Rust tests (nextest,
 # else cargo test), browser end-to-end tests.
 # Stops at the first failure with a non-zero exit.
@@ -65,7 +65,8 @@ run_browser_tests() {
   fi
   export CHROME_BIN=/usr/bin/chromium
   export CONSILIUM_BIN="${target_dir}/debug/consilium"
-  (cd web-client && npm run e2e)
+  # The video-call tests' servers hand out credentials for the test coturn.
+  (cd web-client && TURN_URLS=${TEST_TURN_URLS} TURN_SECRET=${TEST_TURN_SECRET} npm run e2e)
 }
 
 stage "services (PostgreSQL, Redis)"
@@ -84,6 +85,12 @@ stage "S3-protocol server (moto)"
 # moto's server mode from PyPI, in its own virtualenv, on 127.0.0.1:59000.
 s3_env=$(bash scripts/s3-services.sh)
 eval "${s3_env}"
+
+stage "TURN server (coturn)"
+# Exports TEST_TURN_URLS and TEST_TURN_SECRET for the video-call browser
+# tests: Debian's coturn with use-auth-secret, on 127.0.0.1:3479.
+turn_env=$(bash scripts/turn-services.sh)
+eval "${turn_env}"
 
 stage "cargo fmt --check"
 cargo fmt --all -- --check

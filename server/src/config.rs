@@ -106,6 +106,25 @@ pub struct Config {
     /// `MESSAGE_EDIT_WINDOW_SECS`: how long after sending a message its
     /// sender may still edit it (SPEC §8; default one day).
     pub message_edit_window: Duration,
+    /// Video calls (SPEC §9).
+    pub calls: CallConfig,
+}
+
+/// Video calls: how many may join, and the STUN/TURN servers browsers use.
+#[derive(Debug, Clone)]
+pub struct CallConfig {
+    /// `CALL_MAX_PARTICIPANTS` (default 6): mesh WebRTC sends every stream to
+    /// every peer, so a phone's uplink sets the ceiling.
+    pub max_participants: u32,
+    /// `STUN_URLS` (comma-separated `stun:` URLs).
+    pub stun_urls: Vec<String>,
+    /// `TURN_URLS` (comma-separated `turn:`/`turns:` URLs).
+    pub turn_urls: Vec<String>,
+    /// `TURN_SECRET`: coturn's `static-auth-secret`; TURN credentials are
+    /// derived from it and expire, so none is ever stored.
+    pub turn_secret: Option<SecretString>,
+    /// `TURN_TTL_SECS` (default one day): how long TURN credentials work.
+    pub turn_ttl: Duration,
 }
 
 /// Where attachment bytes are kept.
@@ -357,6 +376,56 @@ impl Config {
                 reason: "websocket queue and rate limits must be positive".into(),
             });
         }
+        let url_list = |name: &'static str| -> Vec<String> {
+            get(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let calls = CallConfig {
+            max_participants: parse_or(get("CALL_MAX_PARTICIPANTS"), "CALL_MAX_PARTICIPANTS", 6)?,
+            stun_urls: url_list("STUN_URLS"),
+            turn_urls: url_list("TURN_URLS"),
+            turn_secret: get("TURN_SECRET").map(SecretString::from),
+            turn_ttl: Duration::from_secs(parse_or(get("TURN_TTL_SECS"), "TURN_TTL_SECS", 86_400)?),
+        };
+        if calls.max_participants < 2 {
+            return Err(ConfigError::Invalid {
+                name: "CALL_MAX_PARTICIPANTS",
+                reason: "a call needs at least 2 participants".into(),
+            });
+        }
+        if !calls.turn_urls.is_empty() && calls.turn_secret.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "TURN_SECRET",
+                reason: "TURN_URLS is set, so TURN_SECRET (coturn's static-auth-secret) is required".into(),
+            });
+        }
+        if let Some(bad) = calls
+            .stun_urls
+            .iter()
+            .find(|u| !u.starts_with("stun:") && !u.starts_with("stuns:"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "STUN_URLS",
+                reason: format!("{bad}: expected a stun: URL"),
+            });
+        }
+        if let Some(bad) = calls
+            .turn_urls
+            .iter()
+            .find(|u| !u.starts_with("turn:") && !u.starts_with("turns:"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "TURN_URLS",
+                reason: format!("{bad}: expected a turn: or turns: URL"),
+            });
+        }
         let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| "consilium".to_owned());
         let deadlines = DeadlineConfig {
             minute: Duration::from_millis(parse_or(get("DEADLINE_MINUTE_MS"), "DEADLINE_MINUTE_MS", 60_000)?),
@@ -468,6 +537,7 @@ impl Config {
             storage,
             attachments,
             message_edit_window,
+            calls,
         })
     }
 }

@@ -42,6 +42,9 @@ pub enum ApiError {
     /// 429: too many attempts.
     #[error("{1}")]
     RateLimited(Reason, String),
+    /// 409 `call_in_progress`, carrying the live call so the client can join it.
+    #[error("the conversation already has a live call")]
+    CallInProgress(Box<consilium_shared::calls::CallDto>),
     /// 500: a bug or an outage; details are logged, not returned.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -55,7 +58,7 @@ impl ApiError {
             Self::Unauthorized(..) => ErrorCode::Unauthorized,
             Self::Forbidden(..) => ErrorCode::Forbidden,
             Self::NotFound(..) => ErrorCode::NotFound,
-            Self::Conflict(..) => ErrorCode::Conflict,
+            Self::Conflict(..) | Self::CallInProgress(_) => ErrorCode::Conflict,
             Self::TooLarge(..) => ErrorCode::TooLarge,
             Self::UnsupportedMediaType(..) => ErrorCode::UnsupportedMediaType,
             Self::RangeNotSatisfiable(..) => ErrorCode::RangeNotSatisfiable,
@@ -76,6 +79,7 @@ impl ApiError {
             | Self::UnsupportedMediaType(r, _)
             | Self::RangeNotSatisfiable(r, _)
             | Self::RateLimited(r, _) => *r,
+            Self::CallInProgress(_) => Reason::CallInProgress,
             Self::Unexpected(_) => Reason::Internal,
         }
     }
@@ -86,7 +90,11 @@ impl ApiError {
             Self::Unexpected(_) => "internal server error".to_owned(),
             other => other.to_string(),
         };
-        ErrorBody::new(self.code(), self.reason(), message)
+        let mut body = ErrorBody::new(self.code(), self.reason(), message);
+        if let Self::CallInProgress(call) = self {
+            body.error.call = Some(call.clone());
+        }
+        body
     }
 
     /// A 404 naming what was not found.

@@ -631,3 +631,58 @@ async fn patient_of(conn: &mut AsyncPgConnection, case: &Case) -> Result<Patient
         .first(conn)
         .await?)
 }
+
+/// A call started, changed or ended (SPEC §9): every member of its
+/// conversation hears it, the thread gets its timeline entry, and a start
+/// rings everyone but the caller with a `call` notification.
+pub async fn call_changed(state: &AppState, change: crate::calls::CallChange) {
+    use crate::calls::CallStep;
+    let call = change.call;
+    let conversation = call.conversation_id;
+    timeline_posted(state, change.timeline).await;
+    if change.what == CallStep::Started {
+        let rung = async {
+            let mut conn = state.db.get().await?;
+            let members: Vec<UserId> = conversation_members::table
+                .filter(conversation_members::conversation_id.eq(conversation))
+                .filter(conversation_members::user_id.ne(call.started_by))
+                .select(conversation_members::user_id)
+                .load(&mut conn)
+                .await?;
+            if members.is_empty() {
+                return Ok::<_, ApiError>(());
+            }
+            let caller = display_name(&mut conn, call.started_by).await?;
+            let title = crate::calls::thread_title(&mut conn, conversation, call.started_by).await?;
+            let link = NotificationLink {
+                conversation_id: Some(conversation),
+                call_id: Some(call.id),
+                ..Default::default()
+            };
+            let items = members
+                .into_iter()
+                .map(|user| NewNotification {
+                    user,
+                    kind: NotificationKind::Call,
+                    title: title.clone(),
+                    body: caller.clone(),
+                    link: link.clone(),
+                })
+                .collect();
+            notify(state, &mut conn, items).await;
+            Ok(())
+        };
+        if let Err(e) = rung.await {
+            tracing::error!(error = %e, call = %call.id, "could not ring the call's members");
+        }
+    }
+    let event = match change.what {
+        CallStep::Started => ServerEvent::CallStarted { call },
+        CallStep::Updated => ServerEvent::CallUpdated { call },
+        CallStep::Ended => ServerEvent::CallEnded { call },
+    };
+    state
+        .realtime
+        .publish_event(Topic::Conversation(conversation), &event, None)
+        .await;
+}

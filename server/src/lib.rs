@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod calls;
 pub mod cases;
 pub mod chat;
 pub mod cli;

@@ -77,6 +77,8 @@ impl Application {
         // every node runs the escalation scheduler; the database makes each fire once
         crate::escalation::start(state.clone());
         crate::webhooks::start(state.db.clone(), state.config.webhooks);
+        // every node sweeps calls whose sockets died; row locks make each change once
+        crate::calls::sweeper::start(state.clone());
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();

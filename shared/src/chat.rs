@@ -335,6 +335,23 @@ pub enum SystemEvent {
     },
     /// The referring side withdrew the referral.
     ReferralCancelled,
+    /// A video call started in the thread.
+    CallStarted {
+        /// The call.
+        call_id: crate::CallId,
+        /// Who started it.
+        started_by_name: String,
+    },
+    /// The call ended.
+    CallEnded {
+        /// The call.
+        call_id: crate::CallId,
+        /// From start to end.
+        #[ts(type = "number")]
+        duration_secs: i64,
+        /// Everyone who joined, in order of first joining.
+        participant_names: Vec<String>,
+    },
 }
 
 /// Emoji (and the WeChat-style 收到, "received") a reaction may use: a small

@@ -83,6 +83,11 @@ pub struct ErrorDetail {
     pub reason: ErrorReason,
     /// Human-readable explanation (English), for logs and developers.
     pub message: String,
+    /// With `call_in_progress`: the live call, so the client can join it instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[schema(value_type = Option<Object>)]
+    pub call: Option<Box<crate::calls::CallDto>>,
 }
 
 impl ErrorBody {
@@ -93,6 +98,7 @@ impl ErrorBody {
                 code,
                 reason,
                 message: message.into(),
+                call: None,
             },
         }
     }
@@ -373,6 +379,21 @@ pub enum ErrorReason {
     TooManyMentions,
     /// The username is reserved (`team` and `oncall` are group mentions).
     UsernameReserved,
+    // --- video calls ---
+    /// No such call, or one the caller may not see.
+    CallNotFound,
+    /// The conversation already has a live call (`call` names it).
+    CallInProgress,
+    /// The call has ended.
+    CallEnded,
+    /// The call already has `CALL_MAX_PARTICIPANTS` participants.
+    CallFull,
+    /// The connection is not a live socket of the caller.
+    UnknownConnection,
+    /// A signal's sender or addressee is not a joined participant of the call.
+    NotInCall,
+    /// Only the starter, the team's lead or an admin may end a call for everyone.
+    CallEndForbidden,
     // --- load ---
     /// Too many failed logins; wait and try again.
     TooManyFailedLogins,

@@ -97,4 +97,8 @@ id_type! {
     WebhookDeliveryId,
     /// An uploaded file (case material).
     AttachmentId,
+    /// A video call (视频会诊) in a conversation.
+    CallId,
+    /// One websocket connection (signalling addresses sockets, not users: a user may have several).
+    ConnectionId,
 }

@@ -11,6 +11,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod calls;
 pub mod cases;
 pub mod chat;
 pub mod error;

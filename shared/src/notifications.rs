@@ -68,6 +68,10 @@ pub struct NotificationLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub referral_id: Option<ReferralId>,
+    /// The call (kind `call`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub call_id: Option<crate::CallId>,
 }
 
 /// A notification as its user sees it.

@@ -145,6 +145,22 @@ pub enum ClientFrame {
         #[ts(type = "Record<string, number>")]
         cursors: BTreeMap<ConversationId, i64>,
     },
+    /// WebRTC signalling (an SDP offer or answer, or an ICE candidate) for
+    /// one socket of a call's participants; relayed as `signal` to that
+    /// socket only, on whichever node it lives, or refused with an `error`.
+    Signal {
+        /// Request id, echoed in an `error`.
+        #[serde(default)]
+        #[ts(optional)]
+        id: Option<String>,
+        /// The call both sockets have joined.
+        call_id: crate::CallId,
+        /// The addressee's `connection_id`.
+        to_connection_id: crate::ConnectionId,
+        /// Opaque to the server.
+        #[ts(type = "unknown")]
+        data: serde_json::Value,
+    },
     /// Keep-alive; answered by `pong`.
     Ping {
         /// Request id, echoed in `pong`.
@@ -168,6 +184,12 @@ pub enum ServerEvent {
         user_id: UserId,
         /// This login session.
         session_id: SessionId,
+        /// This socket (signalling addresses sockets, SPEC §9).
+        connection_id: crate::ConnectionId,
+        /// Live calls in the user's conversations, so a reconnecting client
+        /// can offer to join (or rejoin) them.
+        #[serde(default)]
+        live_calls: Vec<crate::calls::CallDto>,
         /// The user's conversations with `last_seq` and `unread`.
         conversations: Vec<ConversationDto>,
         /// Presence of everyone the user shares a conversation with.
@@ -286,6 +308,33 @@ pub enum ServerEvent {
         /// Their new read position.
         #[ts(type = "number")]
         seq: i64,
+    },
+    /// A call started in one of the user's conversations: ring.
+    CallStarted {
+        /// The call.
+        call: crate::calls::CallDto,
+    },
+    /// Someone joined, left or declined.
+    CallUpdated {
+        /// The call.
+        call: crate::calls::CallDto,
+    },
+    /// The call ended: stop ringing, hang up.
+    CallEnded {
+        /// The call.
+        call: crate::calls::CallDto,
+    },
+    /// Signalling from another participant's socket, for this socket only.
+    Signal {
+        /// The call.
+        call_id: crate::CallId,
+        /// Who sent it.
+        from_user_id: UserId,
+        /// From which socket (answer to it).
+        from_connection_id: crate::ConnectionId,
+        /// As sent.
+        #[ts(type = "unknown")]
+        data: serde_json::Value,
     },
     /// Someone's presence changed.
     Presence {

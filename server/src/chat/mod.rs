@@ -18,7 +18,7 @@ pub mod edits;
 mod queries;
 pub mod reactions;
 mod search;
-mod timeline;
+pub mod timeline;
 mod writer;
 
 use consilium_shared::users::UserDto;

@@ -34,6 +34,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    call_participants (call_id, connection_id) {
+        call_id -> Uuid,
+        user_id -> Uuid,
+        connection_id -> Uuid,
+        joined_at -> Timestamptz,
+        left_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    calls (id) {
+        id -> Uuid,
+        conversation_id -> Uuid,
+        started_by -> Uuid,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        declined_by -> Array<Uuid>,
+    }
+}
+
+diesel::table! {
     cases (id) {
         id -> Uuid,
         team_id -> Uuid,
@@ -356,6 +377,8 @@ diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     audit_events,
+    call_participants,
+    calls,
     cases,
     consult_consultants,
     consults,

@@ -70,6 +70,9 @@ pub struct Envelope {
     pub seq: Option<i64>,
     /// Sessions of this user skip it (typing is not echoed to the typist).
     pub exclude_user: Option<UserId>,
+    /// Only this socket gets it (signalling, SPEC §9); it travels on its
+    /// user's topic, so no socket needs a channel of its own.
+    pub to_connection: Option<Uuid>,
     /// The content.
     pub payload: Payload,
 }
@@ -82,6 +85,8 @@ struct Wire<'a> {
     s: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     x: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    k: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
     e: Option<&'a RawValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +109,7 @@ impl Envelope {
             t: self.topic,
             s: self.seq,
             x: self.exclude_user,
+            k: self.to_connection,
             e,
             c,
         })
@@ -122,6 +128,7 @@ impl Envelope {
             topic: wire.t,
             seq: wire.s,
             exclude_user: wire.x,
+            to_connection: wire.k,
             payload,
         })
     }
@@ -139,12 +146,14 @@ mod tests {
             topic: Topic::Conversation(ConversationId::new()),
             seq: Some(7),
             exclude_user: Some(UserId::new()),
+            to_connection: Some(Uuid::now_v7()),
             payload: Payload::Event(json.clone()),
         };
         let back = Envelope::decode(env.encode()?.as_bytes())?;
         assert_eq!(back.topic, env.topic);
         assert_eq!(back.seq, Some(7));
         assert_eq!(back.exclude_user, env.exclude_user);
+        assert_eq!(back.to_connection, env.to_connection);
         assert!(matches!(back.payload, Payload::Event(j) if j == json));
         Ok(())
     }
@@ -156,6 +165,7 @@ mod tests {
             topic: Topic::User(UserId::new()),
             seq: None,
             exclude_user: None,
+            to_connection: None,
             payload: Payload::Control(Control::CloseSession {
                 session_id: SessionId::new(),
             }),

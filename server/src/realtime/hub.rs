@@ -44,6 +44,7 @@ enum Command {
         key: SocketKey,
         user: UserId,
         session: SessionId,
+        connection: uuid::Uuid,
         tx: mpsc::Sender<Outbound>,
         cancel: CancellationToken,
     },
@@ -67,6 +68,7 @@ enum Command {
 struct Socket {
     user: UserId,
     session: SessionId,
+    connection: uuid::Uuid,
     tx: mpsc::Sender<Outbound>,
     cancel: CancellationToken,
     topics: HashSet<Topic>,
@@ -97,6 +99,7 @@ impl Hub {
         key: SocketKey,
         user: UserId,
         session: SessionId,
+        connection: uuid::Uuid,
         tx: mpsc::Sender<Outbound>,
         cancel: CancellationToken,
     ) {
@@ -104,6 +107,7 @@ impl Hub {
             key,
             user,
             session,
+            connection,
             tx,
             cancel,
         });
@@ -177,6 +181,7 @@ async fn run(
                 key,
                 user,
                 session,
+                connection,
                 tx,
                 cancel,
             } => {
@@ -185,6 +190,7 @@ async fn run(
                     Socket {
                         user,
                         session,
+                        connection,
                         tx,
                         cancel,
                         topics: HashSet::new(),
@@ -231,6 +237,9 @@ async fn run(
                 for key in keys {
                     let Some(socket) = sockets.get(key) else { continue };
                     if envelope.exclude_user == Some(socket.user) {
+                        continue;
+                    }
+                    if envelope.to_connection.is_some_and(|c| c != socket.connection) {
                         continue;
                     }
                     match socket.tx.try_send(Outbound::Envelope(envelope.clone())) {

@@ -222,8 +222,37 @@ impl Realtime {
             topic,
             seq,
             exclude_user,
+            to_connection: None,
             payload,
         })
+    }
+
+    /// Sends `event` to one socket of `user` (signalling), on whichever node it lives.
+    pub async fn publish_to_connection(
+        &self,
+        user: UserId,
+        connection: consilium_shared::ConnectionId,
+        event: &ServerEvent,
+    ) {
+        let json = match serde_json::to_string(event) {
+            Ok(json) => ByteString::from(json),
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialize event");
+                return;
+            }
+        };
+        let envelope = Arc::new(Envelope {
+            origin: self.inner.node,
+            topic: Topic::User(user),
+            seq: None,
+            exclude_user: None,
+            to_connection: Some(connection.0),
+            payload: Payload::Event(json),
+        });
+        self.inner.hub.deliver(envelope.clone());
+        if let Some(publisher) = &self.inner.publisher {
+            publisher.publish(&envelope);
+        }
     }
 
     async fn publish(&self, topic: Topic, seq: Option<i64>, exclude_user: Option<UserId>, payload: Payload) {

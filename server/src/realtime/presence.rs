@@ -173,6 +173,34 @@ impl PresenceStore {
         }
     }
 
+    /// Whether each `(user, socket)` still holds a presence entry: a socket
+    /// that closed has removed its own, and a dead node's sockets are swept
+    /// once their heartbeat lapses, so "absent" means gone for good.
+    pub async fn sockets_alive(&self, sockets: &[(UserId, Uuid)]) -> redis::RedisResult<Vec<bool>> {
+        match self {
+            Self::Local(map) => {
+                let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                Ok(sockets
+                    .iter()
+                    .map(|(u, s)| map.get(u).is_some_and(|m| m.contains_key(s)))
+                    .collect())
+            }
+            Self::Redis { conn, prefix, .. } => {
+                if sockets.is_empty() {
+                    return Ok(vec![]);
+                }
+                let mut pipe = redis::pipe();
+                for (user, socket) in sockets {
+                    pipe.cmd("HEXISTS")
+                        .arg(Self::user_key(prefix, *user))
+                        .arg(socket.to_string());
+                }
+                let mut conn = conn.clone();
+                pipe.query_async(&mut conn).await
+            }
+        }
+    }
+
     /// Removes sockets that stopped refreshing (their node crashed); returns the users whose
     /// status changed and their new status.
     pub async fn sweep(&self) -> redis::RedisResult<Vec<(UserId, PresenceStatus)>> {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use actix_ws::{CloseCode, CloseReason, MessageStream, Session};
 use bytestring::ByteString;
 use consilium_shared::{
-    ConversationId, ErrorCode, ErrorReason as Reason, SessionId, UserId, WsCloseReason,
+    CallId, ConnectionId, ConversationId, ErrorCode, ErrorReason as Reason, SessionId, UserId, WsCloseReason,
     chat::ConversationDto,
     ws::{ClientFrame, MAX_FRAME_BYTES, OwnStatus, ServerEvent},
 };
@@ -68,7 +68,8 @@ struct Conn {
     contacts: HashSet<UserId>,
     limiter: DefaultDirectRateLimiter,
     cancel: CancellationToken,
-    /// This socket's entry in the presence store.
+    /// This socket's entry in the presence store, and its `connection_id`
+    /// (a call's participant is a socket, and presence says whether it lives).
     presence_id: uuid::Uuid,
     /// The status the user last chose on this socket.
     status: OwnStatus,
@@ -99,7 +100,9 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
         let (tx, rx) = mpsc::channel(cfg.outbound_queue);
         let cancel = CancellationToken::new();
         let key = rt.next_socket_key();
-        rt.hub().register(key, auth.id(), auth.session_id, tx, cancel.clone());
+        let presence_id = uuid::Uuid::now_v7();
+        rt.hub()
+            .register(key, auth.id(), auth.session_id, presence_id, tx, cancel.clone());
         let limiter = RateLimiter::direct(
             Quota::per_second(NonZeroU32::new(cfg.send_rate_per_sec).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(cfg.send_burst).unwrap_or(NonZeroU32::MIN)),
@@ -114,7 +117,7 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
             contacts: HashSet::new(),
             limiter,
             cancel: cancel.clone(),
-            presence_id: uuid::Uuid::now_v7(),
+            presence_id,
             status: OwnStatus::Online,
         };
         let end = match conn.start().await {
@@ -239,6 +242,8 @@ impl Conn {
         // is counted and also arrives as an event, which a client dedupes by id
         let unread_notifications = crate::notifications::unread_count(&mut db, self.user).await?;
         let duties = crate::users::duties_of(&mut db, &contacts).await?;
+        let live_calls =
+            crate::calls::live_calls_in(&mut db, &conversation_ids, self.state.config.calls.max_participants).await?;
         drop(db);
         for c in &conversations {
             self.cursors.insert(c.id, Cursor::new(c.last_seq));
@@ -257,6 +262,8 @@ impl Conn {
         let ready = ServerEvent::Ready {
             user_id: self.user,
             session_id: self.session_id,
+            connection_id: ConnectionId(self.presence_id),
+            live_calls,
             conversations,
             presence,
             unread_notifications,
@@ -285,6 +292,22 @@ impl Conn {
     async fn finish(&mut self) {
         self.rt().hub().unregister(self.key);
         self.set_presence(None).await;
+        // a socket that goes leaves its calls at once (the others see it hang up)
+        let gone = [ConnectionId(self.presence_id)];
+        let max = self.state.config.calls.max_participants;
+        let changes = match self.state.db.get().await {
+            Ok(mut db) => crate::calls::connections_gone(&mut db, &gone, max).await,
+            Err(e) => Err(e.into()),
+        };
+        match changes {
+            Ok(changes) => {
+                for change in changes {
+                    crate::events::call_changed(&self.state, change).await;
+                }
+            }
+            // the sweep on every node retries once this socket's presence is gone
+            Err(e) => tracing::warn!(error = %e, "could not leave calls on disconnect"),
+        }
     }
 
     async fn run(&mut self, mut stream: actix_ws::AggregatedMessageStream, mut rx: mpsc::Receiver<Outbound>) -> End {
@@ -443,6 +466,16 @@ impl Conn {
                 self.set_presence(Some(status)).await;
                 None
             }
+            ClientFrame::Signal {
+                id,
+                call_id,
+                to_connection_id,
+                data,
+            } => self
+                .on_signal(call_id, to_connection_id, data)
+                .await
+                .err()
+                .map(|e| error_event(id, &e)),
             ClientFrame::Sync { id, cursors } => match self.on_sync(cursors).await {
                 Ok(()) => Some(ServerEvent::Synced { id }),
                 Err(e) => Some(error_event(id, &e)),
@@ -452,6 +485,23 @@ impl Conn {
             Some(event) if !send_event(&mut self.ws, &event).await => Some(End::ClientClosed),
             _ => None,
         }
+    }
+
+    /// Relays WebRTC signalling to one socket of the call (SPEC §9), on
+    /// whichever node it lives; both sockets must be joined participants.
+    async fn on_signal(&mut self, call: CallId, to: ConnectionId, data: serde_json::Value) -> Result<(), ApiError> {
+        let from = ConnectionId(self.presence_id);
+        let mut db = self.state.db.get().await?;
+        let target = crate::calls::signal_target(&mut db, self.user, from, call, to).await?;
+        drop(db);
+        let event = ServerEvent::Signal {
+            call_id: call,
+            from_user_id: self.user,
+            from_connection_id: from,
+            data,
+        };
+        self.rt().publish_to_connection(target, to, &event).await;
+        Ok(())
     }
 
     /// Edits the user's own message (SPEC §8); the conversation hears

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod calls;
 pub mod cases;
 pub mod consults;
 pub mod conversations;
@@ -34,6 +35,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(teams::routes)
         .configure(audit::routes)
         .configure(conversations::routes)
+        .configure(calls::routes)
         .configure(attachments::routes)
         .configure(cases::routes)
         .configure(consults::routes)

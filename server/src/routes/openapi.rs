@@ -6,8 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, audit, auth, cases, consults, conversations, notifications, ops, referrals, teams, users, webhooks,
-    work,
+    attachments, audit, auth, calls, cases, consults, conversations, notifications, ops, referrals, teams, users,
+    webhooks, work,
 };
 
 struct BearerAuth;
@@ -75,6 +75,7 @@ impl Modify for UniqueOperationIds {
         conversations::send, conversations::recall, conversations::read, conversations::search,
         conversations::acknowledge, conversations::acknowledgements, conversations::notify_level,
         conversations::edit, conversations::versions, conversations::add_reaction, conversations::remove_reaction,
+        calls::start, calls::ice_servers, calls::get, calls::join, calls::leave, calls::decline, calls::end,
         attachments::upload, attachments::get_attachment, attachments::content, attachments::preview, attachments::of_case,
         cases::create_case, cases::submit_intake, cases::triage_queue, cases::list_cases, cases::get_case,
         cases::update_case, cases::triage, cases::suggestions,

@@ -194,6 +194,48 @@ fn the_dockerfile_builds_and_runs_the_consilium_binary() {
     );
 }
 
+/// Video consults need TURN across hospital NATs (SPEC §9): coturn checks
+/// the time-limited credentials the server derives, so both read one secret.
+#[test]
+fn compose_runs_coturn_with_the_servers_turn_secret() {
+    let doc = compose();
+    let coturn = &doc["services"]["coturn"];
+    assert!(!coturn.is_badvalue(), "service coturn missing");
+    let args: Vec<&str> = coturn["command"]
+        .as_vec()
+        .expect("coturn command is a list")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    assert!(args.contains(&"--use-auth-secret"), "{args:?}");
+    let secret = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--static-auth-secret="))
+        .expect("a static auth secret");
+    let server = &doc["services"]["consilium"]["environment"];
+    let server_secret = server["TURN_SECRET"].as_str().expect("TURN_SECRET");
+    let var = |v: &str| {
+        v.trim_start_matches("${")
+            .split([':', '}'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(var(secret), "TURN_SECRET");
+    assert_eq!(var(server_secret), "TURN_SECRET");
+    let port = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--listening-port="))
+        .expect("a listening port");
+    let turn_urls = server["TURN_URLS"].as_str().expect("TURN_URLS");
+    assert!(
+        turn_urls
+            .split(',')
+            .all(|u| u.starts_with("turn:") && u.contains(&format!(":{port}?"))),
+        "{turn_urls}"
+    );
+}
+
 #[test]
 fn the_containers_environment_is_a_configuration_the_server_accepts() {
     // the image's ENV lines, then the compose file's environment on top
@@ -225,6 +267,8 @@ fn the_containers_environment_is_a_configuration_the_server_accepts() {
     assert_eq!(config.bind_addr.to_string(), "0.0.0.0:8080");
     assert!(config.redis_url.is_some());
     assert_eq!(config.log_format, consilium::config::LogFormat::Json);
+    assert_eq!(config.calls.turn_urls.len(), 2);
+    assert!(config.calls.turn_secret.is_some());
 }
 
 /// Issue 10 untangled the server's layering; `scripts/dev/import-cycles.py`

@@ -13,6 +13,7 @@
 mod support;
 
 mod attention;
+mod calls;
 mod cluster;
 mod connect;
 mod deadlines;

@@ -1,0 +1,2 @@
+drop table call_participants;
+drop table calls;
