@@ -32,12 +32,19 @@ export async function visible(locator: Locator): Promise<Locator> {
   return locator;
 }
 
-/** Launches Debian's Chromium (CHROME_BIN) headless. */
-export function launchBrowser(): Promise<Browser> {
+/** Launches Debian's Chromium (CHROME_BIN) headless, with `args` added (e.g. fake camera flags). */
+export function launchBrowser(args: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROME_BIN ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...args],
   });
+}
+
+export interface BrowserOptions {
+  /** More Chromium flags for this file's browser. */
+  args?: readonly string[];
+  /** A script every page of this file runs before the app (Playwright's addInitScript), e.g. to observe browser APIs. */
+  initScript?: string;
 }
 
 export interface Person {
@@ -71,13 +78,13 @@ export interface BrowserSession {
  * One Chromium for the test file: launched before all tests, every context
  * closed after each test (which must have thrown no page error), closed after all.
  */
-export function useBrowser(): BrowserSession {
+export function useBrowser(browserOptions: BrowserOptions = {}): BrowserSession {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await launchBrowser(browserOptions.args);
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
@@ -98,6 +105,7 @@ export function useBrowser(): BrowserSession {
       viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     });
     contexts.push(context);
+    if (browserOptions.initScript !== undefined) await context.addInitScript(browserOptions.initScript);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
     return { context, page };

@@ -7,6 +7,8 @@
 //   TEST_DATABASE_URL  a Postgres server where we may create databases
 //                      (default postgres://postgres@127.0.0.1:5432/postgres)
 //   TEST_REDIS_URL     optional Redis; a unique REDIS_PREFIX keeps runs apart
+//   TURN_URLS, TURN_SECRET  passed on to the servers (coturn's TURN REST API
+//                      scheme) for the calls suite's relay-only call
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,7 +29,15 @@ declare module 'vitest' {
     baseUrl: string;
     /** The throwaway database, for a test that starts a second server on it (serverOnSameDatabase). */
     databaseUrl: string;
+    /** The suite server's Redis (TEST_REDIS_URL and its run's REDIS_PREFIX), null without one: a second node sharing it joins the same cluster. */
+    redis: SharedRedis | null;
   }
+}
+
+/** The Redis of a cluster of nodes: the same URL and prefix put nodes on one bus. */
+export interface SharedRedis {
+  url: string;
+  prefix: string;
 }
 
 /** The server binary the suite runs (CONSILIUM_BIN, default ../target/debug/consilium). */
@@ -44,9 +54,11 @@ export interface RunningServer {
 /**
  * One more `consilium serve` on the suite's database (already migrated and
  * seeded), on a free port, serving dist/; `env` overrides its environment
- * (e.g. ALLOWED_ORIGINS). Single node: no Redis.
+ * (e.g. ALLOWED_ORIGINS). Without `redis` it is a single node of its own (no
+ * Redis); with the suite server's (inject('redis')) it is a second node of
+ * the same cluster: clients on either reach each other live.
  */
-export async function serverOnSameDatabase(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+export async function serverOnSameDatabase(databaseUrl: string, env: NodeJS.ProcessEnv = {}, redis: SharedRedis | null = null): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const full: NodeJS.ProcessEnv = {
@@ -60,6 +72,11 @@ export async function serverOnSameDatabase(databaseUrl: string, env: NodeJS.Proc
     ...env,
   };
   delete full.REDIS_URL;
+  delete full.REDIS_PREFIX;
+  if (redis !== null) {
+    full.REDIS_URL = redis.url;
+    full.REDIS_PREFIX = redis.prefix;
+  }
   const { server, log } = spawnServer(serverBinary(), full);
   const stop = () => stopServer(server);
   try {
@@ -179,5 +196,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide('baseUrl', baseUrl);
   project.provide('databaseUrl', dbUrl.toString());
+  project.provide('redis', env.REDIS_URL === undefined || env.REDIS_PREFIX === undefined ? null : { url: env.REDIS_URL, prefix: env.REDIS_PREFIX });
   return teardown;
 }

@@ -118,6 +118,15 @@ describe('error parsing', () => {
     await expect(failure).rejects.toMatchObject({ code: 'not_found', reason: 'case_not_found', status: 404, message: 'no such case' });
   });
 
+  it('a 409 call_in_progress carries the live call, to be joined instead', () => {
+    const call = { id: 'call-1', conversation_id: 'conv-1', started_by: 'u1', started_at: '2026-12-06T08:00:00Z', participants: [], declined_by: [], max_participants: 6 };
+    const error = errorFromResponse(409, '', JSON.stringify({ error: { code: 'conflict', reason: 'call_in_progress', message: 'live', call } }));
+    expect(error).toMatchObject({ code: 'conflict', reason: 'call_in_progress', call });
+    // Anything that is not a call is not taken for one.
+    expect(errorFromResponse(409, '', JSON.stringify({ error: { code: 'conflict', reason: 'call_in_progress', message: 'x', call: 'call-1' } })).call).toBeUndefined();
+    expect(errorFromResponse(404, '', JSON.stringify({ error: { code: 'not_found', reason: 'call_not_found', message: 'x' } })).call).toBeUndefined();
+  });
+
   it('reports an unreachable server as a network error with status 0', async () => {
     const { client } = setup(() => {
       throw new TypeError('Failed to fetch');

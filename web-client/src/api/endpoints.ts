@@ -9,6 +9,7 @@ import type {
   AssigneeSuggestion,
   AttachmentDto,
   BoxKind,
+  CallDto,
   CaseDto,
   CaseStatus,
   CompleteConsultRequest,
@@ -24,7 +25,9 @@ import type {
   DeclineRequest,
   DutyRequest,
   EditMessageRequest,
+  IceServers,
   IntakeRequest,
+  JoinCallRequest,
   MarkReadRequest,
   MarkReadResponse,
   MessageAck,
@@ -42,6 +45,7 @@ import type {
   SearchQuery,
   SearchResults,
   SetMemberRequest,
+  StartCallRequest,
   TeamDetail,
   TeamDirectoryEntry,
   TeamDto,
@@ -161,6 +165,17 @@ export function endpoints(api: ApiClient) {
     attachment: (id: string) => api.request<AttachmentDto>('GET', `/attachments/${enc(id)}`),
     caseAttachments: (caseId: string, page: PageParams = {}) =>
       api.request<Page<AttachmentDto>>('GET', `/cases/${enc(caseId)}/attachments`, { query: { ...page } }),
+
+    // video calls (SPEC §9): a 409 `call_in_progress` from startCall carries the live call (ApiError.call)
+    startCall: (conversationId: string, body: StartCallRequest = {}) =>
+      api.request<CallDto>('POST', `/conversations/${enc(conversationId)}/calls`, { body }),
+    call: (id: string) => api.request<CallDto>('GET', `/calls/${enc(id)}`),
+    joinCall: (id: string, connectionId: string) =>
+      api.request<CallDto>('POST', `/calls/${enc(id)}/join`, { body: { connection_id: connectionId } satisfies JoinCallRequest }),
+    leaveCall: (id: string) => api.request<CallDto>('POST', `/calls/${enc(id)}/leave`),
+    declineCall: (id: string) => api.request<CallDto>('POST', `/calls/${enc(id)}/decline`),
+    endCall: (id: string) => api.request<CallDto>('POST', `/calls/${enc(id)}/end`),
+    iceServers: () => api.request<IceServers>('GET', '/calls/ice-servers'),
 
     // notifications (SPEC §7)
     notifications: (query: NotificationsQuery = {}) =>

@@ -6,11 +6,12 @@
 // `reason` is the server's word for the precise cause, which the UI translates
 // (i18n/reasons.ts); it is undefined when the server sent none (an older
 // server) or one this client does not know (a newer server). `message` is the
-// server's English text, for developers only: the UI never shows it.
+// server's English text, for developers only: the UI never shows it. A 409
+// `call_in_progress` also names the live call (`call`), for the client to join.
 
 import type { ErrorReason } from '../generated/ErrorReason';
 import { isErrorReason } from '../i18n/reasons';
-import type { ErrorDetail, ServerErrorCode } from './types';
+import type { CallDto, ErrorDetail, ServerErrorCode } from './types';
 
 export type { ServerErrorCode } from './types';
 
@@ -46,6 +47,8 @@ export class ApiError extends Error {
     readonly status: number,
     /** The server's reason word, when it sent one this client knows. */
     readonly reason: ErrorReason | undefined = undefined,
+    /** With `call_in_progress`: the conversation's live call, as the server sent it. */
+    readonly call: CallDto | undefined = undefined,
   ) {
     super(message);
   }
@@ -86,11 +89,18 @@ export function errorFromResponse(status: number, statusText: string, bodyText: 
   const message = detail?.message || statusText || `HTTP ${status}`;
   const raw = detail?.reason;
   const reason = isErrorReason(raw) ? raw : undefined;
-  return new ApiError(code, message, status, reason);
+  return new ApiError(code, message, status, reason, detail?.call);
 }
 
 /** The `error` object of a spec error body, with `code` and `reason` not yet checked against the known ones. */
 type RawErrorDetail = Omit<ErrorDetail, 'code' | 'reason'> & { code: string; reason?: string };
+
+/** Enough of a CallDto to join it: an id and a participant list. */
+function isCallShaped(value: unknown): value is CallDto {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, conversation_id, participants } = value as Record<string, unknown>;
+  return typeof id === 'string' && typeof conversation_id === 'string' && Array.isArray(participants);
+}
 
 function parseErrorDetail(text: string): RawErrorDetail | null {
   if (text === '') return null;
@@ -99,9 +109,14 @@ function parseErrorDetail(text: string): RawErrorDetail | null {
     if (typeof value !== 'object' || value === null) return null;
     const error: unknown = (value as Record<string, unknown>).error;
     if (typeof error !== 'object' || error === null) return null;
-    const { code, reason, message } = error as Record<string, unknown>;
+    const { code, reason, message, call } = error as Record<string, unknown>;
     if (typeof code !== 'string' || typeof message !== 'string') return null;
-    return typeof reason === 'string' ? { code, reason, message } : { code, message };
+    return {
+      code,
+      message,
+      ...(typeof reason === 'string' ? { reason } : {}),
+      ...(isCallShaped(call) ? { call } : {}),
+    };
   } catch {
     return null;
   }

@@ -1,9 +1,12 @@
 // The top of a conversation: its title and kind, what it is about (patient,
 // urgency, status, the consult question or referral direction), who is in it
 // with their presence (for case, consult and referral threads; a direct
-// chat shows the other person's), the case link and my notification level.
+// chat shows the other person's), the case link, my notification level and,
+// in case, consult, referral and direct conversations, the video call button
+// (calls/CallButton.tsx: start, join the live call, or back to mine).
 
 import { useMemo, useState } from 'react';
+import { CallButton } from '../calls/CallButton';
 import type { ConversationDto, ConversationMemberDto, PresenceStatus } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime } from '../realtime/context';
@@ -27,6 +30,7 @@ interface Props {
 export function ConversationHeader({ info, members, me, headingId, embedded }: Props) {
   const { t, locale } = useI18n();
   const thread = info.kind === 'case' || info.kind === 'consult' || info.kind === 'referral';
+  const callable = thread || info.kind === 'direct';
   return (
     <header className="conversation__header">
       {info.kind === 'direct' && <PeerPresence peerId={info.peer_id} />}
@@ -39,6 +43,7 @@ export function ConversationHeader({ info, members, me, headingId, embedded }: P
           {t('chat.openCase')}
         </a>
       )}
+      {callable && <CallButton conversationId={info.id} />}
       {!embedded && <NotifyLevelMenu conversationId={info.id} />}
       {!thread && members.length > 0 && (
         <span className="muted conversation__members" title={joinNames(members.map((m) => m.user.display_name), locale)}>

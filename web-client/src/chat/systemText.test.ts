@@ -53,8 +53,19 @@ describe('timeline sentences', () => {
     expect(say({ event: 'case_transferred', team_name: '内分泌科' }).details).toEqual([]);
   });
 
+  it('a video call started and ended: who started it; how long, and who took part', () => {
+    const started: SystemEvent = { event: 'call_started', call_id: 'call-1', started_by_name: '王建国' };
+    expect(say(started, 'en').sentence).toBe('王建国 started a video call');
+    expect(say(started).sentence).toBe('王建国 发起了视频会诊');
+    const ended: SystemEvent = { event: 'call_ended', call_id: 'call-1', duration_secs: 192, participant_names: ['王建国', '李明'] };
+    expect(say(ended, 'en').sentence).toBe('Video call ended · 3:12 · 王建国, 李明');
+    expect(say(ended).sentence).toBe('视频会诊结束 · 3:12 · 王建国、李明');
+    expect(say({ ...ended, duration_secs: 3723 }).sentence).toBe('视频会诊结束 · 1:02:03 · 王建国、李明');
+    expect(say({ ...ended, duration_secs: 40, participant_names: [] }, 'en').sentence).toBe('Video call ended · 0:40');
+  });
+
   it('an entry this client does not know still says who did something', () => {
     expect(say(undefined).sentence).toBe('张医生 更新了流程');
-    expect(say({ event: 'call_started' } as unknown as SystemEvent, 'en').sentence).toBe('张医生 updated this thread');
+    expect(say({ event: 'call_transferred' } as unknown as SystemEvent, 'en').sentence).toBe('张医生 updated this thread');
   });
 });

@@ -6,7 +6,7 @@
 
 import type { SystemEvent } from '../api/types';
 import type { Locale, Translate } from '../i18n';
-import { formatDateTime, joinNames } from '../ui/format';
+import { formatDateTime, formatDuration, joinNames, listNames } from '../ui/format';
 
 export interface SystemDetail {
   label: string;
@@ -81,6 +81,19 @@ export function systemText(event: SystemEvent | undefined, actor: string, t: Tra
       return { sentence: t('system.referral_completed', { actor }), details: detail(t('system.outcome'), event.outcome), icon: '🏁' };
     case 'referral_cancelled':
       return { sentence: t('system.referral_cancelled', { actor }), details: [], icon: '↩' };
+    case 'call_started':
+      return { sentence: t('system.call_started', { actor: event.started_by_name.trim() === '' ? actor : event.started_by_name }), details: [], icon: '📹' };
+    case 'call_ended': {
+      const duration = formatDuration(event.duration_secs);
+      return {
+        sentence:
+          event.participant_names.length === 0
+            ? t('system.call_ended_alone', { duration })
+            : t('system.call_ended', { duration, names: listNames(event.participant_names, locale) }),
+        details: [],
+        icon: '📹',
+      };
+    }
     default:
       return { sentence: t('system.other', { actor }), details: [], icon: '•' };
   }

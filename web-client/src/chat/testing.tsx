@@ -7,6 +7,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { vi } from 'vitest';
 import type { ConversationDto, MessageDto, UserDto } from '../api/types';
 import { setLocale } from '../i18n';
+import { CallProvider } from '../calls/context';
 import { RealtimeStoreProvider } from '../realtime/context';
 import { RealtimeStore } from '../realtime/store';
 import { conversation, FakeSocket, message } from '../realtime/testing';
@@ -78,7 +79,7 @@ export async function mountConversation(info: ConversationDto, messages: readonl
   });
   const socket = sockets[0]!;
   socket.open();
-  socket.receive({ type: 'ready', user_id: ME, session_id: 's', conversations: [info], presence: [], unread_notifications: 0 });
+  socket.receive({ type: 'ready', user_id: ME, session_id: 's', connection_id: 'conn-me', live_calls: [], conversations: [info], presence: [], unread_notifications: 0 });
 
   const container = document.createElement('div');
   document.body.append(container);
@@ -87,7 +88,14 @@ export async function mountConversation(info: ConversationDto, messages: readonl
     container,
     store,
     socket,
-    render: (node) => act(() => root.render(<RealtimeStoreProvider store={store}>{node}</RealtimeStoreProvider>)),
+    render: (node) =>
+      act(() =>
+        root.render(
+          <RealtimeStoreProvider store={store}>
+            <CallProvider>{node}</CallProvider>
+          </RealtimeStoreProvider>,
+        ),
+      ),
     unmount: () => {
       act(() => root.unmount());
       container.remove();

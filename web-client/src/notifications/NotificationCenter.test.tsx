@@ -114,6 +114,15 @@ describe('the panel', () => {
     expect(rows[1]!.textContent).not.toContain('未读');
   });
 
+  it('a video call invitation reads as one, with a camera sign', () => {
+    const n = note('c', 1, { kind: 'call', title: '胸痛3天', body: '王建国', link: { conversation_id: 'conv-1', call_id: 'call-1' } });
+    const { dialog } = panel({ state: { items: [n], unread: 1 } });
+    const row = dialog.querySelector('li')!;
+    expect(row.querySelector('.notification__text')?.textContent).toBe('王建国 邀请您参加视频会诊');
+    expect(row.querySelector('.notification__text svg')?.getAttribute('aria-hidden')).toBe('true');
+    expect(row.querySelector('.notification__detail')?.textContent).toBe('胸痛3天');
+  });
+
   it('opens the one clicked', () => {
     const n = note('b', 5);
     const { dialog, handlers } = panel({ state: { items: [n], unread: 1 } });

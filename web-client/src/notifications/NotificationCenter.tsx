@@ -12,6 +12,7 @@
 
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type RefObject } from 'react';
 import type { NotificationDto } from '../api/types';
+import { CameraIcon } from '../calls/CallButton';
 import { browserStorage } from '../auth/store';
 import { useI18n } from '../i18n/useI18n';
 import { useDismiss } from '../ui/useDismiss';
@@ -323,7 +324,10 @@ export function NotificationPanel(props: PanelProps) {
                       <span className="visually-hidden">{t('notifications.unread')}: </span>
                     </>
                   )}
-                  <span className="notification__text">{notificationText(n, t)}</span>
+                  <span className="notification__text">
+                    {n.kind === 'call' && <CameraIcon />}
+                    {notificationText(n, t)}
+                  </span>
                   {detail !== undefined && <span className="notification__detail">{detail}</span>}
                   <time className="notification__time" dateTime={n.created_at} title={formatDateTime(n.created_at, locale)}>
                     {formatRelative(n.created_at, locale, t('time.justNow'), now)}

@@ -86,6 +86,13 @@ describe('notificationRoute', () => {
     expect(notificationRoute(note('urgent_message', { link: { conversation_id: 'conv-1' } }))).toEqual({ name: 'chat', conversationId: 'conv-1' });
   });
 
+  it('a video call opens its conversation (where "Join call" is), even in a case thread', () => {
+    expect(notificationRoute(note('call', { link: { conversation_id: 'conv-case', call_id: 'call-1', case_id: 'case-1' } }))).toEqual({
+      name: 'chat',
+      conversationId: 'conv-case',
+    });
+  });
+
   it('an assignment, a consult or a referral opens the case page', () => {
     for (const kind of ['assigned', 'consult_requested', 'consult_answered', 'referral_received', 'referral_updated', 'escalation', 'follow_up_due'] as const) {
       expect(notificationRoute(note(kind, { link })), kind).toEqual({ name: 'case', caseId: 'case-1' });

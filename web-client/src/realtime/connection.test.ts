@@ -18,7 +18,7 @@ const ME = 'user-me';
 const C1 = 'conv-1';
 
 function ready(conversations: ConversationDto[] = []): ServerEvent {
-  return { type: 'ready', user_id: ME, session_id: 's-1', conversations, presence: [], unread_notifications: 0 };
+  return { type: 'ready', user_id: ME, session_id: 's-1', connection_id: 'conn-1', live_calls: [], conversations, presence: [], unread_notifications: 0 };
 }
 
 function setup(options: { probe?: () => Promise<boolean> } = {}) {

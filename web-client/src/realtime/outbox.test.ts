@@ -41,7 +41,7 @@ function tab(storage: KeyValueStorage, user = ME, options: { active?: () => bool
     await vi.advanceTimersByTimeAsync(0);
     const ws = sockets[sockets.length - 1]!;
     ws.open();
-    ws.receive({ type: 'ready', user_id: user, session_id: 's', conversations, presence: [], unread_notifications: 0 });
+    ws.receive({ type: 'ready', user_id: user, session_id: 's', connection_id: 'conn-1', live_calls: [], conversations, presence: [], unread_notifications: 0 });
     return ws;
   };
   const pending = (id: string) => store.getState().conversations[id]?.pending.map((p) => [p.body, p.state]);

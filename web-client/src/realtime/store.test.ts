@@ -15,7 +15,7 @@ function ready(
   presence: { user_id: string; status: 'online' | 'away' | 'offline' }[] = [],
   unreadNotifications = 0,
 ): ServerEvent {
-  return { type: 'ready', user_id: ME, session_id: 's-1', conversations, presence, unread_notifications: unreadNotifications };
+  return { type: 'ready', user_id: ME, session_id: 's-1', connection_id: 'conn-1', live_calls: [], conversations, presence, unread_notifications: unreadNotifications };
 }
 
 function setup(options: { token?: (fresh: boolean) => Promise<string | null> } = {}) {

@@ -37,7 +37,13 @@
 // - the user's notifications (SPEC §7): the unread count from `ready`, live
 //   `notification` and `notifications_read` events, and the list the
 //   notification centre loads over REST, by the pure reducer of
-//   notificationsReducer.ts.
+//   notificationsReducer.ts;
+// - video calls (SPEC §9): this socket's `connection_id` (signalling
+//   addresses sockets), the live calls of the user's conversations and the
+//   ones ringing here, by the pure reducer of callsReducer.ts, with the timer
+//   that stops an unanswered ring; `signal` frames go out through
+//   sendSignal(). The call itself (media, peers) lives in calls/, which
+//   listens to `signal`, `call_*` and `ready` through onEvent.
 //
 // Workflow events (case_updated, triage_changed, …) are passed on to
 // `onEvent` listeners; the feature screens apply the object an event carries
@@ -77,10 +83,14 @@ import {
   type NotificationsState,
 } from './notificationsReducer';
 import type { OutboxEntry, OutboxPersistence } from './outbox';
+import { callsReducer, initialCalls, ringEndsAt, type CallsAction, type CallsState } from './callsReducer';
+import type { CallDto } from '../generated/CallDto';
 
 export type { ConversationState, PendingMessage, PendingState } from './conversationReducer';
 export { awaitsMyAck, hasOlder, lastActivity, oldestLoaded, tombstone, typingUsers } from './conversationReducer';
 export type { NotificationsState } from './notificationsReducer';
+export type { CallsState } from './callsReducer';
+export { isInCall, isOlderCall, liveCallIn } from './callsReducer';
 
 /**
  * `offline`: the browser says it has no network (no attempt is made until it
@@ -108,6 +118,10 @@ export interface RealtimeState {
   refused: SocketRefusal | null;
   /** The user's notifications: the unread count and the list loaded so far (notificationsReducer.ts). */
   notifications: NotificationsState;
+  /** This socket's id from `ready` (signals are addressed to it); null before the first `ready`. */
+  connectionId: string | null;
+  /** Live calls in the user's conversations and those ringing here (callsReducer.ts). */
+  calls: CallsState;
 }
 
 /** The part of the browser WebSocket the store uses; tests pass a fake. */
@@ -188,6 +202,8 @@ export class RealtimeStore {
     duty: {},
     refused: null,
     notifications: initialNotifications,
+    connectionId: null,
+    calls: initialCalls,
   };
   private readonly listeners = new Set<Listener>();
   private readonly eventListeners = new Set<EventListener>();
@@ -210,6 +226,9 @@ export class RealtimeStore {
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Stops the oldest ring when it has rung RING_FOR_MS. */
+  private ringTimer: ReturnType<typeof setTimeout> | null = null;
+  private signalCount = 0;
   /** The reducer's state; `state.conversations` is always its `conversations`. */
   private conv: ConversationsState = initialConversations;
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -339,6 +358,28 @@ export class RealtimeStore {
     else this.state = { ...this.state, notifications: next };
   }
 
+  /** Runs a calls action through its reducer, publishes a change, and times the next ring to stop. */
+  private callsDispatch(action: CallsAction, publish = true): void {
+    const next = callsReducer(this.state.calls, action);
+    if (next === this.state.calls) return;
+    if (publish) this.set({ calls: next });
+    else this.state = { ...this.state, calls: next };
+    this.scheduleRingTimeout();
+  }
+
+  private scheduleRingTimeout(): void {
+    if (this.ringTimer !== null) clearTimeout(this.ringTimer);
+    this.ringTimer = null;
+    const calls = this.state.calls;
+    const ends = calls.ringing.map((id) => calls.live[id]).filter((c) => c !== undefined).map(ringEndsAt);
+    if (ends.length === 0) return;
+    const delay = Math.max(0, Math.min(...ends) - this.now());
+    this.ringTimer = setTimeout(() => {
+      this.ringTimer = null;
+      this.callsDispatch({ type: 'ring_timeout', now: this.now() });
+    }, delay + 50);
+  }
+
   /** An ack timer runs only for a send still `sending`: one acked, failed, discarded or delivered needs none. */
   private dropSettledAckTimers(): void {
     for (const clientMsgId of [...this.ackTimers.keys()]) {
@@ -374,7 +415,8 @@ export class RealtimeStore {
     this.clearSocketTimers();
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     if (this.typingTimer !== null) clearTimeout(this.typingTimer);
-    this.reconnectTimer = this.typingTimer = null;
+    if (this.ringTimer !== null) clearTimeout(this.ringTimer);
+    this.reconnectTimer = this.typingTimer = this.ringTimer = null;
   }
 
   /** The timers that belong to the current socket: heartbeat, pong deadline, ready timeout, acks. */
@@ -599,7 +641,8 @@ export class RealtimeStore {
         this.onAck(event.id, event.conversation_id, event.seq);
         break;
       case 'error':
-        if (event.id !== undefined) this.onSendError(event.id, event.code, event.reason);
+        // A refused `signal` is the call's business (calls/ listens for it); any other id is a send's.
+        if (event.id !== undefined && !event.id.startsWith('signal-')) this.onSendError(event.id, event.code, event.reason);
         break;
       case 'message_recalled':
         this.dispatch({ type: 'recalled', conversationId: event.conversation_id, seq: event.seq });
@@ -648,6 +691,16 @@ export class RealtimeStore {
         break;
       case 'conversation_removed':
         this.dispatch({ type: 'conversation_removed', conversationId: event.conversation_id });
+        this.callsDispatch({ type: 'conversation_removed', conversationId: event.conversation_id });
+        break;
+      case 'call_started':
+        if (this.state.userId !== null) this.callsDispatch({ type: 'started', me: this.state.userId, call: event.call, now: this.now() });
+        break;
+      case 'call_updated':
+        if (this.state.userId !== null) this.callsDispatch({ type: 'updated', me: this.state.userId, call: event.call });
+        break;
+      case 'call_ended':
+        this.callsDispatch({ type: 'ended', call: event.call });
         break;
       case 'notification':
         this.notify({ type: 'received', notification: event.notification });
@@ -671,6 +724,9 @@ export class RealtimeStore {
     this.dispatch({ type: 'ready', userId: event.user_id, conversations: event.conversations }, false);
     // An older server sends no count: keep what we know.
     if (typeof event.unread_notifications === 'number') this.notify({ type: 'ready', unread: event.unread_notifications }, false);
+    // An older server sends neither: no calls then.
+    this.state = { ...this.state, connectionId: typeof event.connection_id === 'string' ? event.connection_id : null };
+    this.callsDispatch({ type: 'ready', me: event.user_id, calls: Array.isArray(event.live_calls) ? event.live_calls : [], now: this.now() }, false);
     const presence: Record<string, PresenceStatus> = {};
     for (const entry of event.presence) presence[entry.user_id] = entry.status;
     this.state = {
@@ -682,6 +738,8 @@ export class RealtimeStore {
       duty: dutyFromReady(this.state.duty, event.presence),
       refused: null,
       notifications: this.state.notifications,
+      connectionId: this.state.connectionId,
+      calls: this.state.calls,
     };
     this.write({ type: 'sync', id: `sync-${this.state.epoch}`, cursors: syncCursors(this.conv) });
     this.sendPresence();
@@ -868,6 +926,30 @@ export class RealtimeStore {
   applyOwnReaction(conversationId: string, seq: number, emoji: string, added: boolean): void {
     const me = this.state.userId;
     if (me !== null) this.dispatch({ type: 'reaction', conversationId, seq, userId: me, emoji, added });
+  }
+
+  // --- video calls ---------------------------------------------------------------
+
+  /**
+   * Sends a `signal` frame (SDP or ICE, opaque to the server) to one socket of
+   * a call; returns its request id, which a refusal (`error`) echoes, or null
+   * when there is no open socket to send it on.
+   */
+  sendSignal(callId: string, toConnectionId: string, data: unknown): string | null {
+    this.signalCount += 1;
+    const id = `signal-${this.signalCount}`;
+    return this.write({ type: 'signal', id, call_id: callId, to_connection_id: toConnectionId, data }) ? id : null;
+  }
+
+  /** A call as a REST answer gave it (start, join, leave, decline, end): applied without waiting for its event. */
+  applyCall(call: CallDto): void {
+    const me = this.state.userId;
+    if (me !== null) this.callsDispatch({ type: 'updated', me, call });
+  }
+
+  /** Stops a call ringing here at once (the user declined or accepted it; the server's word follows). */
+  stopRinging(callId: string): void {
+    this.callsDispatch({ type: 'stop_ringing', callId });
   }
 
   /** Applies a recall this tab made over REST without waiting for the event. */

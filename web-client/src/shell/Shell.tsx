@@ -1,6 +1,9 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { Session } from '../auth/store';
 import { AdminPage } from '../admin/AdminPage';
+import { CallProvider } from '../calls/context';
+import { CallView } from '../calls/CallView';
+import { IncomingCallBanner } from '../calls/IncomingCallBanner';
 import { CasePage } from '../cases/CasePage';
 import { NewCasePage } from '../cases/NewCasePage';
 import { ConversationView } from '../chat/ConversationView';
@@ -40,7 +43,9 @@ export function Shell({ session }: { session: Session }) {
     <RealtimeProvider userId={session.user.id}>
       <TeamsProvider>
         <WorkProvider>
-          <Frame session={session} />
+          <CallProvider>
+            <Frame session={session} />
+          </CallProvider>
         </WorkProvider>
       </TeamsProvider>
     </RealtimeProvider>
@@ -139,6 +144,8 @@ function Frame({ session }: { session: Session }) {
           <Page route={route} />
         </main>
       </div>
+      <IncomingCallBanner userId={user.id} />
+      <CallView me={user} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageFrom, formatDate, formatRelative, minutesSince } from './format';
+import { ageFrom, formatDate, formatDuration, formatRelative, listNames, minutesSince } from './format';
 
 describe('ageFrom', () => {
   const now = new Date(2026, 10, 23); // 23 Nov 2026
@@ -39,5 +39,24 @@ describe('formatRelative', () => {
   });
   it('gives the date after a week', () => {
     expect(formatRelative('2026-11-20T12:00:00Z', 'en', 'just now', now)).toBe(formatDate('2026-11-20T12:00:00Z', 'en'));
+  });
+});
+
+describe('formatDuration', () => {
+  it('reads like a clock: minutes and seconds, hours when there are any', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(192)).toBe('3:12');
+    expect(formatDuration(3723)).toBe('1:02:03');
+    expect(formatDuration(59.9)).toBe('0:59');
+    expect(formatDuration(-5)).toBe('0:00');
+    expect(formatDuration(Number.NaN)).toBe('0:00');
+  });
+});
+
+describe('listNames', () => {
+  it('lists names with the separator of the language, without "and"', () => {
+    expect(listNames(['王建国', '李明'], 'zh-CN')).toBe('王建国、李明');
+    expect(listNames(['王建国', '李明'], 'en')).toBe('王建国, 李明');
+    expect(listNames([], 'en')).toBe('');
   });
 });

@@ -61,6 +61,20 @@ export function localInputToIso(value: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/** "3:12", "1:02:03": a duration in whole seconds, as a clock shows it (never negative). */
+export function formatDuration(totalSeconds: number): string {
+  const s = Number.isFinite(totalSeconds) ? Math.max(0, Math.floor(totalSeconds)) : 0;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = String(s % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** "王建国、李明" / "王建国, 李明": names listed without "and", for a compact line. */
+export function listNames(names: readonly string[], locale: Locale): string {
+  return names.join(locale === 'zh-CN' ? '、' : ', ');
+}
+
 /** "王建国、李晓红和张伟" / "Wang, Li and Zhang": a list of names in the user's language. */
 export function joinNames(names: readonly string[], locale: Locale): string {
   try {
