@@ -18,7 +18,8 @@
 # 5. The plan of the commonest query as the doctor who sees everything.
 #
 # Knobs: MESSAGES (1000000), TEAMS (50), CASES_PER_TEAM (4), ROUNDS (20),
-# CHAT_RATE (1000), CONSILIUM_BIN (else a release build).
+# CHAT_RATE (1000), CHAT_RUNS (3: run-to-run noise at 40 s is large),
+# CONSILIUM_BIN (else a release build).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,7 @@ teams=${TEAMS:-50}
 cases_per_team=${CASES_PER_TEAM:-4}
 rounds=${ROUNDS:-20}
 rate=${CHAT_RATE:-1000}
+chat_runs=${CHAT_RUNS:-3}
 pg=postgres://postgres@127.0.0.1:5432
 db=consilium_bench_search
 port=18312
@@ -62,7 +64,7 @@ chat() {
     throughput --teams 20 --members 10 --rates "$rate" --step-secs 40 --hold-secs 0 --stop-p99-ms 10000 >"$out/$1.md"
 }
 echo "chat baseline at ${rate} msg/s on an empty table…"
-chat chat-empty
+for run in $(seq "${chat_runs}"); do chat "chat-empty-${run}"; done
 
 # The two searchers sign in with a password, so the API creates them.
 for who in narrow wide; do
@@ -149,13 +151,16 @@ load_secs=$(echo "$(date +%s.%N) - $start" | bc)
 echo "written in ${load_secs} s"
 
 echo "chat again at ${rate} msg/s with $(psql -tA "${pg}/${db}" -c 'select count(*) from messages') rows in place…"
-chat chat-full
+for run in $(seq "${chat_runs}"); do chat "chat-full-${run}"; done
 
 echo "timing searches…"
 python3 - "$api" "$rounds" >"$out/search.md" <<'PY'
 import http.client, json, sys, time, urllib.parse
 api, rounds = sys.argv[1], int(sys.argv[2])
 url = urllib.parse.urlsplit(api)
+# queries no index can narrow (no CJK character, no Latin run of 3): answered
+# by ILIKE over the caller's messages; the target for them is "under 1 s"
+DEGENERATE = {"no gram (2 letters)", "only LIKE metacharacters"}
 queries = [
     ("患者", "common Chinese"), ("血压", "common Chinese"), ("肌钙蛋白", "Chinese word"),
     ("ST段抬高", "mixed"), ("房颤 华法林", "two Chinese words"), ("嗜铬细胞瘤", "rare Chinese (1 in 10,000)"),
@@ -178,7 +183,7 @@ worst = {}
 for who in ("narrow", "wide"):
     status, data = call(conn, "POST", "/auth/login", body={"username": "search_" + who, "password": "bench-search-password"})
     token = json.loads(data)["access_token"]
-    all_times = []
+    all_times, word_times = [], []
     for q, kind in queries:
         times, hits = [], 0
         for _ in range(rounds):
@@ -189,23 +194,30 @@ for who in ("narrow", "wide"):
             hits = len(json.loads(data)["messages"])
         times.sort()
         all_times += times
+        if kind not in DEGENERATE:
+            word_times += times
         p = lambda f: times[min(len(times) - 1, int(f * len(times)))]
         print(f"| {who} | `{q}` | {kind} | {hits} | {p(0.5):.1f} | {p(0.95):.1f} | {times[-1]:.1f} |")
     all_times.sort()
-    worst[who] = (all_times[int(0.95 * len(all_times))], all_times[-1])
+    word_times.sort()
+    worst[who] = (word_times[int(0.95 * len(word_times))], word_times[-1], all_times[int(0.95 * len(all_times))], all_times[-1])
 print()
-for who, (p95, mx) in worst.items():
-    print(f"- {who}: p95 over every query {p95:.1f} ms, max {mx:.1f} ms")
+for who, (p95, mx, all95, allmax) in worst.items():
+    print(f"- {who}: p95 over the word queries {p95:.1f} ms (max {mx:.1f}); over every query, the two without a gram included, p95 {all95:.1f} ms (max {allmax:.1f})")
 PY
 cat "$out/search.md"
 
-# the plan behind the commonest query for the doctor who sees everything
-psql -q "${pg}/${db}" >"$out/plan.txt" <<'SQL'
+# the plan behind the commonest query for the doctor who sees everything,
+# as the server asks it first (the latest two weeks)
+ids=$(psql -tA "${pg}/${db}" -c "select array_agg(conversation_id) from conversation_members where user_id = (select id from users where username = 'search_wide')")
+week=$(psql -tA "${pg}/${db}" -c "select floor(extract(epoch from now()) / 604800)::bigint")
+psql -q "${pg}/${db}" >"$out/plan.txt" <<SQL
 explain (analyze, buffers)
 select m.* from messages m
-where m.conversation_id in (select cm.conversation_id from conversation_members cm
-                            where cm.user_id = (select id from users where username = 'search_wide'))
-  and m.recalled_at is null and search_grams(m.body) @> search_grams('患者')
+where m.conversation_id = any('${ids}'::uuid[])
+  and m.recalled_at is null
+  and message_search_keys(m.body, m.created_at) @> search_grams('患者')
+  and message_search_keys(m.body, m.created_at) && array['w:${week}', 'w:$((week - 1))']
   and m.body ilike all(array['%患者%'])
 order by m.created_at desc, m.id desc limit 21;
 SQL
@@ -214,15 +226,16 @@ SQL
   echo "# Search benchmark, $(date -u +%FT%TZ), $(nproc) cores"
   echo
   echo "$(psql -tA "${pg}/${db}" -c 'select count(*) from messages') messages in $((teams * (cases_per_team + 1))) conversations of ${teams} teams, written in ${load_secs} s"
-  echo "index sizes: $(psql -tA "${pg}/${db}" -c "select string_agg(relname || ' ' || pg_size_pretty(pg_relation_size(oid)), ', ') from pg_class where relname in ('messages', 'messages_search_grams')")"
+  echo "index sizes: $(psql -tA "${pg}/${db}" -c "select string_agg(relname || ' ' || pg_size_pretty(pg_relation_size(oid)), ', ') from pg_class where relname in ('messages', 'messages_search_keys')")"
   echo
   echo "## Chat at ${rate} msg/s, empty table and with the rows in place"
   echo
   echo "empty:"
-  grep -E '^\|' "$out/chat-empty.md" | head -4
+  grep -E '^\|' "$out/chat-empty-1.md" | head -2
+  grep -hE '^\| step' "$out"/chat-empty-*.md
   echo
   echo "full:"
-  grep -E '^\|' "$out/chat-full.md" | head -4
+  grep -hE '^\| step' "$out"/chat-full-*.md
   echo
   echo "## Search"
   echo
