@@ -279,13 +279,45 @@ pub struct CaseListQuery {
 pub struct AssigneeSuggestion {
     /// The member.
     pub user: UserDto,
-    /// Their specialties that match the case's text or the team's specialty.
+    /// Their specialties that fit the case (see `reasons` for the words).
     pub matching_specialties: Vec<String>,
     /// Cases they are handling now.
     #[ts(type = "number")]
     pub open_cases: i64,
     /// Higher is a better fit.
     pub score: f64,
+    /// Why they are where they are in the list, most weighty first; a
+    /// client words each reason in its user's language.
+    pub reasons: Vec<SuggestionReason>,
+}
+
+/// One reason behind an assignment suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SuggestionReason {
+    /// One of their specialties fits words of the case.
+    Specialty {
+        /// The specialty, as they wrote it.
+        specialty: String,
+        /// The case's words that call for it (symptoms, findings, diagnoses).
+        terms: Vec<String>,
+    },
+    /// They are handling this many open cases (each one counts against them).
+    Load {
+        /// How many.
+        #[ts(type = "number")]
+        open_cases: i64,
+    },
+    /// Their care level suits an urgent or emergency case.
+    CareLevel {
+        /// Their level.
+        care_level: crate::users::CareLevel,
+        /// The case's priority.
+        priority: Priority,
+    },
+    /// The team's lead: kept free for the hardest cases, so ranked a little lower.
+    Lead,
 }
 
 /// Where a consult is in its life.

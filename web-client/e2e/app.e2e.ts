@@ -178,6 +178,8 @@ describe('Consilium in the browser', () => {
     // It appears on the assistant's board without a reload, with a suggested assignee.
     const card = await visible(sunli.page.locator('.triage-card', { hasText: 'E2E 活动后胸闷3天' }));
     await visible(card.locator('[data-testid=suggestion]'));
+    // and says why: the lead's specialty fits the words of the case
+    await visible(card.locator('.suggestion__why', { hasText: '擅长冠心病：病情提到胸闷' }));
     await shot(sunli.page, 'triage-board.zh-CN');
     await selectOptionContaining(card.locator('select').first(), '李晓红');
     await card.getByRole('button', { name: zh['triage.assign'] }).click();

@@ -13,15 +13,17 @@
 //! as members. Every read and every change goes to the audit log.
 
 pub mod machine;
+pub mod specialties;
 
 use chrono::Utc;
 use consilium_shared::{
     CaseId, ConversationId, PatientId, TeamId, UserId,
     cases::{
         AssigneeSuggestion, CaseDto, CaseSource, CaseStatus, ConsultStatus, CreateCaseRequest, IntakeRequest,
-        NewPatient, Priority, ReferralStatus, Sex, TriageAction, UpdateCaseRequest,
+        NewPatient, Priority, ReferralStatus, Sex, SuggestionReason, TriageAction, UpdateCaseRequest,
     },
     teams::TeamRole,
+    users::CareLevel,
 };
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -31,7 +33,7 @@ use serde_json::json;
 use crate::audit::{self, AuditEntry};
 use crate::chat;
 use crate::config::DeadlineConfig;
-use crate::db::models::{Case, CaseRow, NewConversation, Patient, Referral, Team, User};
+use crate::db::models::{Case, CaseRow, NewConversation, Patient, Referral, User};
 use crate::db::schema::{
     cases, consult_consultants, consults, conversation_members, conversations, patients, referrals, team_members,
     teams, users,
@@ -784,7 +786,9 @@ pub async fn triage(
     .await
 }
 
-/// Members ranked for a case: matching specialties first, lighter load next.
+/// Members ranked for a case (never assistants): the specialty the case's
+/// words call for first (see [`specialties`]), then a lighter load, then a
+/// care level that suits an urgent case; each suggestion says why.
 pub async fn suggest_assignees(
     conn: &mut AsyncPgConnection,
     caller: UserId,
@@ -797,11 +801,6 @@ pub async fn suggest_assignees(
             "only the case's team sees assignment suggestions".into(),
         ));
     }
-    let team: Team = teams::table
-        .find(loaded.case.team_id)
-        .select(Team::as_select())
-        .first(conn)
-        .await?;
     let members: Vec<(User, TeamRole)> = users::table
         .inner_join(team_members::table)
         .filter(team_members::team_id.eq(loaded.case.team_id))
@@ -818,30 +817,70 @@ pub async fn suggest_assignees(
         .load(conn)
         .await?;
     let text = format!("{} {}", loaded.case.title, loaded.case.summary);
+    let priority = loaded.case.priority;
     let mut out: Vec<AssigneeSuggestion> = members
         .into_iter()
         .map(|(user, role)| {
-            let matching: Vec<String> = user
-                .specialties
-                .iter()
-                .filter(|s| text.contains(s.as_str()) || team.specialty.contains(s.as_str()))
-                .cloned()
-                .collect();
+            let fits = specialties::fits(&user.specialties, &text);
             let open = loads.iter().find(|(a, _)| *a == Some(user.id)).map_or(0, |(_, n)| *n);
-            // specialty fit dominates; each open case costs a little; the lead is kept for hard cases
-            let score = matching.len() as f64 * 10.0 - open as f64 - if role == TeamRole::Lead { 2.0 } else { 0.0 };
-            Ok(AssigneeSuggestion {
-                user: UserDto::from(user.clone()),
-                matching_specialties: matching,
+            let mut reasons: Vec<SuggestionReason> = fits
+                .iter()
+                .map(|f| SuggestionReason::Specialty {
+                    specialty: f.specialty.clone(),
+                    terms: f.terms.clone(),
+                })
+                .collect();
+            // a fitting specialty dominates; more of the case's words add a little
+            let fit_score: f64 = fits
+                .iter()
+                .map(|f| 10.0 + 2.0 * (f.terms.len().min(4) as f64 - 1.0))
+                .sum();
+            let care = care_level_weight(user.care_level, priority);
+            if care > 0.0 {
+                reasons.push(SuggestionReason::CareLevel {
+                    care_level: user.care_level,
+                    priority,
+                });
+            }
+            if open > 0 {
+                reasons.push(SuggestionReason::Load { open_cases: open });
+            }
+            let lead = if role == TeamRole::Lead {
+                reasons.push(SuggestionReason::Lead);
+                2.0
+            } else {
+                0.0
+            };
+            AssigneeSuggestion {
+                matching_specialties: fits.into_iter().map(|f| f.specialty).collect(),
+                user: UserDto::from(user),
                 open_cases: open,
-                score,
-            })
+                score: fit_score + care - open as f64 - lead,
+                reasons,
+            }
         })
-        .collect::<Result<_, anyhow::Error>>()?;
+        .collect();
     out.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| a.user.username.cmp(&b.user.username))
     });
     Ok(out)
+}
+
+/// How much a doctor's care level counts for a case of this priority: an
+/// emergency wants the tertiary hospital's doctors, a routine case does not
+/// care (it is often best followed up close to the patient).
+fn care_level_weight(level: CareLevel, priority: Priority) -> f64 {
+    let urgency = match priority {
+        Priority::Emergency => 1.0,
+        Priority::Urgent => 0.5,
+        Priority::Routine => 0.0,
+    };
+    let level = match level {
+        CareLevel::Tertiary => 3.0,
+        CareLevel::Secondary => 1.5,
+        CareLevel::Primary | CareLevel::Village => 0.0,
+    };
+    urgency * level
 }

@@ -605,3 +605,77 @@ async fn two_assistants_racing_to_assign_one_intake_one_wins() {
     }
     assert!(queue(&w.sun, &w.expert).await.is_empty());
 }
+
+/// Suggestions come from a specialty vocabulary, not literal matches: a
+/// 房颤/心律不齐 case goes to the arrhythmia doctor, not to a hypertension
+/// doctor nor to everyone whose specialty the team's department names;
+/// each suggestion says why (the specialty and the case's words, the load,
+/// the care level for an emergency, the lead kept free).
+#[tokio::test]
+async fn suggestions_follow_the_specialty_vocabulary_and_say_why() {
+    let w = World::new().await;
+    let zhang = fixtures::create_user(
+        &w.app.admin,
+        "dr_zhang",
+        json!({ "display_name": "张敏", "care_level": "tertiary", "specialties": ["高血压"] }),
+    )
+    .await;
+    fixtures::add_member(&w.app.admin, &w.expert, &zhang, "specialist").await;
+    let af = s(
+        &intake(
+            &w.zhao,
+            &w.expert,
+            "钱七",
+            "阵发性房颤",
+            "男，68岁。阵发性房颤3年，心律不齐，近1周心悸加重，血压正常。",
+            "emergency",
+        )
+        .await,
+        "id",
+    );
+    let r = w.sun.get(&format!("/api/v1/cases/{af}/suggestions")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = r.body.as_array().expect("a list");
+    assert_eq!(list[0]["user"]["username"], "dr_chen", "{}", r.body);
+    assert_eq!(list[0]["matching_specialties"], json!(["心律失常"]));
+    assert_eq!(
+        list[0]["reasons"][0],
+        json!({ "kind": "specialty", "specialty": "心律失常", "terms": ["房颤", "心律不齐", "心悸"] })
+    );
+    assert!(
+        list[0]["reasons"]
+            .as_array()
+            .expect("reasons")
+            .contains(&json!({ "kind": "care_level", "care_level": "tertiary", "priority": "emergency" })),
+        "{}",
+        list[0]
+    );
+    let hypertension = list
+        .iter()
+        .find(|x| x["user"]["username"] == "dr_zhang")
+        .expect("the hypertension doctor is listed");
+    assert_eq!(
+        hypertension["matching_specialties"],
+        json!([]),
+        "血压正常 is no call for 高血压"
+    );
+    let lead = list
+        .iter()
+        .find(|x| x["user"]["username"] == "dr_wang")
+        .expect("the lead");
+    assert!(
+        lead["reasons"]
+            .as_array()
+            .expect("reasons")
+            .contains(&json!({ "kind": "lead" }))
+    );
+    assert!(
+        list.iter()
+            .all(|x| !x["user"]["username"].as_str().unwrap_or_default().starts_with("asst_")),
+        "never an assistant: {}",
+        r.body
+    );
+    // a grassroots doctor gets no care-level weight for an emergency
+    let liu = list.iter().find(|x| x["user"]["username"] == "dr_liu").expect("dr_liu");
+    assert_eq!(liu["reasons"], json!([]), "{liu}");
+}

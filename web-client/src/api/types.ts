@@ -17,6 +17,7 @@ export type { AttachmentDto } from '../generated/AttachmentDto';
 export type { AttachmentKind } from '../generated/AttachmentKind';
 export type { DicomInfo } from '../generated/DicomInfo';
 export type { AssigneeSuggestion } from '../generated/AssigneeSuggestion';
+export type { SuggestionReason } from '../generated/SuggestionReason';
 export type { BoxKind } from '../generated/BoxKind';
 export type { CaseDto } from '../generated/CaseDto';
 export type { CallDto } from '../generated/CallDto';

@@ -14,6 +14,7 @@ import { TeamSelect } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { rememberUsers, useUser } from '../users/cache';
 import { applyTriageChange } from './queue';
+import { reasonTexts } from './reasons';
 
 /**
  * The triage board of one team (assistants and lead): waiting cases by
@@ -131,7 +132,8 @@ function TriageCard({ kase: c, teamId, members, onDone }: { kase: CaseDto; teamI
     }
   }
 
-  const candidates = members.filter((m) => m.user.active);
+  // assistants triage; they are never the doctor a case is assigned to
+  const candidates = members.filter((m) => m.user.active && m.role !== 'assistant');
   return (
     <li className={`card triage-card triage-card--${c.priority}`} data-case={c.id} aria-labelledby={`triage-${c.id}`}>
       <div className="triage-card__head">
@@ -155,6 +157,9 @@ function TriageCard({ kase: c, teamId, members, onDone }: { kase: CaseDto; teamI
           {t('triage.suggested', { name: best.user.display_name })}
           {best.matching_specialties.length > 0 && <span className="muted"> ({joinNames(best.matching_specialties, locale)})</span>}
           <span className="muted"> · {t('triage.openCases', { count: best.open_cases })}</span>
+          {best.reasons.length > 0 && (
+            <span className="suggestion__why">{t('triage.why', { reasons: reasonTexts(best.reasons, t, locale).join(locale === 'zh-CN' ? '；' : '; ') })}</span>
+          )}
         </p>
       )}
 
