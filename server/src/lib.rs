@@ -23,6 +23,7 @@ pub mod realtime;
 pub mod referrals;
 pub mod routes;
 pub mod seed;
+pub mod slots;
 pub mod startup;
 pub mod state;
 pub mod teams;

@@ -569,6 +569,7 @@ async fn seed_work(
             to_team_id: cardio,
             direction: ReferralDirection::Up,
             reason: "糖尿病足患者出现活动后胸闷，需心内科评估冠心病可能。".into(),
+            slot_id: None,
         },
         None,
         &SEED_DEADLINES,
@@ -582,6 +583,7 @@ async fn seed_work(
         ReferralTransition::Accept(AcceptReferralRequest {
             assignee_id: Some(id_of("zhangwei")?),
             appointment_at: Some(chrono::Utc::now() + chrono::Duration::days(2)),
+            slot_id: None,
         }),
         None,
     )

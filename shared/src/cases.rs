@@ -509,6 +509,10 @@ pub struct ReferralDto {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_at: Option<DateTime<Utc>>,
+    /// The expert slot (号源) the referral booked, when it booked one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub slot_id: Option<crate::SlotId>,
     /// Outcome given on completion.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -538,6 +542,11 @@ pub struct CreateReferralRequest {
     pub direction: ReferralDirection,
     /// Why.
     pub reason: String,
+    /// A slot (号源) of the receiving team to book for the patient: its
+    /// start becomes the appointment.
+    #[serde(default)]
+    #[ts(optional)]
+    pub slot_id: Option<crate::SlotId>,
 }
 
 /// `POST /referrals/{id}/accept`.
@@ -553,6 +562,70 @@ pub struct AcceptReferralRequest {
     #[serde(default)]
     #[ts(optional)]
     pub appointment_at: Option<DateTime<Utc>>,
+    /// A slot (号源) of the receiving team to book instead (its start is the
+    /// appointment); replaces a slot booked at referral.
+    #[serde(default)]
+    #[ts(optional)]
+    pub slot_id: Option<crate::SlotId>,
+}
+
+/// An expert's appointment slot (号源, SPEC §10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct SlotDto {
+    /// Stable id.
+    pub id: crate::SlotId,
+    /// The team that publishes it.
+    pub team_id: TeamId,
+    /// The doctor the patient will see.
+    pub doctor_id: UserId,
+    /// When.
+    pub starts_at: DateTime<Utc>,
+    /// How long.
+    pub duration_minutes: i32,
+    /// Patients it takes.
+    pub capacity: i32,
+    /// Patients booked.
+    pub booked: i32,
+    /// Kept for patients referred from other teams.
+    pub reserved_for_referrals: bool,
+}
+
+/// `POST /teams/{id}/slots` (the team's lead or assistants).
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateSlotRequest {
+    /// A doctor of the team (not an assistant).
+    pub doctor_id: UserId,
+    /// When; in the future.
+    pub starts_at: DateTime<Utc>,
+    /// 5 to 480.
+    pub duration_minutes: i32,
+    /// 1 to 200.
+    pub capacity: i32,
+    /// Kept for referrals (default false).
+    #[serde(default)]
+    #[ts(optional)]
+    pub reserved_for_referrals: Option<bool>,
+}
+
+/// `GET /teams/{id}/slots?from=&to=&available=`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, utoipa::IntoParams)]
+#[ts(export)]
+pub struct SlotQuery {
+    /// From (default: now).
+    #[serde(default)]
+    #[ts(optional)]
+    pub from: Option<DateTime<Utc>>,
+    /// Until (default: four weeks after `from`; at most 92 days after it).
+    #[serde(default)]
+    #[ts(optional)]
+    pub to: Option<DateTime<Utc>>,
+    /// Only slots with a free place that start in the future.
+    #[serde(default)]
+    #[ts(optional)]
+    pub available: Option<bool>,
 }
 
 /// `POST /referrals/{id}/complete`.

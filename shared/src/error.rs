@@ -379,6 +379,19 @@ pub enum ErrorReason {
     TooManyMentions,
     /// The username is reserved (`team` and `oncall` are group mentions).
     UsernameReserved,
+    // --- expert slots ---
+    /// No such slot, or one of another team than the referral's receiving team.
+    SlotNotFound,
+    /// Every place of the slot is booked.
+    SlotFull,
+    /// The slot has started or is over.
+    SlotPast,
+    /// The slot has bookings and cannot be deleted.
+    SlotBooked,
+    /// The doctor already has a slot at that time.
+    SlotOverlaps,
+    /// Only the team's lead or assistants publish and delete slots.
+    SlotManagersOnly,
     // --- video calls ---
     /// No such call, or one the caller may not see.
     CallNotFound,

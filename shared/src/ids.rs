@@ -99,6 +99,8 @@ id_type! {
     AttachmentId,
     /// A video call (视频会诊) in a conversation.
     CallId,
+    /// An expert's appointment slot (号源).
+    SlotId,
     /// One websocket connection (signalling addresses sockets, not users: a user may have several).
     ConnectionId,
 }

@@ -267,6 +267,7 @@ pub struct Referral {
     pub conversation_id: ConversationId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub slot_id: Option<consilium_shared::SlotId>,
 }
 
 impl From<&Patient> for PatientDto {
@@ -343,6 +344,7 @@ impl From<&Referral> for ReferralDto {
             status: r.status,
             target_case_id: r.target_case_id,
             appointment_at: r.appointment_at,
+            slot_id: r.slot_id,
             outcome: r.outcome.clone(),
             decline_reason: r.decline_reason.clone(),
             conversation_id: r.conversation_id,

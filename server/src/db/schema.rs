@@ -233,6 +233,7 @@ diesel::table! {
         conversation_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        slot_id -> Nullable<Uuid>,
     }
 }
 
@@ -273,6 +274,21 @@ diesel::table! {
         team_id -> Uuid,
         settings -> Jsonb,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    slots (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        doctor_id -> Uuid,
+        starts_at -> Timestamptz,
+        duration_minutes -> Int4,
+        capacity -> Int4,
+        booked -> Int4,
+        reserved_for_referrals -> Bool,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -395,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     refresh_tokens,
     sessions,
+    slots,
     team_members,
     team_settings,
     teams,

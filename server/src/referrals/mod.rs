@@ -116,7 +116,7 @@ pub async fn create(
     ip: Option<&str>,
     deadlines: &crate::config::DeadlineConfig,
 ) -> Result<Created, ApiError> {
-    let (to_team, direction) = (req.to_team_id, req.direction);
+    let (to_team, direction, slot) = (req.to_team_id, req.direction, req.slot_id);
     let reason = BoundedText::parse(&req.reason, "reason", 1, 4000)?.into_inner();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
@@ -179,9 +179,17 @@ pub async fn create(
                 .values(NewConversation { id: thread, kind: ConversationKind::Referral, title: &loaded.case.title, team_id: Some(to_team), direct_key: None })
                 .execute(conn)
                 .await?;
+            // the slot (号源) is booked in the same transaction: a failed
+            // referral holds no place, and a full slot stops the referral
+            let appointment_at = match slot {
+                Some(slot) => Some(crate::slots::book(conn, slot, to_team).await?),
+                None => None,
+            };
             let referral: Referral = diesel::insert_into(referrals::table)
                 .values((
                     referrals::id.eq(Uuid::now_v7()),
+                    referrals::slot_id.eq(slot),
+                    referrals::appointment_at.eq(appointment_at),
                     referrals::case_id.eq(case_id),
                     referrals::from_team_id.eq(loaded.case.team_id),
                     referrals::to_team_id.eq(to_team),
@@ -198,7 +206,7 @@ pub async fn create(
             audit::record(
                 conn,
                 AuditEntry::new(Some(caller), "referral_created", "referral", referral.id)
-                    .detail(json!({ "case_id": case_id, "to_team_id": to_team, "direction": direction, "target_case_id": target_case.id }))
+                    .detail(json!({ "case_id": case_id, "to_team_id": to_team, "direction": direction, "target_case_id": target_case.id, "slot_id": slot }))
                     .ip(ip),
             )
             .await?;
@@ -291,6 +299,17 @@ pub async fn transition(
             }
             let current = referral.status;
             let text_ref = text.as_deref().unwrap_or_default();
+            let mut appointment_from_slot = None;
+            // Some(x): set the referral's slot to x afterwards
+            let mut new_slot: Option<Option<consilium_shared::SlotId>> = None;
+            // a decline or a cancel gives the place back
+            if matches!(t, ReferralTransition::Decline(_) | ReferralTransition::Cancel)
+                && let Some(old) = referral.slot_id
+                && matches!(referral.status, ReferralStatus::Pending | ReferralStatus::Accepted)
+            {
+                crate::slots::free(conn, old).await?;
+                new_slot = Some(None);
+            }
             let (mv, case_move, detail) = match &t {
                 ReferralTransition::Accept(req) => {
                     if let Some(assignee) = req.assignee_id
@@ -300,6 +319,17 @@ pub async fn transition(
                             Reason::AssigneeNotMember,
                             "assignee_id: not a member of the receiving team".into(),
                         ));
+                    }
+                    // a slot named on acceptance replaces the one booked at referral
+                    if let Some(slot) = req.slot_id
+                        && referral.status == ReferralStatus::Pending
+                        && referral.slot_id != Some(slot)
+                    {
+                        appointment_from_slot = Some(crate::slots::book(conn, slot, referral.to_team_id).await?);
+                        if let Some(old) = referral.slot_id {
+                            crate::slots::free(conn, old).await?;
+                        }
+                        new_slot = Some(Some(slot));
                     }
                     // accepting with an assignee triages the linked case too
                     let case_move = req
@@ -311,10 +341,12 @@ pub async fn transition(
                         });
                     (
                         ReferralMove::Accept {
-                            appointment_at: req.appointment_at,
+                            appointment_at: appointment_from_slot
+                                .or(req.appointment_at)
+                                .or(referral.appointment_at),
                         },
                         case_move,
-                        json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at }),
+                        json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at, "slot_id": req.slot_id }),
                     )
                 }
                 ReferralTransition::Decline(_) => (
@@ -335,7 +367,14 @@ pub async fn transition(
                     json!({}),
                 ),
             };
-            let referral = machine::apply(conn, &referral, mv).await?;
+            let mut referral = machine::apply(conn, &referral, mv).await?;
+            if let Some(slot) = new_slot {
+                referral = diesel::update(referrals::table.find(referral.id))
+                    .set(referrals::slot_id.eq(slot))
+                    .returning(Referral::as_returning())
+                    .get_result(conn)
+                    .await?;
+            }
             let status = referral.status;
             let target_case = match case_move {
                 Some(case_move) => cases::machine::apply(conn, &target, case_move).await?,
@@ -354,7 +393,7 @@ pub async fn transition(
                         Some(a) => Some(chat::display_name_of(conn, a).await?),
                         None => None,
                     },
-                    appointment_at: req.appointment_at,
+                    appointment_at: referral.appointment_at,
                 },
                 ReferralTransition::Decline(_) => SystemEvent::ReferralDeclined {
                     reason: text_ref.to_owned(),

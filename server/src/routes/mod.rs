@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod referrals;
+pub mod slots;
 pub mod teams;
 pub mod users;
 pub mod webhooks;
@@ -40,6 +41,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(cases::routes)
         .configure(consults::routes)
         .configure(referrals::routes)
+        .configure(slots::routes)
         .configure(notifications::routes)
         .configure(work::routes)
         .configure(webhooks::routes)

@@ -6,8 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, audit, auth, calls, cases, consults, conversations, notifications, ops, referrals, teams, users,
-    webhooks, work,
+    attachments, audit, auth, calls, cases, consults, conversations, notifications, ops, referrals, slots, teams,
+    users, webhooks, work,
 };
 
 struct BearerAuth;
@@ -81,6 +81,7 @@ impl Modify for UniqueOperationIds {
         cases::update_case, cases::triage, cases::suggestions,
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,
         referrals::create_referral, referrals::case_referrals, referrals::list_referrals, referrals::get_referral, referrals::referral_transition,
+        slots::create_slot, slots::list_slots, slots::delete_slot,
         notifications::list, notifications::mark_read, work::my_work, work::set_status,
         webhooks::create, webhooks::list, webhooks::delete, webhooks::deliveries,
         ops::healthz, ops::readyz,

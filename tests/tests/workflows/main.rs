@@ -17,5 +17,6 @@ mod consults;
 mod events;
 mod paging;
 mod referrals;
+mod slots;
 mod timeline;
 mod triage;

@@ -4,6 +4,7 @@ import type { ConversationId } from "./ConversationId";
 import type { ReferralDirection } from "./ReferralDirection";
 import type { ReferralId } from "./ReferralId";
 import type { ReferralStatus } from "./ReferralStatus";
+import type { SlotId } from "./SlotId";
 import type { TeamId } from "./TeamId";
 import type { UserId } from "./UserId";
 
@@ -47,6 +48,10 @@ target_case_id: CaseId,
  * Appointment set on acceptance.
  */
 appointment_at?: string, 
+/**
+ * The expert slot (号源) the referral booked, when it booked one.
+ */
+slot_id?: SlotId, 
 /**
  * Outcome given on completion.
  */

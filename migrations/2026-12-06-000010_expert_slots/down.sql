@@ -1,0 +1,2 @@
+alter table referrals drop column slot_id;
+drop table slots;
