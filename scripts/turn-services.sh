@@ -67,7 +67,9 @@ _consilium_turn_services() (
     [[ $(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null) == *turnserver* ]] || return 1
     printf '%s\n' "${pid}"
   }
-  listening() { ss -Hltn "sport = :${port}" 2>/dev/null | grep -q .; }
+  # coturn listens on TCP as well as UDP; bash's /dev/tcp needs no iproute2
+  # shellcheck disable=SC2016 # $1 expands in the inner bash
+  listening() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "${port}" 2>/dev/null; }
 
   if our_pid >/dev/null && listening; then
     log "coturn on 127.0.0.1:${port} is up"

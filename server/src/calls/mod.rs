@@ -117,17 +117,21 @@ fn not_found() -> ApiError {
     ApiError::not_found(Reason::CallNotFound, "call")
 }
 
-/// The call's row, locked for the rest of the transaction; 404 unless the
-/// caller is a member of its conversation.
-async fn lock_visible(conn: &mut AsyncPgConnection, user: UserId, id: CallId) -> Result<CallRow, ApiError> {
-    let row: CallRow = calls::table
-        .find(id)
-        .select(CallRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(not_found)?;
+/// The call's row; locked for the rest of the transaction with `lock`.
+async fn load(conn: &mut AsyncPgConnection, id: CallId, lock: bool) -> Result<Option<CallRow>, ApiError> {
+    let query = calls::table.find(id).select(CallRow::as_select());
+    let row = if lock {
+        query.for_update().first(conn).await
+    } else {
+        query.first(conn).await
+    };
+    Ok(row.optional()?)
+}
+
+/// The call's row (locked with `lock`); 404 unless the caller is a member
+/// of its conversation.
+async fn load_visible(conn: &mut AsyncPgConnection, user: UserId, id: CallId, lock: bool) -> Result<CallRow, ApiError> {
+    let row = load(conn, id, lock).await?.ok_or_else(not_found)?;
     require_member(conn, row.conversation_id, user)
         .await
         .map_err(|_| not_found())?;
@@ -136,17 +140,27 @@ async fn lock_visible(conn: &mut AsyncPgConnection, user: UserId, id: CallId) ->
 
 /// `GET /calls/{id}`: members of its conversation only.
 pub async fn get(conn: &mut AsyncPgConnection, user: UserId, id: CallId, max: u32) -> Result<CallDto, ApiError> {
-    let row: CallRow = calls::table
-        .find(id)
-        .select(CallRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(not_found)?;
-    require_member(conn, row.conversation_id, user)
-        .await
-        .map_err(|_| not_found())?;
+    let row = load_visible(conn, user, id, false).await?;
     dto(conn, row, max).await
+}
+
+/// What a step did to the call (its row as it now stands): `ended` is
+/// [`end_if_empty`]'s answer, `None` when the call did not end.
+async fn settle(
+    conn: &mut AsyncPgConnection,
+    row: CallRow,
+    ended: Option<Option<MessageDto>>,
+    max: u32,
+) -> Result<CallChange, ApiError> {
+    Ok(CallChange {
+        what: if ended.is_some() {
+            CallStep::Ended
+        } else {
+            CallStep::Updated
+        },
+        timeline: ended.flatten().into_iter().collect(),
+        call: dto(conn, row, max).await?,
+    })
 }
 
 /// The live call of a conversation, if any.
@@ -255,7 +269,8 @@ async fn add_participant(
     Ok(())
 }
 
-fn unknown_connection() -> ApiError {
+/// 400: `connection_id` names no live socket of the caller.
+pub fn unknown_connection() -> ApiError {
     ApiError::Invalid(
         Reason::UnknownConnection,
         "connection_id: not a live socket of yours (use the one from your socket's ready)".into(),
@@ -336,16 +351,12 @@ pub async fn join(
 ) -> Result<CallChange, ApiError> {
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let row = lock_visible(conn, user, id).await?;
+            let row = load_visible(conn, user, id, true).await?;
             if row.ended_at.is_some() {
                 return Err(ended());
             }
             add_participant(conn, &row, user, connection, max).await?;
-            Ok(CallChange {
-                call: dto(conn, row, max).await?,
-                what: CallStep::Updated,
-                timeline: Vec::new(),
-            })
+            settle(conn, row, None, max).await
         }
         .scope_boxed()
     })
@@ -430,13 +441,9 @@ async fn end_if_empty(
 pub async fn leave(conn: &mut AsyncPgConnection, user: UserId, id: CallId, max: u32) -> Result<CallChange, ApiError> {
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let mut row = lock_visible(conn, user, id).await?;
+            let mut row = load_visible(conn, user, id, true).await?;
             if row.ended_at.is_some() {
-                return Ok(CallChange {
-                    call: dto(conn, row, max).await?,
-                    what: CallStep::Updated,
-                    timeline: Vec::new(),
-                });
+                return settle(conn, row, None, max).await;
             }
             let left = diesel::update(
                 call_participants::table
@@ -452,15 +459,7 @@ pub async fn leave(conn: &mut AsyncPgConnection, user: UserId, id: CallId, max: 
             } else {
                 None
             };
-            Ok(CallChange {
-                what: if ended.is_some() {
-                    CallStep::Ended
-                } else {
-                    CallStep::Updated
-                },
-                timeline: ended.flatten().into_iter().collect(),
-                call: dto(conn, row, max).await?,
-            })
+            settle(conn, row, ended, max).await
         }
         .scope_boxed()
     })
@@ -473,7 +472,7 @@ pub async fn leave(conn: &mut AsyncPgConnection, user: UserId, id: CallId, max: 
 pub async fn decline(conn: &mut AsyncPgConnection, user: UserId, id: CallId, max: u32) -> Result<CallChange, ApiError> {
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let mut row = lock_visible(conn, user, id).await?;
+            let mut row = load_visible(conn, user, id, true).await?;
             if row.ended_at.is_some() {
                 return Err(ended());
             }
@@ -494,15 +493,7 @@ pub async fn decline(conn: &mut AsyncPgConnection, user: UserId, id: CallId, max
             } else {
                 None
             };
-            Ok(CallChange {
-                what: if ended.is_some() {
-                    CallStep::Ended
-                } else {
-                    CallStep::Updated
-                },
-                timeline: ended.flatten().into_iter().collect(),
-                call: dto(conn, row, max).await?,
-            })
+            settle(conn, row, ended, max).await
         }
         .scope_boxed()
     })
@@ -521,13 +512,9 @@ pub async fn end(
     let admin = caller.is_admin();
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let mut row = lock_visible(conn, user, id).await?;
+            let mut row = load_visible(conn, user, id, true).await?;
             if row.ended_at.is_some() {
-                return Ok(CallChange {
-                    call: dto(conn, row, max).await?,
-                    what: CallStep::Updated,
-                    timeline: Vec::new(),
-                });
+                return settle(conn, row, None, max).await;
             }
             if !(admin || row.started_by == user || is_lead_of_thread(conn, row.conversation_id, user).await?) {
                 return Err(ApiError::Forbidden(
@@ -535,12 +522,8 @@ pub async fn end(
                     "only the call's starter, the team's lead or an admin may end it for everyone".into(),
                 ));
             }
-            let entry = end_if_empty(conn, &mut row, user, true).await?;
-            Ok(CallChange {
-                call: dto(conn, row, max).await?,
-                what: CallStep::Ended,
-                timeline: entry.flatten().into_iter().collect(),
-            })
+            let ended = end_if_empty(conn, &mut row, user, true).await?;
+            settle(conn, row, ended, max).await
         }
         .scope_boxed()
     })
@@ -588,14 +571,7 @@ pub async fn connections_gone(
         let change = conn
             .transaction::<_, ApiError, _>(|conn| {
                 async move {
-                    let Some(mut row) = calls::table
-                        .find(call)
-                        .select(CallRow::as_select())
-                        .for_update()
-                        .first(conn)
-                        .await
-                        .optional()?
-                    else {
+                    let Some(mut row) = load(conn, call, true).await? else {
                         return Ok(None);
                     };
                     let left = diesel::update(
@@ -612,15 +588,7 @@ pub async fn connections_gone(
                         return Ok(None);
                     }
                     let ended = end_if_empty(conn, &mut row, user, false).await?;
-                    Ok(Some(CallChange {
-                        what: if ended.is_some() {
-                            CallStep::Ended
-                        } else {
-                            CallStep::Updated
-                        },
-                        timeline: ended.flatten().into_iter().collect(),
-                        call: dto(conn, row, max).await?,
-                    }))
+                    settle(conn, row, ended, max).await.map(Some)
                 }
                 .scope_boxed()
             })
@@ -658,14 +626,7 @@ pub async fn end_unjoined(conn: &mut AsyncPgConnection, max: u32) -> Result<Vec<
         let change = conn
             .transaction::<_, ApiError, _>(|conn| {
                 async move {
-                    let Some(mut row) = calls::table
-                        .find(call)
-                        .select(CallRow::as_select())
-                        .for_update()
-                        .first(conn)
-                        .await
-                        .optional()?
-                    else {
+                    let Some(mut row) = load(conn, call, true).await? else {
                         return Ok(None);
                     };
                     if row.ended_at.is_some() {
@@ -673,11 +634,7 @@ pub async fn end_unjoined(conn: &mut AsyncPgConnection, max: u32) -> Result<Vec<
                     }
                     let starter = row.started_by;
                     match end_if_empty(conn, &mut row, starter, false).await? {
-                        Some(entry) => Ok(Some(CallChange {
-                            call: dto(conn, row, max).await?,
-                            what: CallStep::Ended,
-                            timeline: entry.into_iter().collect(),
-                        })),
+                        Some(entry) => settle(conn, row, Some(entry), max).await.map(Some),
                         None => Ok(None),
                     }
                 }

@@ -35,10 +35,7 @@ async fn require_own_socket(state: &AppState, user: UserId, connection: Connecti
     if alive.first().copied().unwrap_or(false) {
         Ok(())
     } else {
-        Err(ApiError::Invalid(
-            Reason::UnknownConnection,
-            "connection_id: not a live socket of yours (use the one from your socket's ready)".into(),
-        ))
+        Err(calls::unknown_connection())
     }
 }
 
