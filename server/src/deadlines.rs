@@ -32,6 +32,8 @@ pub enum Subject {
     Consult(Uuid),
     /// An `ack_required` message waiting for acknowledgements.
     Message(Uuid),
+    /// An open follow-up (随访): level 0 reminds, 1 and 2 escalate.
+    FollowUp(Uuid),
 }
 
 impl Subject {
@@ -40,12 +42,13 @@ impl Subject {
             Self::Case(_) => EscalationSubject::Case,
             Self::Consult(_) => EscalationSubject::Consult,
             Self::Message(_) => EscalationSubject::Message,
+            Self::FollowUp(_) => EscalationSubject::FollowUp,
         }
     }
 
     fn id(self) -> Uuid {
         match self {
-            Self::Case(id) | Self::Consult(id) | Self::Message(id) => id,
+            Self::Case(id) | Self::Consult(id) | Self::Message(id) | Self::FollowUp(id) => id,
         }
     }
 }

@@ -11,8 +11,11 @@
 //! pushed after the commit, through [`crate::events`].
 //!
 //! Level 1 (the deadline passed): the team's lead is told (for a message, its
-//! sender too). Level 2 (still waiting after the same time again): the lead
-//! again. Webhooks for level 2 are not built yet.
+//! sender too; for a follow-up, its planner and assignee). Level 2 (still
+//! waiting after the same time again): the lead again, and every webhook
+//! subscribed to `escalation`. A follow-up also has a level 0: the reminder
+//! to its assignee as it comes due (`follow_up_due`), which schedules level 1
+//! at the due date.
 
 use std::time::Duration;
 
@@ -100,11 +103,21 @@ pub async fn tick(state: &AppState) -> Result<usize, ApiError> {
                     .await?;
                 let mut notes: Vec<Notification> = Vec::new();
                 for timer in &due {
-                    let outcome = match waiting(conn, timer).await? {
-                        None => "resolved",
-                        Some(w) => {
-                            notes.extend(escalate(conn, timer, w).await?);
-                            "escalated"
+                    let outcome = if timer.level == 0 {
+                        match remind(conn, timer).await? {
+                            Some(note) => {
+                                notes.extend(note);
+                                "escalated"
+                            }
+                            None => "resolved",
+                        }
+                    } else {
+                        match waiting(conn, timer).await? {
+                            None => "resolved",
+                            Some(w) => {
+                                notes.extend(escalate(conn, timer, w).await?);
+                                "escalated"
+                            }
                         }
                     };
                     diesel::update(escalation_timers::table.find(timer.id))
@@ -177,10 +190,39 @@ async fn escalate(conn: &mut AsyncPgConnection, timer: &Timer, w: Waiting) -> Re
             EscalationSubject::Case => Subject::Case(timer.subject_id),
             EscalationSubject::Consult => Subject::Consult(timer.subject_id),
             EscalationSubject::Message => Subject::Message(timer.subject_id),
+            EscalationSubject::FollowUp => Subject::FollowUp(timer.subject_id),
         };
         insert_timer(conn, subject, 2, next, step).await?;
     }
     Ok(stored)
+}
+
+/// A follow-up's level 0: reminds its assignee that it comes due, and
+/// schedules the escalation at its due date; `None` once it is done.
+async fn remind(conn: &mut AsyncPgConnection, timer: &Timer) -> Result<Option<Vec<Notification>>, ApiError> {
+    let Some(open) = crate::follow_ups::open(conn, consilium_shared::FollowUpId(timer.subject_id)).await? else {
+        return Ok(None);
+    };
+    let f = &open.row;
+    let stored = notifications::create(
+        conn,
+        vec![NewNotification {
+            user: f.assignee_id,
+            kind: NotificationKind::FollowUpDue,
+            title: f.title.clone(),
+            body: f.instructions.clone(),
+            link: NotificationLink {
+                conversation_id: Some(open.conversation),
+                case_id: Some(f.case_id),
+                follow_up_id: Some(f.id),
+                ..Default::default()
+            },
+        }],
+    )
+    .await?;
+    let step = Duration::from_millis(u64::try_from(timer.step_ms).unwrap_or(1));
+    insert_timer(conn, Subject::FollowUp(timer.subject_id), 1, f.due_at, step).await?;
+    Ok(Some(stored))
 }
 
 /// What `timer` watches, if it is still waiting.
@@ -281,6 +323,20 @@ async fn waiting(conn: &mut AsyncPgConnection, timer: &Timer) -> Result<Option<W
                 link: NotificationLink {
                     conversation_id: Some(conversation),
                     seq: Some(seq),
+                    ..Default::default()
+                },
+            }))
+        }
+        EscalationSubject::FollowUp => {
+            let open = crate::follow_ups::open(conn, consilium_shared::FollowUpId(id)).await?;
+            Ok(open.map(|o| Waiting {
+                team: Some(o.team),
+                also: vec![o.row.created_by, o.row.assignee_id],
+                title: o.row.title.clone(),
+                link: NotificationLink {
+                    conversation_id: Some(o.conversation),
+                    case_id: Some(o.row.case_id),
+                    follow_up_id: Some(o.row.id),
                     ..Default::default()
                 },
             }))

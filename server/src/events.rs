@@ -258,6 +258,18 @@ pub async fn timeline_posted(state: &AppState, entries: Vec<MessageDto>) {
     }
 }
 
+/// Follow-up items were planned: the timeline entries reach the cases' discussions.
+pub async fn follow_ups_planned(state: &AppState, planned: &crate::follow_ups::Planned) {
+    timeline_posted(state, planned.timeline.clone()).await;
+}
+
+/// A follow-up's result was recorded: its entries reach the linked cases'
+/// discussions and the planner hears of it.
+pub async fn follow_up_completed(state: &AppState, done: crate::follow_ups::Completed) {
+    timeline_posted(state, done.timeline).await;
+    notifications_created(state, done.notes).await;
+}
+
 /// A member's read position moved ("read by").
 pub async fn read_moved(state: &AppState, conversation: ConversationId, user: UserId, seq: i64) {
     state.realtime.read_moved(conversation, user, seq).await;
@@ -426,7 +438,7 @@ pub async fn referral_changed(
     conn: &mut AsyncPgConnection,
     referral: &Referral,
 ) -> Result<ReferralDto, ApiError> {
-    let dto = ReferralDto::from(referral);
+    let dto = referrals::dto(conn, referral).await?;
     let audience = referrals::audience(conn, referral).await?;
     let event = ServerEvent::ReferralUpdated { referral: dto.clone() };
     state.realtime.publish_to_users(&audience, &event).await;
@@ -521,7 +533,7 @@ pub async fn referral_created(
         notify(state, conn, items).await;
     }
     let data = serde_json::json!({
-        "referral": ReferralDto::from(&created.referral),
+        "referral": referrals::dto(conn, &created.referral).await?,
         "case_title": created.target_case.title,
     });
     if let Err(e) = crate::webhooks::enqueue(conn, WebhookEvent::ReferralReceived, data).await {

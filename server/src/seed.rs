@@ -10,7 +10,7 @@ use consilium_shared::{
     ConversationId, SessionId, TeamId, UserId,
     cases::{
         AcceptReferralRequest, ConsultOpinion, CreateCaseRequest, CreateConsultRequest, CreateReferralRequest,
-        IntakeRequest, NewPatient, Priority, ReferralDirection, Sex, TriageAction,
+        Diagnosis, IntakeRequest, NewPatient, Priority, ReferralDirection, Sex, TriageAction,
     },
     teams::{CreateTeamRequest, TeamRole},
     users::{CareLevel, CreateUserRequest, PlatformRole},
@@ -444,6 +444,17 @@ async fn seed_work(
         CreateConsultRequest {
             consultant_ids: vec![id_of("liushufen")?],
             question: "患者2型糖尿病5年，围手术期血糖如何管理？二甲双胍是否需要停用？".into(),
+            summary: Some("男，62岁，胸痛3天，心电图ST段抬高，拟行PCI。2型糖尿病5年，口服二甲双胍。".into()),
+            diagnoses: Some(vec![
+                Diagnosis {
+                    code: Some("I21.0".into()),
+                    text: "急性前壁心肌梗死".into(),
+                },
+                Diagnosis {
+                    code: Some("E11.9".into()),
+                    text: "2型糖尿病".into(),
+                },
+            ]),
             urgency: Some(Priority::Urgent),
         },
         None,
@@ -570,6 +581,20 @@ async fn seed_work(
             direction: ReferralDirection::Up,
             reason: "糖尿病足患者出现活动后胸闷，需心内科评估冠心病可能。".into(),
             slot_id: None,
+            summary: Some("女，58岁，2型糖尿病10年，右足溃疡2周，近1周活动后胸闷。".into()),
+            diagnoses: Some(vec![
+                Diagnosis {
+                    code: Some("E11.5".into()),
+                    text: "2型糖尿病足".into(),
+                },
+                Diagnosis {
+                    code: None,
+                    text: "冠心病待排".into(),
+                },
+            ]),
+            purpose: Some("评估冠脉情况，必要时行冠脉造影。".into()),
+            precautions: Some("足部溃疡换药中，注意血糖监测。".into()),
+            follow_up_plan: None,
         },
         None,
         &SEED_DEADLINES,
@@ -584,6 +609,7 @@ async fn seed_work(
             assignee_id: Some(id_of("zhangwei")?),
             appointment_at: Some(chrono::Utc::now() + chrono::Duration::days(2)),
             slot_id: None,
+            follow_up_plan: None,
         }),
         None,
     )

@@ -1,11 +1,12 @@
 //! "My work" (SPEC §7): one call that gives a doctor or an assistant their
 //! day — what is assigned to them, what asks for their answer or their
-//! acknowledgement, the queues they triage, and what of it is overdue.
+//! acknowledgement, the queues they triage, the follow-ups coming due, and
+//! what of it is overdue.
 
 use chrono::Utc;
 use consilium_shared::{
     TeamId, UserId,
-    cases::{CaseDto, CaseStatus, ConsultStatus, ReferralDto, ReferralStatus},
+    cases::{CaseDto, CaseStatus, ConsultStatus, ReferralStatus},
     chat::MessageDto,
     notifications::{MyWork, OverdueWork},
     teams::TeamRole,
@@ -25,6 +26,8 @@ use crate::error::ApiError;
 
 /// Most items per list.
 const LIMIT: usize = 50;
+/// How far ahead My work shows follow-ups: a week.
+const FOLLOW_UP_HORIZON_DAYS: i64 = 7;
 /// Rows read per list before ordering by urgency.
 const READ: i64 = 200;
 
@@ -130,19 +133,25 @@ pub async fn my_work(conn: &mut AsyncPgConnection, me: UserId) -> Result<MyWork,
         .map(MessageDto::from)
         .collect();
 
+    let follow_ups_due =
+        crate::follow_ups::due_soon(conn, me, chrono::Duration::days(FOLLOW_UP_HORIZON_DAYS), LIMIT as i64).await?;
+    let overdue_follow_ups = follow_ups_due.iter().filter(|f| f.due_at <= now).cloned().collect();
+
     Ok(MyWork {
         assigned_cases: by_urgency(assigned)
             .iter()
             .map(|(c, p)| CaseDto::from(CaseRow(c, p)))
             .collect(),
         consults_to_answer,
-        referrals_to_handle: referral_rows.iter().map(ReferralDto::from).collect(),
+        referrals_to_handle: crate::referrals::dtos(conn, &referral_rows).await?,
         unacknowledged: unacknowledged.into_iter().map(MessageDto::from).collect(),
         triage_queue: queue.iter().map(|(c, p)| CaseDto::from(CaseRow(c, p))).collect(),
+        follow_ups_due,
         overdue: OverdueWork {
             cases: overdue_cases,
             consults: overdue_consults,
             messages: overdue_messages,
+            follow_ups: overdue_follow_ups,
         },
     })
 }

@@ -338,6 +338,21 @@ pub enum ConsultStatus {
     Cancelled,
 }
 
+/// One diagnosis on a form (诊断): free text, with an ICD-10 code when the
+/// doctor gives one (checked for form — a letter, two digits, an optional
+/// dot and up to four more characters — never looked up).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct Diagnosis {
+    /// ICD-10 code, e.g. `I48.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub code: Option<String>,
+    /// The diagnosis in the doctor's words (e.g. 阵发性心房颤动).
+    pub text: String,
+}
+
 /// A consultant's structured answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Jsonb))]
@@ -364,6 +379,10 @@ pub struct ConsultDto {
     pub consultant_ids: Vec<UserId>,
     /// The question.
     pub question: String,
+    /// The case summary for the consultant (病历摘要); empty when not given.
+    pub summary: String,
+    /// The working diagnoses.
+    pub diagnoses: Vec<Diagnosis>,
     /// How urgent.
     pub urgency: Priority,
     /// Life-cycle status.
@@ -397,6 +416,14 @@ pub struct CreateConsultRequest {
     pub consultant_ids: Vec<UserId>,
     /// The question.
     pub question: String,
+    /// The case summary for the consultant (病历摘要).
+    #[serde(default)]
+    #[ts(optional)]
+    pub summary: Option<String>,
+    /// The working diagnoses (at most 20).
+    #[serde(default)]
+    #[ts(optional)]
+    pub diagnoses: Option<Vec<Diagnosis>>,
     /// How urgent; `routine` when absent.
     #[serde(default)]
     #[ts(optional)]
@@ -499,8 +526,24 @@ pub struct ReferralDto {
     pub to_team_id: TeamId,
     /// Up or down.
     pub direction: ReferralDirection,
+    /// The patient, so an inbox shows who is coming (name, sex, age).
+    pub patient: PatientDto,
+    /// The case's priority, so an urgent referral never looks routine.
+    pub priority: Priority,
     /// Why.
     pub reason: String,
+    /// The referral form (转诊单): the case summary (病历摘要); empty when not given.
+    pub summary: String,
+    /// The diagnoses the patient is sent with.
+    pub diagnoses: Vec<Diagnosis>,
+    /// What the receiving team is asked to do (转诊目的); empty when not given.
+    pub purpose: String,
+    /// Precautions (注意事项); empty when not given.
+    pub precautions: String,
+    /// For a down-referral: the follow-up plan (随访计划) the patient goes back with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub follow_up_plan: Option<String>,
     /// Life-cycle status.
     pub status: ReferralStatus,
     /// The case created in the receiving team's triage queue.
@@ -547,6 +590,26 @@ pub struct CreateReferralRequest {
     #[serde(default)]
     #[ts(optional)]
     pub slot_id: Option<crate::SlotId>,
+    /// The case summary (病历摘要).
+    #[serde(default)]
+    #[ts(optional)]
+    pub summary: Option<String>,
+    /// The diagnoses the patient is sent with (at most 20).
+    #[serde(default)]
+    #[ts(optional)]
+    pub diagnoses: Option<Vec<Diagnosis>>,
+    /// What the receiving team is asked to do (转诊目的).
+    #[serde(default)]
+    #[ts(optional)]
+    pub purpose: Option<String>,
+    /// Precautions (注意事项).
+    #[serde(default)]
+    #[ts(optional)]
+    pub precautions: Option<String>,
+    /// A down-referral's follow-up plan (随访计划); refused on an up-referral.
+    #[serde(default)]
+    #[ts(optional)]
+    pub follow_up_plan: Option<String>,
 }
 
 /// `POST /referrals/{id}/accept`.
@@ -567,6 +630,10 @@ pub struct AcceptReferralRequest {
     #[serde(default)]
     #[ts(optional)]
     pub slot_id: Option<crate::SlotId>,
+    /// A down-referral's follow-up plan (随访计划), set by the receiving team.
+    #[serde(default)]
+    #[ts(optional)]
+    pub follow_up_plan: Option<String>,
 }
 
 /// An expert's appointment slot (号源, SPEC §10).
@@ -635,4 +702,8 @@ pub struct SlotQuery {
 pub struct CompleteReferralRequest {
     /// What happened; posted back to the referring case.
     pub outcome: String,
+    /// A down-referral's follow-up plan (随访计划).
+    #[serde(default)]
+    #[ts(optional)]
+    pub follow_up_plan: Option<String>,
 }

@@ -335,6 +335,20 @@ pub enum SystemEvent {
     },
     /// The referring side withdrew the referral.
     ReferralCancelled,
+    /// A follow-up plan (随访) was made for the patient.
+    FollowUpsPlanned {
+        /// What is to be done, in order of due date.
+        titles: Vec<String>,
+        /// Who does it (distinct names).
+        assignee_names: Vec<String>,
+    },
+    /// A follow-up's result was recorded: the loop closes.
+    FollowUpCompleted {
+        /// Which follow-up.
+        title: String,
+        /// What it found.
+        result: String,
+    },
     /// A video call started in the thread.
     CallStarted {
         /// The call.

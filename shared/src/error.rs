@@ -392,6 +392,25 @@ pub enum ErrorReason {
     SlotOverlaps,
     /// Only the team's lead or assistants publish and delete slots.
     SlotManagersOnly,
+    // --- structured forms and follow-up ---
+    /// An ICD-10 code that is not a letter, two digits and an optional dotted suffix.
+    InvalidIcd10Code,
+    /// More diagnoses than a form takes (20).
+    TooManyDiagnoses,
+    /// A follow-up plan goes with a patient sent down, not up.
+    FollowUpPlanDownOnly,
+    /// A follow-up plan has 1 to 20 items.
+    FollowUpCount,
+    /// A follow-up's assignee must belong to the case's team or a team it was referred to or from.
+    FollowUpAssigneeOutside,
+    /// Only members of the case's team or of a team it was referred to or from plan follow-ups.
+    FollowUpTeamsOnly,
+    /// No such follow-up (or not one the caller may see).
+    FollowUpNotFound,
+    /// The follow-up's result is already recorded.
+    FollowUpDone,
+    /// Only the follow-up's assignee or the teams of its case record its result.
+    FollowUpAssigneeOnly,
     // --- video calls ---
     /// No such call, or one the caller may not see.
     CallNotFound,

@@ -101,6 +101,8 @@ id_type! {
     CallId,
     /// An expert's appointment slot (号源).
     SlotId,
+    /// A follow-up item (随访) of a case.
+    FollowUpId,
     /// One websocket connection (signalling addresses sockets, not users: a user may have several).
     ConnectionId,
 }

@@ -15,6 +15,7 @@ pub mod calls;
 pub mod cases;
 pub mod chat;
 pub mod error;
+pub mod follow_ups;
 pub mod ids;
 pub mod notifications;
 pub mod paging;

@@ -37,6 +37,8 @@ pub enum NotificationKind {
     ReferralUpdated,
     /// A follow-up is due.
     FollowUpDue,
+    /// A follow-up you planned was done: its result is recorded.
+    FollowUpCompleted,
     /// Something passed its deadline.
     Escalation,
     /// A call started.
@@ -72,6 +74,10 @@ pub struct NotificationLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub call_id: Option<crate::CallId>,
+    /// The follow-up (kinds `follow_up_due`, `follow_up_completed`, and its escalations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub follow_up_id: Option<crate::FollowUpId>,
 }
 
 /// A notification as its user sees it.
@@ -158,6 +164,8 @@ pub struct MyWork {
     /// Cases waiting in the triage queue of a team I triage (assistants and
     /// leads), most urgent first.
     pub triage_queue: Vec<CaseDto>,
+    /// My open follow-ups (随访) due within the next week or overdue, soonest first.
+    pub follow_ups_due: Vec<crate::follow_ups::FollowUpDto>,
     /// What is past its deadline among the above.
     pub overdue: OverdueWork,
 }
@@ -172,6 +180,8 @@ pub struct OverdueWork {
     pub consults: Vec<ConsultDto>,
     /// Messages I must acknowledge past their deadline.
     pub messages: Vec<MessageDto>,
+    /// My follow-ups past their due date.
+    pub follow_ups: Vec<crate::follow_ups::FollowUpDto>,
 }
 
 /// What an escalation timer watches (SPEC §7 deadlines).
@@ -186,4 +196,6 @@ pub enum EscalationSubject {
     Consult,
     /// A message waiting for acknowledgements.
     Message,
+    /// A follow-up (随访) waiting to be done.
+    FollowUp,
 }

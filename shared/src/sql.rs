@@ -15,6 +15,7 @@ use crate::cases::{
     CaseSource, CaseStatus, ConsultOpinion, ConsultStatus, Priority, ReferralDirection, ReferralStatus, Sex,
 };
 use crate::chat::{ConversationKind, MessagePriority, NotifyLevel};
+use crate::follow_ups::FollowUpStatus;
 use crate::notifications::{EscalationSubject, NotificationKind, NotificationLink};
 use crate::teams::TeamRole;
 use crate::users::{CareLevel, DutyStatus, PlatformRole};
@@ -69,6 +70,7 @@ macro_rules! text_enum {
 text_enum!(PlatformRole { Admin => "admin", User => "user" });
 text_enum!(CareLevel { Tertiary => "tertiary", Secondary => "secondary", Primary => "primary", Village => "village" });
 text_enum!(TeamRole { Lead => "lead", Specialist => "specialist", Grassroots => "grassroots", Assistant => "assistant" });
+text_enum!(FollowUpStatus { Open => "open", Done => "done" });
 text_enum!(Sex { Male => "male", Female => "female", Other => "other", Unknown => "unknown" });
 text_enum!(CaseStatus { Triage => "triage", Open => "open", Closed => "closed" });
 text_enum!(Priority { Routine => "routine", Urgent => "urgent", Emergency => "emergency" });
@@ -97,13 +99,14 @@ text_enum!(NotificationKind {
     ReferralReceived => "referral_received",
     ReferralUpdated => "referral_updated",
     FollowUpDue => "follow_up_due",
+    FollowUpCompleted => "follow_up_completed",
     Escalation => "escalation",
     Call => "call",
 });
 text_enum!(MessagePriority { Normal => "normal", Urgent => "urgent", Emergency => "emergency" });
 text_enum!(NotifyLevel { All => "all", Mentions => "mentions", None => "none" });
 text_enum!(DutyStatus { OnDuty => "on_duty", OffDuty => "off_duty", DoNotDisturb => "do_not_disturb" });
-text_enum!(EscalationSubject { Case => "case", Consult => "consult", Message => "message" });
+text_enum!(EscalationSubject { Case => "case", Consult => "consult", Message => "message", FollowUp => "follow_up" });
 text_enum!(WebhookEvent {
     Escalation => "escalation",
     UrgentMessage => "urgent_message",
@@ -166,6 +169,7 @@ mod tests {
     fn every_enum_is_spelled_as_on_the_wire() {
         spelled_as_on_the_wire::<PlatformRole>();
         spelled_as_on_the_wire::<CareLevel>();
+        spelled_as_on_the_wire::<FollowUpStatus>();
         spelled_as_on_the_wire::<TeamRole>();
         spelled_as_on_the_wire::<Sex>();
         spelled_as_on_the_wire::<CaseStatus>();

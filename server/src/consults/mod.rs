@@ -98,6 +98,8 @@ pub async fn request(
     deadlines: &crate::config::DeadlineConfig,
 ) -> Result<(LoadedConsult, Vec<MessageDto>), ApiError> {
     let question = BoundedText::parse(&req.question, "question", 1, 4000)?.into_inner();
+    let summary = crate::forms::optional_text(req.summary.as_deref(), "summary", crate::forms::SUMMARY_MAX)?;
+    let diagnoses = crate::forms::parse_diagnoses(req.diagnoses.as_deref())?;
     let mut ids: Vec<UserId> = req.consultant_ids.clone();
     ids.sort();
     ids.dedup();
@@ -159,6 +161,8 @@ pub async fn request(
                     consults::case_id.eq(case_id),
                     consults::requested_by.eq(caller),
                     consults::question.eq(&question),
+                    consults::summary.eq(&summary),
+                    consults::diagnoses.eq(crate::forms::diagnoses_json(&diagnoses)),
                     consults::urgency.eq(urgency),
                     consults::status.eq(ConsultStatus::Requested),
                     consults::conversation_id.eq(conversation_id),

@@ -246,6 +246,9 @@ pub struct Consult {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    pub summary: String,
+    /// `[{code?, text}]`, checked on the way in ([`crate::forms`]).
+    pub diagnoses: serde_json::Value,
 }
 
 /// A `referrals` row.
@@ -268,6 +271,18 @@ pub struct Referral {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub slot_id: Option<consilium_shared::SlotId>,
+}
+
+/// A `referral_forms` row: the referral form (转诊单) of one referral.
+#[derive(Debug, Clone, Default, Queryable, Selectable)]
+#[diesel(table_name = super::schema::referral_forms, check_for_backend(diesel::pg::Pg))]
+pub struct ReferralForm {
+    pub summary: String,
+    /// `[{code?, text}]`, checked on the way in ([`crate::forms`]).
+    pub diagnoses: serde_json::Value,
+    pub purpose: String,
+    pub precautions: String,
+    pub follow_up_plan: Option<String>,
 }
 
 impl From<&Patient> for PatientDto {
@@ -320,6 +335,8 @@ impl From<ConsultRow<'_>> for ConsultDto {
             requested_by: c.requested_by,
             consultant_ids: consultants.to_vec(),
             question: c.question.clone(),
+            summary: c.summary.clone(),
+            diagnoses: crate::forms::diagnoses_of(&c.diagnoses),
             urgency: c.urgency,
             status: c.status,
             opinion: c.opinion.clone(),
@@ -332,15 +349,27 @@ impl From<ConsultRow<'_>> for ConsultDto {
     }
 }
 
-impl From<&Referral> for ReferralDto {
-    fn from(r: &Referral) -> Self {
+/// A referral row with its form and its linked case's patient and priority:
+/// what a referral is shown from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferralRow<'a>(pub &'a Referral, pub &'a ReferralForm, pub &'a Patient, pub Priority);
+
+impl From<ReferralRow<'_>> for ReferralDto {
+    fn from(ReferralRow(r, form, patient, priority): ReferralRow<'_>) -> Self {
         Self {
             id: r.id,
             case_id: r.case_id,
             from_team_id: r.from_team_id,
             to_team_id: r.to_team_id,
             direction: r.direction,
+            patient: PatientDto::from(patient),
+            priority,
             reason: r.reason.clone(),
+            summary: form.summary.clone(),
+            diagnoses: crate::forms::diagnoses_of(&form.diagnoses),
+            purpose: form.purpose.clone(),
+            precautions: form.precautions.clone(),
+            follow_up_plan: form.follow_up_plan.clone(),
             status: r.status,
             target_case_id: r.target_case_id,
             appointment_at: r.appointment_at,

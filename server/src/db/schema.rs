@@ -95,6 +95,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         due_at -> Nullable<Timestamptz>,
+        summary -> Text,
+        diagnoses -> Jsonb,
     }
 }
 
@@ -191,6 +193,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    follow_ups (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        title -> Text,
+        instructions -> Text,
+        due_at -> Timestamptz,
+        assignee_id -> Uuid,
+        created_by -> Uuid,
+        status -> Text,
+        result -> Nullable<Text>,
+        completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -234,6 +253,17 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         slot_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    referral_forms (referral_id) {
+        referral_id -> Uuid,
+        summary -> Text,
+        diagnoses -> Jsonb,
+        purpose -> Text,
+        precautions -> Text,
+        follow_up_plan -> Nullable<Text>,
     }
 }
 
@@ -354,7 +384,9 @@ diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(messages -> users (sender_id));
 diesel::joinable!(message_acks -> messages (message_id));
 diesel::joinable!(message_acks -> users (user_id));
+diesel::joinable!(follow_ups -> cases (case_id));
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(referral_forms -> referrals (referral_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
@@ -402,12 +434,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_participants,
     conversation_reads,
     conversations,
+    follow_ups,
     message_acks,
     message_reactions,
     message_versions,
     messages,
     notifications,
     patients,
+    referral_forms,
     referrals,
     refresh_tokens,
     sessions,

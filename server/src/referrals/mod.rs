@@ -25,7 +25,8 @@ use consilium_shared::chat::ConversationKind;
 use consilium_shared::{
     CaseId, ConversationId, ReferralId, UserId,
     cases::{
-        AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, CreateReferralRequest, ReferralDto, ReferralStatus,
+        AcceptReferralRequest, BoxKind, CaseSource, CaseStatus, CompleteReferralRequest, CreateReferralRequest,
+        Priority, ReferralDirection, ReferralDto, ReferralStatus,
     },
     chat::{MessageDto, SystemEvent},
     teams::TeamRole,
@@ -42,11 +43,12 @@ use crate::cases::{
     machine::{CaseMove, NewCase},
 };
 use crate::chat;
-use crate::db::models::{Case, NewConversation, Referral};
-use crate::db::schema::{cases as cases_t, conversations, referrals, team_members, teams};
+use crate::db::models::{Case, NewConversation, Patient, Referral, ReferralForm, ReferralRow};
+use crate::db::schema::{cases as cases_t, conversations, patients, referral_forms, referrals, team_members, teams};
 use crate::domain::BoundedText;
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
+use crate::forms;
 use crate::teams::{member_role, require_active};
 use consilium_shared::ErrorReason as Reason;
 use consilium_shared::sql::TextEnum;
@@ -96,6 +98,85 @@ pub async fn audience(conn: &mut AsyncPgConnection, r: &Referral) -> Result<Vec<
     Ok(ids)
 }
 
+/// The referral form (转诊单) of a new referral, checked.
+#[derive(Debug)]
+struct NewForm {
+    summary: String,
+    diagnoses: Vec<consilium_shared::cases::Diagnosis>,
+    purpose: String,
+    precautions: String,
+    follow_up_plan: Option<String>,
+}
+
+impl NewForm {
+    fn parse(req: &CreateReferralRequest) -> Result<Self, ApiError> {
+        let follow_up_plan = follow_up_plan(req.follow_up_plan.as_deref(), req.direction)?;
+        Ok(Self {
+            summary: forms::optional_text(req.summary.as_deref(), "summary", forms::SUMMARY_MAX)?,
+            diagnoses: forms::parse_diagnoses(req.diagnoses.as_deref())?,
+            purpose: forms::optional_text(req.purpose.as_deref(), "purpose", forms::FIELD_MAX)?,
+            precautions: forms::optional_text(req.precautions.as_deref(), "precautions", forms::FIELD_MAX)?,
+            follow_up_plan,
+        })
+    }
+}
+
+/// A follow-up plan (随访计划), which only a patient sent down carries; an
+/// empty one is none.
+fn follow_up_plan(raw: Option<&str>, direction: ReferralDirection) -> Result<Option<String>, ApiError> {
+    let plan = forms::optional_text(raw, "follow_up_plan", forms::FIELD_MAX)?;
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    if direction != ReferralDirection::Down {
+        return Err(ApiError::Invalid(
+            Reason::FollowUpPlanDownOnly,
+            "follow_up_plan: only a down-referral carries a follow-up plan".into(),
+        ));
+    }
+    Ok(Some(plan))
+}
+
+/// Wire views of `rows`, with their linked cases' patients and priorities in one query.
+pub async fn dtos(conn: &mut AsyncPgConnection, rows: &[Referral]) -> Result<Vec<ReferralDto>, ApiError> {
+    let targets: Vec<CaseId> = rows.iter().map(|r| r.target_case_id).collect();
+    let found: Vec<(CaseId, Priority, Patient)> = cases_t::table
+        .inner_join(patients::table)
+        .filter(cases_t::id.eq_any(&targets))
+        .select((cases_t::id, cases_t::priority, Patient::as_select()))
+        .load(conn)
+        .await?;
+    let by_case: std::collections::HashMap<CaseId, (Priority, Patient)> = found
+        .into_iter()
+        .map(|(id, priority, patient)| (id, (priority, patient)))
+        .collect();
+    let ids: Vec<ReferralId> = rows.iter().map(|r| r.id).collect();
+    let forms: std::collections::HashMap<ReferralId, ReferralForm> = referral_forms::table
+        .filter(referral_forms::referral_id.eq_any(&ids))
+        .select((referral_forms::referral_id, ReferralForm::as_select()))
+        .load::<(ReferralId, ReferralForm)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let blank = ReferralForm::default();
+    rows.iter()
+        .map(|r| {
+            let (priority, patient) = by_case
+                .get(&r.target_case_id)
+                .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("referral {} without its linked case", r.id)))?;
+            let form = forms.get(&r.id).unwrap_or(&blank);
+            Ok(ReferralDto::from(ReferralRow(r, form, patient, *priority)))
+        })
+        .collect()
+}
+
+/// The wire view of one referral.
+pub async fn dto(conn: &mut AsyncPgConnection, r: &Referral) -> Result<ReferralDto, ApiError> {
+    let mut one = dtos(conn, std::slice::from_ref(r)).await?;
+    one.pop()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("referral {} without its linked case", r.id)))
+}
+
 /// What creating a referral produced.
 #[derive(Debug)]
 pub struct Created {
@@ -118,6 +199,7 @@ pub async fn create(
 ) -> Result<Created, ApiError> {
     let (to_team, direction, slot) = (req.to_team_id, req.direction, req.slot_id);
     let reason = BoundedText::parse(&req.reason, "reason", 1, 4000)?.into_inner();
+    let form = NewForm::parse(req)?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
             let loaded = cases::load_for_change(conn, case_id, caller).await?;
@@ -203,6 +285,17 @@ pub async fn create(
                 .returning(Referral::as_returning())
                 .get_result(conn)
                 .await?;
+            diesel::insert_into(referral_forms::table)
+                .values((
+                    referral_forms::referral_id.eq(referral.id),
+                    referral_forms::summary.eq(&form.summary),
+                    referral_forms::diagnoses.eq(forms::diagnoses_json(&form.diagnoses)),
+                    referral_forms::purpose.eq(&form.purpose),
+                    referral_forms::precautions.eq(&form.precautions),
+                    referral_forms::follow_up_plan.eq(&form.follow_up_plan),
+                ))
+                .execute(conn)
+                .await?;
             audit::record(
                 conn,
                 AuditEntry::new(Some(caller), "referral_created", "referral", referral.id)
@@ -230,8 +323,9 @@ pub enum ReferralTransition {
     Accept(AcceptReferralRequest),
     /// The receiving team refuses.
     Decline(String),
-    /// The receiving team reports the outcome.
-    Complete(String),
+    /// The receiving team reports the outcome, and for a patient sent down
+    /// perhaps the follow-up plan.
+    Complete(CompleteReferralRequest),
     /// The referring side withdraws it.
     Cancel,
 }
@@ -262,7 +356,7 @@ pub async fn transition(
 ) -> Result<Transitioned, ApiError> {
     let text = match &t {
         ReferralTransition::Decline(r) => Some(BoundedText::parse(r, "reason", 1, 4000)?.into_inner()),
-        ReferralTransition::Complete(o) => Some(BoundedText::parse(o, "outcome", 1, 8000)?.into_inner()),
+        ReferralTransition::Complete(c) => Some(BoundedText::parse(&c.outcome, "outcome", 1, 8000)?.into_inner()),
         _ => None,
     };
     conn.transaction::<_, ApiError, _>(|conn| {
@@ -299,6 +393,12 @@ pub async fn transition(
             }
             let current = referral.status;
             let text_ref = text.as_deref().unwrap_or_default();
+            // a down-referral's acceptance or completion may carry the follow-up plan
+            let plan = match &t {
+                ReferralTransition::Accept(req) => follow_up_plan(req.follow_up_plan.as_deref(), referral.direction)?,
+                ReferralTransition::Complete(req) => follow_up_plan(req.follow_up_plan.as_deref(), referral.direction)?,
+                _ => None,
+            };
             let mut appointment_from_slot = None;
             // Some(x): set the referral's slot to x afterwards
             let mut new_slot: Option<Option<consilium_shared::SlotId>> = None;
@@ -346,7 +446,7 @@ pub async fn transition(
                                 .or(referral.appointment_at),
                         },
                         case_move,
-                        json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at, "slot_id": req.slot_id }),
+                        json!({ "assignee_id": req.assignee_id, "appointment_at": req.appointment_at, "slot_id": req.slot_id, "follow_up_plan": plan }),
                     )
                 }
                 ReferralTransition::Decline(_) => (
@@ -357,7 +457,7 @@ pub async fn transition(
                 ReferralTransition::Complete(_) => (
                     ReferralMove::Complete { outcome: text_ref },
                     None,
-                    json!({ "outcome": text }),
+                    json!({ "outcome": text, "follow_up_plan": plan }),
                 ),
                 ReferralTransition::Cancel => (
                     ReferralMove::Cancel,
@@ -373,6 +473,16 @@ pub async fn transition(
                     .set(referrals::slot_id.eq(slot))
                     .returning(Referral::as_returning())
                     .get_result(conn)
+                    .await?;
+            }
+            if let Some(plan) = &plan {
+                // a referral made before forms existed has no form row yet
+                diesel::insert_into(referral_forms::table)
+                    .values((referral_forms::referral_id.eq(referral.id), referral_forms::follow_up_plan.eq(plan)))
+                    .on_conflict(referral_forms::referral_id)
+                    .do_update()
+                    .set(referral_forms::follow_up_plan.eq(plan))
+                    .execute(conn)
                     .await?;
             }
             let status = referral.status;
@@ -473,7 +583,7 @@ pub async fn list(
         query = query.filter(referrals::status.eq(s));
     }
     let (rows, more) = page.split(query.load::<Referral>(conn).await?);
-    Ok((rows.iter().map(ReferralDto::from).collect(), more))
+    Ok((dtos(conn, &rows).await?, more))
 }
 
 /// Referrals from or to a case the caller may see (its full history on both
@@ -493,5 +603,5 @@ pub async fn for_case(
         .order(referrals::created_at.asc())
         .load(conn)
         .await?;
-    Ok(rows.iter().map(ReferralDto::from).collect())
+    dtos(conn, &rows).await
 }

@@ -8,6 +8,8 @@ pub mod calls;
 pub mod cases;
 pub mod consults;
 pub mod conversations;
+pub mod fhir;
+pub mod follow_ups;
 pub mod input;
 pub mod notifications;
 pub mod openapi;
@@ -42,6 +44,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .configure(consults::routes)
         .configure(referrals::routes)
         .configure(slots::routes)
+        .configure(follow_ups::routes)
+        .configure(fhir::routes)
         .configure(notifications::routes)
         .configure(work::routes)
         .configure(webhooks::routes)

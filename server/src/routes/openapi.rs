@@ -6,8 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    attachments, audit, auth, calls, cases, consults, conversations, notifications, ops, referrals, slots, teams,
-    users, webhooks, work,
+    attachments, audit, auth, calls, cases, consults, conversations, fhir, follow_ups, notifications, ops, referrals,
+    slots, teams, users, webhooks, work,
 };
 
 struct BearerAuth;
@@ -64,7 +64,7 @@ impl Modify for UniqueOperationIds {
     modifiers(&BearerAuth, &UniqueOperationIds),
     // Schemas only referred to from query parameters are not collected on
     // their own; name them so every `$ref` resolves.
-    components(schemas(consilium_shared::cases::BoxKind, consilium_shared::chat::SearchKind)),
+    components(schemas(consilium_shared::cases::BoxKind, consilium_shared::chat::SearchKind, consilium_shared::follow_ups::FollowUpFilter)),
     paths(
         auth::login, auth::refresh, auth::logout, auth::me, auth::change_password,
         users::create, users::search, users::get, users::update, users::deactivate, users::reactivate,
@@ -82,6 +82,8 @@ impl Modify for UniqueOperationIds {
         consults::request_consult, consults::case_consults, consults::list_consults, consults::get_consult, consults::consult_transition,
         referrals::create_referral, referrals::case_referrals, referrals::list_referrals, referrals::get_referral, referrals::referral_transition,
         slots::create_slot, slots::list_slots, slots::delete_slot,
+        follow_ups::plan_follow_ups, follow_ups::case_follow_ups, follow_ups::my_follow_ups, follow_ups::complete_follow_up,
+        fhir::case_bundle,
         notifications::list, notifications::mark_read, work::my_work, work::set_status,
         webhooks::create, webhooks::list, webhooks::delete, webhooks::deliveries,
         ops::healthz, ops::readyz,

@@ -96,7 +96,7 @@ pub async fn get_referral(
 ) -> Result<web::Json<ReferralDto>, ApiError> {
     let mut conn = state.db.get().await?;
     let (referral, _) = referrals::load_visible(&mut conn, *id, caller.id(), false).await?;
-    Ok(web::Json(ReferralDto::from(&referral)))
+    Ok(web::Json(referrals::dto(&mut conn, &referral).await?))
 }
 
 /// `accept {assignee_id?, appointment_at?}`, `decline {reason}`, `complete {outcome}`
@@ -120,7 +120,7 @@ pub async fn referral_transition(
             json_body(&body)?
         }),
         "decline" => ReferralTransition::Decline(json_body::<DeclineRequest>(&body)?.reason),
-        "complete" => ReferralTransition::Complete(json_body::<CompleteReferralRequest>(&body)?.outcome),
+        "complete" => ReferralTransition::Complete(json_body::<CompleteReferralRequest>(&body)?),
         "cancel" => ReferralTransition::Cancel,
         _ => return Err(ApiError::NotFound(Reason::NoSuchEndpoint, "no such endpoint".into())),
     };

@@ -15,6 +15,7 @@ mod attachments;
 mod cases;
 mod consults;
 mod events;
+mod follow_ups;
 mod paging;
 mod referrals;
 mod slots;
