@@ -115,8 +115,7 @@ mod tests {
                 code: Some(String::new()),
                 text: "高血压".into(),
             },
-        ]))
-        ?;
+        ]))?;
         assert_eq!(parsed[0].code.as_deref(), Some("I48.0"));
         assert_eq!(parsed[0].text, "阵发性心房颤动");
         assert_eq!(parsed[1].code, None);

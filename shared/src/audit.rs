@@ -66,3 +66,21 @@ pub struct AuditQuery {
     #[ts(optional)]
     pub cursor: Option<String>,
 }
+
+/// `GET /audit/verify` (admin): whether the audit trail's hash chain is
+/// intact (SPEC §11). Each row's hash covers the previous row's hash and its
+/// own content, so a row changed, removed or slipped in shows here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct AuditVerification {
+    /// The whole chain checks out.
+    pub ok: bool,
+    /// How many rows were checked.
+    #[ts(type = "number")]
+    pub checked: i64,
+    /// The first row (in chain order) that does not: changed, out of place, or
+    /// after a gap; when rows were cut from the end, the last row left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub first_bad_id: Option<i64>,
+}

@@ -157,6 +157,8 @@ pub enum ErrorReason {
     BodyTooLong,
     /// A username breaks the username rule.
     InvalidUsername,
+    /// The password is one of the most common ones (a bundled list, OWASP ASVS 2.1.7).
+    CommonPassword,
     /// Too many specialty tags.
     TooManyTags,
     /// `?limit=` is out of range.

@@ -10,6 +10,8 @@ describe('routes', () => {
     { name: 'case', caseId: 'c/1' },
     { name: 'triage' },
     { name: 'triage', teamId: 't1' },
+    { name: 'slots' },
+    { name: 'slots', teamId: 't1' },
     { name: 'consults' },
     { name: 'referrals' },
     { name: 'intake' },

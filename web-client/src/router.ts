@@ -17,6 +17,8 @@ export type Route =
   | { name: 'chat'; conversationId: string; seq?: number }
   | { name: 'case'; caseId: string }
   | { name: 'triage'; teamId?: string }
+  /** 号源: a team's expert slots by week (its lead and assistants), `#/slots/<team>`. */
+  | { name: 'slots'; teamId?: string }
   | { name: 'consults' }
   | { name: 'referrals' }
   | { name: 'intake' }
@@ -41,6 +43,8 @@ export function parseHash(hash: string): Route {
       return a === undefined ? { name: 'home' } : { name: 'case', caseId: a };
     case 'triage':
       return a === undefined ? { name: 'triage' } : { name: 'triage', teamId: a };
+    case 'slots':
+      return a === undefined ? { name: 'slots' } : { name: 'slots', teamId: a };
     case 'consults':
       return { name: 'consults' };
     case 'referrals':
@@ -72,6 +76,8 @@ export function href(route: Route): string {
       return `#/cases/${e(route.caseId)}`;
     case 'triage':
       return route.teamId === undefined ? '#/triage' : `#/triage/${e(route.teamId)}`;
+    case 'slots':
+      return route.teamId === undefined ? '#/slots' : `#/slots/${e(route.teamId)}`;
     case 'consults':
       return '#/consults';
     case 'referrals':

@@ -30,6 +30,17 @@ diesel::table! {
         target_id -> Nullable<Text>,
         detail -> Jsonb,
         ip -> Nullable<Text>,
+        chain_seq -> Nullable<Int8>,
+        prev_hash -> Nullable<Bytea>,
+        hash -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    audit_chain (id) {
+        id -> Int4,
+        seq -> Int8,
+        hash -> Bytea,
     }
 }
 
@@ -424,6 +435,7 @@ diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
+    audit_chain,
     audit_events,
     call_participants,
     calls,

@@ -123,8 +123,18 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// Passwords too common to protect anything (`common-passwords.txt`, where
+/// their source is named), lower-cased.
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("common-passwords.txt")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+
 impl NewPassword {
-    /// Accepts 8–128 characters.
+    /// Accepts 8–128 characters that are not one of the most common passwords.
     pub fn parse(raw: String, field: &'static str) -> Result<Self, ValidationError> {
         reject_nul(&raw, field)?;
         let chars = raw.chars().count();
@@ -139,6 +149,12 @@ impl NewPassword {
                 field,
                 Reason::FieldTooLong,
                 "must be at most 128 characters",
+            ))
+        } else if COMMON_PASSWORDS.contains(raw.to_lowercase().as_str()) {
+            Err(ValidationError::new(
+                field,
+                Reason::CommonPassword,
+                "is one of the most common passwords; choose another",
             ))
         } else {
             Ok(Self(raw))
@@ -276,6 +292,20 @@ mod tests {
     fn passwords() {
         assert!(NewPassword::parse("short".into(), "password").is_err());
         assert!(NewPassword::parse("long enough".into(), "password").is_ok());
+        for common in [
+            "password",
+            "12345678",
+            "password123",
+            "Password123",
+            "iloveyou1314",
+            "qwertyuiop",
+        ] {
+            assert_eq!(
+                NewPassword::parse(common.into(), "password").map_err(|e| e.reason),
+                Err(Reason::CommonPassword),
+                "{common}"
+            );
+        }
         assert_eq!(
             NewPassword::parse("long\u{0}enough".into(), "password").map_err(|e| e.reason),
             Err(Reason::NulCharacter)

@@ -3,7 +3,7 @@
 use actix_web::web;
 use consilium_shared::{
     ErrorBody,
-    audit::{AuditEventDto, AuditQuery},
+    audit::{AuditEventDto, AuditQuery, AuditVerification},
     paging::Page,
 };
 use diesel::prelude::*;
@@ -61,7 +61,8 @@ fn redact_clinical_text(mut event: AuditEventDto) -> AuditEventDto {
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit", web::get().to(list));
+    cfg.route("/audit", web::get().to(list))
+        .route("/audit/verify", web::get().to(verify));
 }
 
 /// The audit trail, newest first (admin).
@@ -111,4 +112,18 @@ pub async fn list(
         .map(redact_clinical_text)
         .collect();
     Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// Checks the audit trail's hash chain (admin): `ok`, how many rows were
+/// checked, and the first row that does not check out.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, body = AuditVerification), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn verify(state: web::Data<AppState>, caller: AuthUser) -> Result<web::Json<AuditVerification>, ApiError> {
+    caller.require_admin()?;
+    let mut conn = state.db.get().await?;
+    let result = crate::audit::verify(&mut conn).await?;
+    if !result.ok {
+        tracing::error!(first_bad_id = ?result.first_bad_id, "the audit trail's hash chain is broken");
+    }
+    Ok(web::Json(result))
 }

@@ -70,7 +70,7 @@ impl Modify for UniqueOperationIds {
         users::create, users::search, users::get, users::update, users::deactivate, users::reactivate,
         teams::create, teams::list, teams::directory, teams::get, teams::update, teams::archive,
         teams::members, teams::set_member, teams::remove_member, teams::settings, teams::update_settings,
-        audit::list,
+        audit::list, audit::verify,
         conversations::list, conversations::get, conversations::direct, conversations::history,
         conversations::send, conversations::recall, conversations::read, conversations::search,
         conversations::acknowledge, conversations::acknowledgements, conversations::notify_level,

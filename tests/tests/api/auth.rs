@@ -189,6 +189,16 @@ async fn changing_the_password_ends_every_other_session() {
         .await;
     assert_eq!(weak.status, 400);
     assert!(weak.body["error"]["message"].as_str().unwrap().contains("new_password"));
+    let common = here
+        .put(
+            "/api/v1/me/password",
+            &json!({ "current_password": USER_PASSWORD, "new_password": "password123" }),
+        )
+        .await;
+    assert_eq!(
+        (common.status, common.body["error"]["reason"].clone()),
+        (400, json!("common_password"))
+    );
 
     let ok = here
         .put(

@@ -78,6 +78,21 @@ async fn only_admins_create_users_and_usernames_are_unique_and_valid() {
         )
         .await;
     assert_eq!(weak.status, 400);
+    for common in ["password", "12345678", "password123", "Qwertyuiop"] {
+        let r = app
+            .admin
+            .post(
+                "/api/v1/users",
+                &json!({ "username": "dr_common", "display_name": "X", "password": common }),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["reason"].clone()),
+            (400, json!("common_password")),
+            "{common}: {}",
+            r.body
+        );
+    }
     let bad_level = app
         .admin
         .post(

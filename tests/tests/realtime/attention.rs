@@ -86,7 +86,10 @@ async fn my_work_gathers_a_doctors_day() {
         ids(&liu["consults_to_answer"]),
         vec![consult.body["id"].as_str().unwrap().to_owned()]
     );
-    assert_eq!(liu["overdue"], json!({ "cases": [], "consults": [], "messages": [] }));
+    assert_eq!(
+        liu["overdue"],
+        json!({ "cases": [], "consults": [], "messages": [], "follow_ups": [] })
+    );
     // acknowledged: gone from the list
     let r = w
         .lead

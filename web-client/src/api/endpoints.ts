@@ -13,18 +13,23 @@ import type {
   CaseDto,
   CaseStatus,
   CompleteConsultRequest,
+  CompleteFollowUpRequest,
   CompleteReferralRequest,
   ConsultDto,
   ConversationDetail,
   ConversationDto,
   CreateCaseRequest,
   CreateConsultRequest,
+  CreateFollowUpsRequest,
   CreateReferralRequest,
+  CreateSlotRequest,
   CreateTeamRequest,
   CreateUserRequest,
   DeclineRequest,
   DutyRequest,
   EditMessageRequest,
+  FollowUpDto,
+  FollowUpFilter,
   IceServers,
   IntakeRequest,
   JoinCallRequest,
@@ -45,6 +50,8 @@ import type {
   SearchQuery,
   SearchResults,
   SetMemberRequest,
+  SlotDto,
+  SlotQuery,
   StartCallRequest,
   TeamDetail,
   TeamDirectoryEntry,
@@ -139,6 +146,19 @@ export function endpoints(api: ApiClient) {
     referral: (id: string) => api.request<ReferralDto>('GET', `/referrals/${enc(id)}`),
     referralTransition: (id: string, t: ReferralTransition) =>
       api.request<ReferralDto>('POST', `/referrals/${enc(id)}/${t.kind}`, 'body' in t ? { body: t.body } : {}),
+
+    // expert slots (号源, SPEC §10): the team's lead or assistants publish and delete them, anyone signed in lists them
+    slots: (teamId: string, query: SlotQuery = {}) => api.request<SlotDto[]>('GET', `/teams/${enc(teamId)}/slots`, { query: { ...query } }),
+    createSlot: (teamId: string, body: CreateSlotRequest) => api.request<SlotDto>('POST', `/teams/${enc(teamId)}/slots`, { body }),
+    deleteSlot: (id: string) => api.request<void>('DELETE', `/slots/${enc(id)}`),
+
+    // follow-ups (随访, SPEC §10)
+    caseFollowUps: (caseId: string) => api.request<FollowUpDto[]>('GET', `/cases/${enc(caseId)}/follow-ups`),
+    planFollowUps: (caseId: string, body: CreateFollowUpsRequest) =>
+      api.request<FollowUpDto[]>('POST', `/cases/${enc(caseId)}/follow-ups`, { body }),
+    myFollowUps: (status: FollowUpFilter = 'due') => api.request<FollowUpDto[]>('GET', '/me/follow-ups', { query: { status } }),
+    completeFollowUp: (id: string, body: CompleteFollowUpRequest) =>
+      api.request<FollowUpDto>('POST', `/follow-ups/${enc(id)}/complete`, { body }),
 
     // conversations
     conversations: () => api.request<ConversationDto[]>('GET', '/conversations'),

@@ -123,6 +123,19 @@ export type { UpdateUserRequest } from '../generated/UpdateUserRequest';
 export type { UserDto } from '../generated/UserDto';
 export type { UserId } from '../generated/UserId';
 export type { UserSearchQuery } from '../generated/UserSearchQuery';
+// referral loop (SPEC §10): expert slots, structured forms, follow-ups
+export type { CompleteFollowUpRequest } from '../generated/CompleteFollowUpRequest';
+export type { CreateFollowUpsRequest } from '../generated/CreateFollowUpsRequest';
+export type { CreateSlotRequest } from '../generated/CreateSlotRequest';
+export type { Diagnosis } from '../generated/Diagnosis';
+export type { FollowUpDto } from '../generated/FollowUpDto';
+export type { FollowUpFilter } from '../generated/FollowUpFilter';
+export type { FollowUpId } from '../generated/FollowUpId';
+export type { FollowUpStatus } from '../generated/FollowUpStatus';
+export type { NewFollowUp } from '../generated/NewFollowUp';
+export type { SlotDto } from '../generated/SlotDto';
+export type { SlotId } from '../generated/SlotId';
+export type { SlotQuery } from '../generated/SlotQuery';
 
 /** Answer of `POST /auth/login`. */
 export type LoginResponse = TokenResponse;

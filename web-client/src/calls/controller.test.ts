@@ -31,13 +31,15 @@ class World {
   readonly calls = new Map<string, CallDto>();
   readonly people: Person[] = [];
   private tick = 0;
+  /** The server's clock starts at the real now: ringing stops RING_FOR_MS after a call's start, by the real clock. */
+  private readonly startedAt = Date.now();
   private connections = 0;
   private relayed = new Map<FakeSocket, number>();
   relayOnly = false;
 
   private now(): string {
     this.tick += 1;
-    return new Date(Date.parse('2026-12-06T08:00:00Z') + this.tick * 1_000).toISOString();
+    return new Date(this.startedAt + this.tick * 1_000).toISOString();
   }
 
   private socketOf(p: Person): FakeSocket {

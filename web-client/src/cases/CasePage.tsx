@@ -1,7 +1,8 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { CaseDto, ConsultDto, Priority, ReferralDirection, ReferralDto, UserDto } from '../api/types';
+import type { CaseDto, ConsultDto, Priority, UserDto } from '../api/types';
 import { ConversationView } from '../chat/ConversationView';
 import { ConsultCard } from '../consults/ConsultCard';
+import { FollowUpSection } from '../followups/FollowUpSection';
 import { applyConsultToCase } from '../consults/live';
 import { useI18n } from '../i18n/useI18n';
 import { useRealtime, useRealtimeEvent } from '../realtime/context';
@@ -13,14 +14,18 @@ import { ErrorText, Loading, PriorityBadge, StatusBadge } from '../ui/common';
 import { DeadlineBadge } from '../ui/Deadline';
 import { formatDateTime } from '../ui/format';
 import { Markdown } from '../ui/Markdown';
-import { TeamSelect, teamName, UserPicker, useDirectory } from '../ui/pickers';
+import { DiagnosesEditor } from '../ui/Diagnoses';
+import { checkDiagnoses, emptyDiagnosisRow, type DiagnosisRow } from '../ui/diagnoses';
+import { teamName, UserPicker, useDirectory } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { useUser } from '../users/cache';
 import { CaseMaterials } from './Materials';
+import { consultRequest } from './forms';
 import { PatientHeader } from './PatientHeader';
 import { PRIORITIES } from './priorities';
+import { ReferForm } from './ReferForm';
 
-/** A case: patient header, summary, priority and status, its consults and referrals, and its discussion and materials (tabs). */
+/** A case: patient header, summary, priority and status, its consults, referrals and follow-ups, and its discussion and materials (tabs). */
 export function CasePage({ caseId }: { caseId: string }) {
   const { t, locale } = useI18n();
   const kase = useAsync(() => rest.case(caseId), [caseId]);
@@ -163,6 +168,8 @@ export function CasePage({ caseId }: { caseId: string }) {
         </ul>
       </section>
 
+      <FollowUpSection kase={c} referrals={referrals.data ?? []} />
+
       <CaseTabs
         tab={tab}
         idBase={tabsId}
@@ -231,22 +238,38 @@ function RequestConsultForm({ kase, onDone }: { kase: CaseDto; onDone: (c: Consu
   const { t } = useI18n();
   const [consultants, setConsultants] = useState<UserDto[]>([]);
   const [question, setQuestion] = useState('');
+  const [summary, setSummary] = useState(kase.summary);
+  const [rows, setRows] = useState<DiagnosisRow[]>(() => [emptyDiagnosisRow()]);
   const [urgency, setUrgency] = useState<Priority>(kase.priority);
+  const [tried, setTried] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const qId = useId();
+  const sId = useId();
   const uId = useId();
   const me = useRealtime((s) => s.userId);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    setTried(true);
     if (consultants.length === 0 || question.trim() === '') {
       setError(new Error('missing'));
       return;
     }
+    const checked = checkDiagnoses(rows);
+    if (checked.problems.size > 0) {
+      setError(new Error('fix'));
+      return;
+    }
     setBusy(true);
+    setError(undefined);
     try {
-      onDone(await rest.requestConsult(kase.id, { consultant_ids: consultants.map((u) => u.id), question: question.trim(), urgency }));
+      onDone(
+        await rest.requestConsult(
+          kase.id,
+          consultRequest({ consultantIds: consultants.map((u) => u.id), question, summary, diagnoses: checked.diagnoses, urgency }),
+        ),
+      );
     } catch (failure) {
       setError(failure);
     } finally {
@@ -255,9 +278,14 @@ function RequestConsultForm({ kase, onDone }: { kase: CaseDto; onDone: (c: Consu
   }
 
   return (
-    <form className="panel" onSubmit={(e) => void submit(e)} aria-label={t('consult.request')}>
+    <form className="panel consult-form" onSubmit={(e) => void submit(e)} aria-label={t('consult.request')} noValidate>
       <h2>{t('consult.request')}</h2>
       <UserPicker label={t('consult.consultants')} selected={consultants} onChange={setConsultants} multiple excludeIds={me === null ? [] : [me]} name="consultants" />
+      <div className="field">
+        <label htmlFor={sId}>{t('forms.summary')}</label>
+        <textarea id={sId} name="summary" rows={4} value={summary} onChange={(e) => setSummary(e.target.value)} />
+      </div>
+      <DiagnosesEditor rows={rows} onChange={setRows} showAll={tried} />
       <div className="field">
         <label htmlFor={qId}>{t('consult.question')}</label>
         <textarea id={qId} name="question" rows={3} value={question} onChange={(e) => setQuestion(e.target.value)} required />
@@ -272,70 +300,15 @@ function RequestConsultForm({ kase, onDone }: { kase: CaseDto; onDone: (c: Consu
           ))}
         </select>
       </div>
-      {error instanceof Error && error.message === 'missing' ? (
+      {error instanceof Error && (error.message === 'missing' || error.message === 'fix') ? (
         <div role="alert" className="form-error">
-          {t('consult.missing')}
+          {error.message === 'missing' ? t('consult.missing') : checkDiagnoses(rows).problems.size > 0 ? t('forms.fixMarked') : ''}
         </div>
       ) : (
         <ErrorText error={error} />
       )}
       <button type="submit" className="button button--primary" disabled={busy}>
         {t('consult.send')}
-      </button>
-    </form>
-  );
-}
-
-function ReferForm({ kase, onDone }: { kase: CaseDto; onDone: (r: ReferralDto) => void }) {
-  const { t } = useI18n();
-  const [team, setTeam] = useState('');
-  const [direction, setDirection] = useState<ReferralDirection>('up');
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const rId = useId();
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (team === '' || reason.trim() === '') {
-      setError(new Error('missing'));
-      return;
-    }
-    setBusy(true);
-    try {
-      onDone(await rest.refer(kase.id, { to_team_id: team, direction, reason: reason.trim() }));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form className="panel" onSubmit={(e) => void submit(e)} aria-label={t('referral.refer')}>
-      <h2>{t('referral.refer')}</h2>
-      <TeamSelect label={t('referral.toTeam')} value={team} onChange={setTeam} exclude={kase.team_id} required name="to_team" />
-      <fieldset className="field">
-        <legend>{t('referral.direction')}</legend>
-        {(['up', 'down'] as const).map((d) => (
-          <label key={d} className="radio">
-            <input type="radio" name="direction" value={d} checked={direction === d} onChange={() => setDirection(d)} /> {t(`referral.${d}`)}
-          </label>
-        ))}
-      </fieldset>
-      <div className="field">
-        <label htmlFor={rId}>{t('referral.reason')}</label>
-        <textarea id={rId} name="reason" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required />
-      </div>
-      {error instanceof Error && error.message === 'missing' ? (
-        <div role="alert" className="form-error">
-          {t('referral.missing')}
-        </div>
-      ) : (
-        <ErrorText error={error} />
-      )}
-      <button type="submit" className="button button--primary" disabled={busy}>
-        {t('referral.send')}
       </button>
     </form>
   );

@@ -81,6 +81,18 @@ export function systemText(event: SystemEvent | undefined, actor: string, t: Tra
       return { sentence: t('system.referral_completed', { actor }), details: detail(t('system.outcome'), event.outcome), icon: '🏁' };
     case 'referral_cancelled':
       return { sentence: t('system.referral_cancelled', { actor }), details: [], icon: '↩' };
+    case 'follow_ups_planned':
+      return {
+        sentence: t('system.follow_ups_planned', { actor, names: listNames(event.assignee_names, locale) }),
+        details: detail(t('system.follow_up_items'), event.titles.join(locale === 'zh-CN' ? '；' : '; ')),
+        icon: '📋',
+      };
+    case 'follow_up_completed':
+      return {
+        sentence: t('system.follow_up_completed', { actor, title: event.title }),
+        details: detail(t('system.follow_up_result'), event.result),
+        icon: '✅',
+      };
     case 'call_started':
       return { sentence: t('system.call_started', { actor: event.started_by_name.trim() === '' ? actor : event.started_by_name }), details: [], icon: '📹' };
     case 'call_ended': {

@@ -7,6 +7,8 @@ import { href } from '../router';
 import { rest } from '../session';
 import { ErrorText, PriorityBadge, StatusBadge } from '../ui/common';
 import { DeadlineBadge } from '../ui/Deadline';
+import { DiagnosisList } from '../ui/Diagnoses';
+import { Markdown } from '../ui/Markdown';
 import { formatDateTime, joinNames } from '../ui/format';
 import { knownUser, useUsersVersion } from '../users/cache';
 
@@ -60,7 +62,29 @@ export function ConsultCard({ consult: c, onChange, onCasePage = false }: { cons
         {t('consult.from', { name: name(c.requested_by) })} · {t('consult.to', { names: joinNames(c.consultant_ids.map(name), locale) })} ·{' '}
         {formatDateTime(c.created_at, locale)}
       </p>
-      <p className="consult__question">{c.question}</p>
+      {(c.summary !== '' || c.diagnoses.length > 0) && (
+        <dl className="referral-form-view consult__form">
+          {c.summary !== '' && (
+            <div>
+              <dt>{t('forms.summary')}</dt>
+              <dd>
+                <Markdown source={c.summary} />
+              </dd>
+            </div>
+          )}
+          {c.diagnoses.length > 0 && (
+            <div>
+              <dt>{t('forms.diagnoses')}</dt>
+              <dd>
+                <DiagnosisList diagnoses={c.diagnoses} />
+              </dd>
+            </div>
+          )}
+        </dl>
+      )}
+      <p className="consult__question">
+        <strong>{t('consult.question')}:</strong> {c.question}
+      </p>
       {c.opinion !== undefined && (
         <dl className="opinion">
           <dt>{t('consult.assessment')}</dt>

@@ -12,6 +12,8 @@ const consult = (id: string, minute: number, extra: Partial<ConsultDto> = {}): C
   requested_by: PEER,
   consultant_ids: [ME],
   question: `question ${id}`,
+  summary: '',
+  diagnoses: [],
   urgency: 'routine',
   status: 'requested',
   conversation_id: `c-${id}`,

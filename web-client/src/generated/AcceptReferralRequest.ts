@@ -18,4 +18,8 @@ appointment_at?: string,
  * A slot (号源) of the receiving team to book instead (its start is the
  * appointment); replaces a slot booked at referral.
  */
-slot_id?: SlotId, };
+slot_id?: SlotId, 
+/**
+ * A down-referral's follow-up plan (随访计划), set by the receiving team.
+ */
+follow_up_plan?: string, };

@@ -7,4 +7,8 @@ export type CompleteReferralRequest = {
 /**
  * What happened; posted back to the referring case.
  */
-outcome: string, };
+outcome: string, 
+/**
+ * A down-referral's follow-up plan (随访计划).
+ */
+follow_up_plan?: string, };

@@ -4,6 +4,7 @@ import type { ConsultId } from "./ConsultId";
 import type { ConsultOpinion } from "./ConsultOpinion";
 import type { ConsultStatus } from "./ConsultStatus";
 import type { ConversationId } from "./ConversationId";
+import type { Diagnosis } from "./Diagnosis";
 import type { Priority } from "./Priority";
 import type { UserId } from "./UserId";
 
@@ -31,6 +32,14 @@ consultant_ids: Array<UserId>,
  * The question.
  */
 question: string, 
+/**
+ * The case summary for the consultant (病历摘要); empty when not given.
+ */
+summary: string, 
+/**
+ * The working diagnoses.
+ */
+diagnoses: Array<Diagnosis>, 
 /**
  * How urgent.
  */

@@ -3,4 +3,4 @@
 /**
  * What an escalation timer watches (SPEC §7 deadlines).
  */
-export type EscalationSubject = "case" | "consult" | "message";
+export type EscalationSubject = "case" | "consult" | "message" | "follow_up";

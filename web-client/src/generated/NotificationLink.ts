@@ -3,6 +3,7 @@ import type { CallId } from "./CallId";
 import type { CaseId } from "./CaseId";
 import type { ConsultId } from "./ConsultId";
 import type { ConversationId } from "./ConversationId";
+import type { FollowUpId } from "./FollowUpId";
 import type { ReferralId } from "./ReferralId";
 
 /**
@@ -32,4 +33,8 @@ referral_id?: ReferralId,
 /**
  * The call (kind `call`).
  */
-call_id?: CallId, };
+call_id?: CallId, 
+/**
+ * The follow-up (kinds `follow_up_due`, `follow_up_completed`, and its escalations).
+ */
+follow_up_id?: FollowUpId, };

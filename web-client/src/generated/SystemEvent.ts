@@ -87,7 +87,23 @@ reason: string, } | { "event": "referral_completed",
 /**
  * What came of it.
  */
-outcome: string, } | { "event": "referral_cancelled" } | { "event": "call_started", 
+outcome: string, } | { "event": "referral_cancelled" } | { "event": "follow_ups_planned", 
+/**
+ * What is to be done, in order of due date.
+ */
+titles: Array<string>, 
+/**
+ * Who does it (distinct names).
+ */
+assignee_names: Array<string>, } | { "event": "follow_up_completed", 
+/**
+ * Which follow-up.
+ */
+title: string, 
+/**
+ * What it found.
+ */
+result: string, } | { "event": "call_started", 
 /**
  * The call.
  */

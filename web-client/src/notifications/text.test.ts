@@ -27,6 +27,7 @@ const EXPECTED: Record<NotificationKind, { en: string; 'zh-CN': string }> = {
   referral_received: { en: 'Referral received from 孙丽: 胸痛3天', 'zh-CN': '收到 孙丽 的转诊：胸痛3天' },
   referral_updated: { en: '孙丽 updated your referral: 胸痛3天', 'zh-CN': '孙丽 更新了您的转诊：胸痛3天' },
   follow_up_due: { en: 'Follow-up due: 胸痛3天', 'zh-CN': '随访到期：胸痛3天' },
+  follow_up_completed: { en: 'Follow-up result recorded: 胸痛3天', 'zh-CN': '随访结果已记录：胸痛3天' },
   escalation: { en: 'Overdue, escalated to you: 胸痛3天', 'zh-CN': '已超时，已上报给您：胸痛3天' },
   call: { en: '孙丽 invites you to a video consult', 'zh-CN': '孙丽 邀请您参加视频会诊' },
 };
@@ -39,8 +40,8 @@ describe('notificationText', () => {
     });
   });
 
-  it('covers all ten kinds', () => {
-    expect(KINDS).toHaveLength(10);
+  it('covers all eleven kinds', () => {
+    expect(KINDS).toHaveLength(11);
   });
 
   it('names "someone" when the server sent no name', () => {
@@ -68,6 +69,7 @@ describe('notificationDetail', () => {
 
   it('shows the short detail under a deadline', () => {
     expect(notificationDetail(note('follow_up_due', { body: '赵桂兰' }))).toBe('赵桂兰');
+    expect(notificationDetail(note('follow_up_completed', { title: '复查心电图', body: '心率72次/分，无不适' }))).toBe('心率72次/分，无不适');
     expect(notificationDetail(note('escalation', { body: '' }))).toBeUndefined();
   });
 
@@ -94,7 +96,7 @@ describe('notificationRoute', () => {
   });
 
   it('an assignment, a consult or a referral opens the case page', () => {
-    for (const kind of ['assigned', 'consult_requested', 'consult_answered', 'referral_received', 'referral_updated', 'escalation', 'follow_up_due'] as const) {
+    for (const kind of ['assigned', 'consult_requested', 'consult_answered', 'referral_received', 'referral_updated', 'escalation', 'follow_up_due', 'follow_up_completed'] as const) {
       expect(notificationRoute(note(kind, { link })), kind).toEqual({ name: 'case', caseId: 'case-1' });
     }
   });

@@ -22,14 +22,18 @@ const SENTENCES: Record<NotificationKind, Sentence> = {
   referral_received: (n, t, who) => t('notifications.kind.referral_received', { body: who, title: n.title }),
   referral_updated: (n, t, who) => t('notifications.kind.referral_updated', { body: who, title: n.title }),
   follow_up_due: (n, t) => t('notifications.kind.follow_up_due', { title: n.title }),
+  follow_up_completed: (n, t) => t('notifications.kind.follow_up_completed', { title: n.title }),
   escalation: (n, t) => t('notifications.kind.escalation', { title: n.title }),
   call: (_, t, who) => t('notifications.kind.call', { body: who }),
 };
 
 /** The kinds whose sentence names who acted but not the subject: the subject (a message excerpt) is shown below it. */
 const SUBJECT_BELOW: ReadonlySet<NotificationKind> = new Set(['mentioned', 'urgent_message', 'call']);
-/** The kinds whose sentence names the subject but not the short detail (e.g. the patient): the detail is shown below. */
-const DETAIL_BELOW: ReadonlySet<NotificationKind> = new Set(['follow_up_due', 'escalation']);
+/**
+ * The kinds whose sentence names the subject but not the short detail (a
+ * follow-up's instructions or recorded result, an escalated team): the detail is shown below.
+ */
+const DETAIL_BELOW: ReadonlySet<NotificationKind> = new Set(['follow_up_due', 'follow_up_completed', 'escalation']);
 
 function isKnownKind(kind: string): kind is NotificationKind {
   return Object.hasOwn(SENTENCES, kind);
@@ -50,8 +54,8 @@ export function notificationDetail(n: NotificationDto): string | undefined {
 /**
  * Where opening a notification goes: a message (mention, urgent message,
  * call) to its conversation at that message; anything about a case (an
- * assignment, a consult, a referral, a deadline) to the case page, which
- * shows its consults and referrals with their actions; else the consults or
+ * assignment, a consult, a referral, a deadline, a follow-up) to the case
+ * page, which shows its consults, referrals and follow-ups with their actions; else the consults or
  * referrals box, else the conversation. Null when the link names nothing.
  */
 export function notificationRoute(n: NotificationDto): Route | null {

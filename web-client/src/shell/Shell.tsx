@@ -17,6 +17,7 @@ import { useUnreadTitle } from '../notifications/useUnreadTitle';
 import { RealtimeProvider, useRealtime } from '../realtime/context';
 import { ReferralsPage } from '../referrals/ReferralsPage';
 import { SearchBox } from '../search/SearchBox';
+import { SlotsPage } from '../slots/SlotsPage';
 import { api } from '../session';
 import { TriagePage } from '../triage/TriagePage';
 import { rememberUsers } from '../users/cache';
@@ -89,6 +90,7 @@ function Frame({ session }: { session: Session }) {
       badge: { count: badges.consults, label: t('nav.consultsWaiting', { count: badgeText(badges.consults) }) },
     },
     { route: { name: 'referrals' }, label: t('nav.referrals'), show: true },
+    { route: { name: 'slots' }, label: t('nav.slots'), show: triageTeams(teams).length > 0 },
     { route: { name: 'intake' }, label: t('nav.intake'), show: true },
     { route: { name: 'people' }, label: t('nav.people'), show: true },
     { route: { name: 'admin', tab: 'users' }, label: t('nav.admin'), show: user.role === 'admin' },
@@ -169,6 +171,8 @@ function Page({ route }: { route: Route }): ReactNode {
       return <CasePage key={route.caseId} caseId={route.caseId} />;
     case 'triage':
       return <TriagePage teamId={route.teamId} />;
+    case 'slots':
+      return <SlotsPage teamId={route.teamId} />;
     case 'consults':
       return <ConsultsPage />;
     case 'referrals':
@@ -211,9 +215,14 @@ function Home() {
                 </div>
                 <div className="card__actions">
                   {(team.my_role === 'lead' || team.my_role === 'assistant') && (
-                    <a className="button button--small" href={href({ name: 'triage', teamId: team.id })}>
-                      {t('nav.triage')}
-                    </a>
+                    <>
+                      <a className="button button--small" href={href({ name: 'triage', teamId: team.id })}>
+                        {t('nav.triage')}
+                      </a>
+                      <a className="button button--small" href={href({ name: 'slots', teamId: team.id })}>
+                        {t('nav.slots')}
+                      </a>
+                    </>
                   )}
                   <a className="button button--small" href={`${href({ name: 'newCase' })}?team=${team.id}`}>
                     {t('cases.new')}

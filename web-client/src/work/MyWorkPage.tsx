@@ -9,6 +9,8 @@ import { useRealtime } from '../realtime/context';
 import { href } from '../router';
 import { ErrorText, PriorityBadge, StatusBadge } from '../ui/common';
 import { DeadlineBadge } from '../ui/Deadline';
+import { FollowUpContent } from '../followups/FollowUpCard';
+import { followUpState } from '../followups/followUps';
 import { useUser } from '../users/cache';
 import { isEmptyWork, overdueIds } from './live';
 import { useWork } from './WorkProvider';
@@ -17,6 +19,7 @@ export function MyWorkPage() {
   const { t } = useI18n();
   const { data: work, error, loading, reload } = useWork();
   const overdue = work === undefined ? null : overdueIds(work);
+  const me = useRealtime((s) => s.userId);
 
   return (
     <section className="page my-work" aria-labelledby="my-work-title">
@@ -36,6 +39,13 @@ export function MyWorkPage() {
           <Section id="assigned" title={t('work.assigned')} items={work.assigned_cases} render={(c) => <CaseItem c={c} overdue={overdue.cases.has(c.id)} />} />
           <Section id="consults" title={t('work.consults')} items={work.consults_to_answer} render={(c) => <ConsultItem c={c} overdue={overdue.consults.has(c.id)} />} />
           <Section id="referrals" title={t('work.referrals')} items={work.referrals_to_handle} render={(r) => <ReferralItem r={r} />} />
+          <Section
+            id="follow-ups"
+            title={t('work.followUps')}
+            items={work.follow_ups_due}
+            className={(f) => `follow-up follow-up--${overdue.followUps.has(f.id) ? 'overdue' : followUpState(f, Date.now())}`}
+            render={(f) => <FollowUpContent followUp={f} canRecord={f.assignee_id === me} showCase onChange={reload} />}
+          />
           <Section id="unacknowledged" title={t('work.unacknowledged')} items={work.unacknowledged} render={(m) => <MessageItem m={m} overdue={overdue.messages.has(m.id)} />} />
           {work.triage_queue.length > 0 && (
             <Section id="triage" title={t('work.triage')} items={work.triage_queue} render={(c) => <CaseItem c={c} overdue={overdue.cases.has(c.id)} />} />
@@ -46,7 +56,20 @@ export function MyWorkPage() {
   );
 }
 
-function Section<T extends { id: string }>({ id, title, items, render }: { id: string; title: string; items: readonly T[]; render: (item: T) => ReactNode }) {
+function Section<T extends { id: string }>({
+  id,
+  title,
+  items,
+  render,
+  className,
+}: {
+  id: string;
+  title: string;
+  items: readonly T[];
+  render: (item: T) => ReactNode;
+  /** More classes for an item's card. */
+  className?: (item: T) => string;
+}) {
   const { t } = useI18n();
   const headingId = `my-work-${id}`;
   return (
@@ -59,7 +82,7 @@ function Section<T extends { id: string }>({ id, title, items, render }: { id: s
       ) : (
         <ul className="card-list">
           {items.map((item) => (
-            <li key={item.id} className="card my-work__item">
+            <li key={item.id} className={className === undefined ? 'card my-work__item' : `card my-work__item ${className(item)}`}>
               {render(item)}
             </li>
           ))}
@@ -120,7 +143,7 @@ function ReferralItem({ r }: { r: ReferralDto }) {
         <strong>{r.reason}</strong>
       </a>
       <div className="my-work__meta">
-        <StatusBadge status={r.status} />
+        <PriorityBadge priority={r.priority} /> <StatusBadge status={r.status} /> <span className="muted">{r.patient.name}</span>
       </div>
     </>
   );

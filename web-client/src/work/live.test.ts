@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseDto, MyWork } from '../api/types';
+import type { CaseDto, FollowUpDto, MyWork } from '../api/types';
 import { affectsWork, badgeText, isEmptyWork, navBadges, overdueIds } from './live';
 
 const empty: MyWork = {
@@ -8,7 +8,8 @@ const empty: MyWork = {
   referrals_to_handle: [],
   unacknowledged: [],
   triage_queue: [],
-  overdue: { cases: [], consults: [], messages: [] },
+  follow_ups_due: [],
+  overdue: { cases: [], consults: [], messages: [], follow_ups: [] },
 };
 const aCase = (id: string) => ({ id }) as CaseDto;
 
@@ -23,11 +24,13 @@ describe('my work', () => {
     expect(isEmptyWork(empty)).toBe(true);
     expect(isEmptyWork({ ...empty, triage_queue: [aCase('c1')] })).toBe(false);
     expect(isEmptyWork({ ...empty, assigned_cases: [aCase('c1')] })).toBe(false);
+    expect(isEmptyWork({ ...empty, follow_ups_due: [{ id: 'f1' } as FollowUpDto] })).toBe(false);
   });
   it('knows which items are overdue', () => {
-    const ids = overdueIds({ ...empty, overdue: { cases: [aCase('c1')], consults: [], messages: [] } });
+    const ids = overdueIds({ ...empty, overdue: { cases: [aCase('c1')], consults: [], messages: [], follow_ups: [{ id: 'f1' } as FollowUpDto] } });
     expect(ids.cases.has('c1')).toBe(true);
     expect(ids.consults.size).toBe(0);
+    expect(ids.followUps.has('f1')).toBe(true);
   });
   it('counts the nav badges from the triage queue and the consults to answer', () => {
     expect(navBadges(null)).toEqual({ triage: 0, consults: 0 });

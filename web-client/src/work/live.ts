@@ -5,7 +5,7 @@
 import type { MyWork } from '../api/types';
 import type { ServerEvent } from '../generated/ServerEvent';
 
-/** Events after which My work may have changed. */
+/** Events after which My work may have changed (a notification too: e.g. a follow-up came due or was done). */
 export function affectsWork(event: ServerEvent): boolean {
   switch (event.type) {
     case 'notification':
@@ -27,16 +27,23 @@ export function isEmptyWork(work: MyWork): boolean {
     work.consults_to_answer.length === 0 &&
     work.referrals_to_handle.length === 0 &&
     work.unacknowledged.length === 0 &&
-    work.triage_queue.length === 0
+    work.triage_queue.length === 0 &&
+    work.follow_ups_due.length === 0
   );
 }
 
 /** The ids of overdue items, by kind, for marking them in words. */
-export function overdueIds(work: MyWork): { cases: ReadonlySet<string>; consults: ReadonlySet<string>; messages: ReadonlySet<string> } {
+export function overdueIds(work: MyWork): {
+  cases: ReadonlySet<string>;
+  consults: ReadonlySet<string>;
+  messages: ReadonlySet<string>;
+  followUps: ReadonlySet<string>;
+} {
   return {
     cases: new Set(work.overdue.cases.map((c) => c.id)),
     consults: new Set(work.overdue.consults.map((c) => c.id)),
     messages: new Set(work.overdue.messages.map((m) => m.id)),
+    followUps: new Set(work.overdue.follow_ups.map((f) => f.id)),
   };
 }
 
