@@ -76,6 +76,8 @@ pub struct Config {
     pub access_token_ttl: Duration,
     /// Lifetime of an unused refresh token.
     pub refresh_token_ttl: Duration,
+    /// A session unused this long ends (SPEC §11, `SESSION_IDLE_SECS`).
+    pub session_idle: Duration,
     /// Browser origins allowed to open the websocket.
     pub allowed_origins: Vec<String>,
     /// Whether `ALLOWED_ORIGINS` was given; if not, the origins follow the
@@ -348,6 +350,8 @@ impl Config {
             "REFRESH_TOKEN_TTL_SECS",
             30 * 24 * 3600,
         )?);
+        let session_idle =
+            Duration::from_secs(parse_or(get("SESSION_IDLE_SECS"), "SESSION_IDLE_SECS", 12 * 3600)?.max(1));
         let db_pool_size = parse_or(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 16)?;
         let http_workers = get("HTTP_WORKERS")
             .map(|v| parse_or(Some(v), "HTTP_WORKERS", 1))
@@ -523,6 +527,7 @@ impl Config {
             jwt_secret,
             access_token_ttl,
             refresh_token_ttl,
+            session_idle,
             allowed_origins,
             origins_from_env,
             static_dir,

@@ -47,3 +47,29 @@ pub struct ChangePasswordRequest {
     /// The new password (at least 8 characters).
     pub new_password: String,
 }
+
+/// One signed-in device of the caller (`GET /me/sessions`), so a doctor who
+/// left a session open on a ward computer can end it from their phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct SessionDto {
+    /// The session (ends with `DELETE /me/sessions/{id}`).
+    pub id: crate::SessionId,
+    /// When it signed in.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was last used (a request, a token refresh or a socket); it
+    /// ends by itself after `SESSION_IDLE_SECS` without use.
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    /// When it will end if unused until then.
+    pub idle_expires_at: chrono::DateTime<chrono::Utc>,
+    /// The browser's User-Agent at sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub user_agent: Option<String>,
+    /// The address it signed in from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ip: Option<String>,
+    /// This is the session making the request.
+    pub current: bool,
+}

@@ -157,6 +157,8 @@ pub enum ErrorReason {
     BodyTooLong,
     /// A username breaks the username rule.
     InvalidUsername,
+    /// No such live session of the caller.
+    SessionNotFound,
     /// The password is one of the most common ones (a bundled list, OWASP ASVS 2.1.7).
     CommonPassword,
     /// Too many specialty tags.

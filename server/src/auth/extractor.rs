@@ -65,7 +65,7 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("app state missing")))?;
             let token =
                 token.ok_or_else(|| ApiError::Unauthorized(Reason::MissingToken, "missing bearer token".into()))?;
-            super::sessions::authenticate(&state.jwt, &state.db, &token).await
+            super::sessions::authenticate(&state.jwt, &state.db, &token, state.config.session_idle).await
         })
     }
 }

@@ -211,6 +211,7 @@ pub async fn login(
 pub async fn refresh(state: &AppState, presented: &str, meta: &ClientMeta) -> Result<TokenResponse, ApiError> {
     let presented_hash = hash_refresh_token(presented);
     let refresh_ttl = state.config.refresh_token_ttl;
+    let idle = state.config.session_idle;
     let mut conn = state.db.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(|conn| {
@@ -240,6 +241,10 @@ pub async fn refresh(state: &AppState, presented: &str, meta: &ClientMeta) -> Re
                     });
                 }
                 if session.revoked_at.is_some() || !user.active || expires_at <= Utc::now() {
+                    return Ok(RefreshOutcome::Rejected);
+                }
+                if super::sessions::idle_since(session.last_used_at, idle) {
+                    revoke_session(conn, session_id, "idle").await?;
                     return Ok(RefreshOutcome::Rejected);
                 }
                 diesel::update(refresh_tokens::table.find(&presented_hash))

@@ -93,27 +93,76 @@ pub async fn ended_among(
     Ok(ended)
 }
 
-/// Checks an access token and loads its live session and active user.
-pub async fn authenticate(jwt: &JwtKeys, db: &DbPool, token: &str) -> Result<AuthUser, ApiError> {
+/// How stale `last_used_at` may get before a use writes it again: one write
+/// per session a minute (a quarter of the idle limit when that is shorter),
+/// not one per request.
+fn touch_every(idle: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(idle / 4)
+        .unwrap_or(chrono::Duration::seconds(60))
+        .min(chrono::Duration::seconds(60))
+}
+
+/// Whether a session last used at `last_used` has been idle too long.
+pub fn idle_since(last_used: chrono::DateTime<Utc>, idle: std::time::Duration) -> bool {
+    chrono::Duration::from_std(idle).is_ok_and(|idle| last_used + idle <= Utc::now())
+}
+
+/// Ends a session left unused too long (SPEC §11); the caller answers 401.
+async fn end_idle(conn: &mut AsyncPgConnection, session: SessionId) -> Result<ApiError, ApiError> {
+    revoke_session(conn, session, "idle").await?;
+    Ok(ApiError::Unauthorized(
+        Reason::SessionEnded,
+        "session has ended: unused for too long".into(),
+    ))
+}
+
+/// Records a use of `session`, at most once a minute.
+pub async fn touch(
+    conn: &mut AsyncPgConnection,
+    session: SessionId,
+    last_used: chrono::DateTime<Utc>,
+    idle: std::time::Duration,
+) -> Result<(), ApiError> {
+    if last_used + touch_every(idle) <= Utc::now() {
+        diesel::update(sessions::table.find(session))
+            .set(sessions::last_used_at.eq(Utc::now()))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Checks an access token and loads its live session and active user; a
+/// session unused for `idle` ends here, and a use is recorded.
+pub async fn authenticate(
+    jwt: &JwtKeys,
+    db: &DbPool,
+    token: &str,
+    idle: std::time::Duration,
+) -> Result<AuthUser, ApiError> {
     let claims = jwt.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::Unauthorized(Reason::TokenExpired, "access token has expired".into()),
         _ => ApiError::Unauthorized(Reason::TokenInvalid, "access token is invalid".into()),
     })?;
     let mut conn = db.get().await?;
-    let row: Option<(Option<chrono::DateTime<Utc>>, User)> = sessions::table
+    let row: Option<(Option<chrono::DateTime<Utc>>, chrono::DateTime<Utc>, User)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(claims.sid))
         .filter(sessions::user_id.eq(claims.sub))
-        .select((sessions::revoked_at, User::as_select()))
+        .select((sessions::revoked_at, sessions::last_used_at, User::as_select()))
         .first(&mut conn)
         .await
         .optional()?;
+    let session_id = SessionId(claims.sid);
     match row {
-        Some((None, user)) if user.active => Ok(AuthUser {
-            user,
-            session_id: SessionId(claims.sid),
-        }),
-        Some((Some(_), _)) => Err(ApiError::Unauthorized(Reason::SessionEnded, "session has ended".into())),
+        Some((None, last_used, user)) if user.active => {
+            if idle_since(last_used, idle) {
+                return Err(end_idle(&mut conn, session_id).await?);
+            }
+            touch(&mut conn, session_id, last_used, idle).await?;
+            Ok(AuthUser { user, session_id })
+        }
+        Some((Some(_), ..)) => Err(ApiError::Unauthorized(Reason::SessionEnded, "session has ended".into())),
         Some(_) => Err(ApiError::Unauthorized(
             Reason::AccountDeactivated,
             "account is deactivated".into(),
@@ -123,4 +172,67 @@ pub async fn authenticate(jwt: &JwtKeys, db: &DbPool, token: &str) -> Result<Aut
             "access token is invalid".into(),
         )),
     }
+}
+
+/// The live sessions of `user` (not revoked, not idle), most recently used first.
+pub async fn list_live(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    current: SessionId,
+    idle: std::time::Duration,
+) -> Result<Vec<consilium_shared::auth::SessionDto>, ApiError> {
+    let idle = chrono::Duration::from_std(idle).unwrap_or_else(|_| chrono::Duration::days(365));
+    let rows: Vec<crate::db::models::Session> = sessions::table
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::last_used_at.gt(Utc::now() - idle))
+        .order(sessions::last_used_at.desc())
+        .select(crate::db::models::Session::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| consilium_shared::auth::SessionDto {
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            idle_expires_at: s.last_used_at + idle,
+            user_agent: s.user_agent,
+            ip: s.ip,
+            current: s.id == current,
+        })
+        .collect())
+}
+
+/// Ends one live session of `user` (from their Sessions page); 404 when it
+/// is not one of theirs or already ended.
+pub async fn end_own(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    session: SessionId,
+    ip: Option<&str>,
+) -> Result<(), ApiError> {
+    let ended = diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(session))
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(Utc::now()),
+        sessions::revoked_reason.eq("ended_by_user"),
+    ))
+    .execute(conn)
+    .await?;
+    if ended == 0 {
+        return Err(ApiError::not_found(Reason::SessionNotFound, "session"));
+    }
+    crate::audit::record(
+        conn,
+        crate::audit::AuditEntry::new(Some(user), "session_ended", "session", session.0)
+            .detail(serde_json::json!({ "by": "user" }))
+            .ip(ip),
+    )
+    .await?;
+    Ok(())
 }

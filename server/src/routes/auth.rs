@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 use consilium_shared::{
-    ErrorBody,
-    auth::{ChangePasswordRequest, LoginRequest, RefreshRequest, TokenResponse},
+    ErrorBody, SessionId,
+    auth::{ChangePasswordRequest, LoginRequest, RefreshRequest, SessionDto, TokenResponse},
     users::UserDto,
 };
 
-use crate::auth::{AuthUser, ClientMeta, login as flows};
+use crate::auth::{AuthUser, ClientMeta, login as flows, sessions};
 use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,7 +17,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/refresh", web::post().to(refresh))
         .route("/auth/logout", web::post().to(logout))
         .route("/me", web::get().to(me))
-        .route("/me/password", web::put().to(change_password));
+        .route("/me/password", web::put().to(change_password))
+        .route("/me/sessions", web::get().to(my_sessions))
+        .route("/me/sessions/{id}", web::delete().to(end_session));
 }
 
 /// Signs in with username and password.
@@ -79,5 +81,33 @@ pub async fn change_password(
     } = body.into_inner();
     let new_password = NewPassword::parse(new_password, "new_password")?;
     flows::change_password(&state, &caller, current_password, new_password, &meta).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's signed-in devices: live sessions, most recently used first.
+/// A session unused for `SESSION_IDLE_SECS` has ended and is not listed.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SessionDto>), (status = 401, body = ErrorBody)))]
+pub async fn my_sessions(state: web::Data<AppState>, caller: AuthUser) -> Result<web::Json<Vec<SessionDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    let list = sessions::list_live(&mut conn, caller.id(), caller.session_id, state.config.session_idle).await?;
+    Ok(web::Json(list))
+}
+
+/// Ends one of the caller's sessions (another device, or this one); its
+/// sockets close at once. 404 `session_not_found` when it is not a live
+/// session of the caller.
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", params(("id" = uuid::Uuid, Path, description = "The session's id")), tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn end_session(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<SessionId>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    sessions::end_own(&mut conn, caller.id(), *id, meta.ip.as_deref()).await?;
+    drop(conn);
+    crate::events::sessions_ended(&state, caller.id(), &[*id]).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -66,7 +66,7 @@ impl Modify for UniqueOperationIds {
     // their own; name them so every `$ref` resolves.
     components(schemas(consilium_shared::cases::BoxKind, consilium_shared::chat::SearchKind, consilium_shared::follow_ups::FollowUpFilter)),
     paths(
-        auth::login, auth::refresh, auth::logout, auth::me, auth::change_password,
+        auth::login, auth::refresh, auth::logout, auth::me, auth::change_password, auth::my_sessions, auth::end_session,
         users::create, users::search, users::get, users::update, users::deactivate, users::reactivate,
         teams::create, teams::list, teams::directory, teams::get, teams::update, teams::archive,
         teams::members, teams::set_member, teams::remove_member, teams::settings, teams::update_settings,

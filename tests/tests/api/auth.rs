@@ -302,3 +302,117 @@ async fn expired_forged_and_unsigned_tokens_are_refused() {
     }
     assert_eq!(app.anon.get("/api/v1/me").await.error_code(), "unauthorized");
 }
+
+/// A doctor sees their signed-in devices and ends one: its next request is
+/// refused, its refresh token too, and the other devices go on.
+#[tokio::test]
+async fn a_user_lists_their_sessions_and_ends_one() {
+    let app = TestApp::spawn().await;
+    let phone = app.user("dr_sessions").await;
+    let ward_pc = app.anon.login("dr_sessions", USER_PASSWORD).await;
+    let other = app.user("dr_other").await;
+
+    let r = phone.get("/api/v1/me/sessions").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = r.body.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 2, "{}", r.body);
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    for s in &list {
+        assert!(
+            s["created_at"].is_string() && s["last_used_at"].is_string() && s["idle_expires_at"].is_string(),
+            "{s}"
+        );
+    }
+    let pc_session = list
+        .iter()
+        .find(|s| s["current"] == false)
+        .and_then(|s| s["id"].as_str())
+        .expect("the other session")
+        .to_owned();
+
+    // nobody ends another user's session, not even knowing its id
+    assert_eq!(
+        (other.delete(&format!("/api/v1/me/sessions/{pc_session}")).await.status),
+        404
+    );
+    assert_eq!(ward_pc.get("/api/v1/me").await.status, 200);
+
+    let r = phone.delete(&format!("/api/v1/me/sessions/{pc_session}")).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = ward_pc.get("/api/v1/me").await;
+    assert_eq!(
+        (r.status, r.body["error"]["reason"].clone()),
+        (401, json!("session_ended"))
+    );
+    let r = app
+        .anon
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": ward_pc.refresh_token.clone() }),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(phone.get("/api/v1/me").await.status, 200, "the phone goes on");
+    assert_eq!(
+        phone.get("/api/v1/me/sessions").await.body.as_array().map(Vec::len),
+        Some(1)
+    );
+    let r = phone.delete(&format!("/api/v1/me/sessions/{pc_session}")).await;
+    assert_eq!(
+        (r.status, r.body["error"]["reason"].clone()),
+        (404, json!("session_not_found"))
+    );
+    let r = phone.delete("/api/v1/me/sessions/not-a-uuid").await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let audit = app
+        .admin
+        .get(&format!("/api/v1/audit?target_type=session&target_id={pc_session}"))
+        .await;
+    assert_eq!(audit.body["items"][0]["action"], "session_ended", "{}", audit.body);
+}
+
+/// A session unused for SESSION_IDLE_SECS ends (SPEC §11): its access token
+/// and its refresh token are refused; one in use stays.
+#[tokio::test]
+async fn an_idle_session_ends_and_one_in_use_stays() {
+    let app = TestApp::spawn_with(consilium_tests::TestOptions {
+        env: vec![("SESSION_IDLE_SECS".into(), "2".into())],
+        ..Default::default()
+    })
+    .await;
+    let idle = app.user("dr_idle").await;
+    let busy = app.anon.login("dr_idle", USER_PASSWORD).await;
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(busy.get("/api/v1/me").await.status, 200, "a session in use stays");
+    }
+    let r = idle.get("/api/v1/me").await;
+    assert_eq!(
+        (r.status, r.body["error"]["reason"].clone()),
+        (401, json!("session_ended")),
+        "{}",
+        r.body
+    );
+    let r = app
+        .anon
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": idle.refresh_token.clone() }),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let sessions = busy.get("/api/v1/me/sessions").await.body;
+    assert_eq!(sessions.as_array().map(Vec::len), Some(1), "{sessions}");
+
+    // a refresh token left unused as long is refused as well
+    let sleeper = app.anon.login("dr_idle", USER_PASSWORD).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let r = app
+        .anon
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": sleeper.refresh_token.clone() }),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+}

@@ -18,6 +18,7 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'field_too_long',
   'body_too_long',
   'invalid_username',
+  'session_not_found',
   'common_password',
   'too_many_tags',
   'invalid_limit',
