@@ -38,6 +38,17 @@ pub enum Command {
     },
     /// Fill an empty database with a demo world (two expert teams, in Chinese). Safe to re-run.
     SeedDemo,
+    /// Delete what may expire: read notifications and delivered webhook
+    /// deliveries past their retention. Never touches the record (messages,
+    /// cases, audit…). Run it daily from cron, on one node.
+    Purge {
+        /// Keep read notifications this many days (at least 30).
+        #[arg(long, default_value_t = 180)]
+        notification_days: u32,
+        /// Keep delivered webhook deliveries this many days (at least 30).
+        #[arg(long, default_value_t = 90)]
+        webhook_delivery_days: u32,
+    },
 }
 
 /// Runs `cli` to completion.
@@ -90,6 +101,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created admin {username}");
+        }
+        Command::Purge {
+            notification_days,
+            webhook_delivery_days,
+        } => {
+            let policy = crate::retention::Policy {
+                read_notification_days: notification_days,
+                webhook_delivery_days,
+            }
+            .checked()?;
+            db::run_migrations(config.database_url.expose_secret()).await?;
+            let pool = db::pool(config.database_url.expose_secret(), 2)?;
+            let mut conn = pool.get().await?;
+            let purged = crate::retention::purge(&mut conn, policy, chrono::Utc::now()).await?;
+            println!(
+                "purged {} read notification(s) older than {notification_days} days and {} delivered webhook delivery(ies) older than {webhook_delivery_days} days",
+                purged.notifications, purged.webhook_deliveries
+            );
         }
         Command::SeedDemo => {
             db::run_migrations(config.database_url.expose_secret()).await?;

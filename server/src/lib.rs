@@ -24,6 +24,7 @@ pub mod forms;
 pub mod notifications;
 pub mod realtime;
 pub mod referrals;
+pub mod retention;
 pub mod routes;
 pub mod seed;
 pub mod slots;

@@ -28,7 +28,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['generated'],
   ['i18n', 'api', 'auth', 'session.ts', 'router.ts'],
   ['realtime', 'users', 'teams', 'ui'],
-  ['attachments', 'calls', 'chat', 'cases', 'triage', 'consults', 'referrals', 'slots', 'followups', 'admin', 'login', 'notifications', 'work', 'search'],
+  ['attachments', 'calls', 'chat', 'cases', 'triage', 'consults', 'referrals', 'slots', 'followups', 'admin', 'login', 'notifications', 'work', 'search', 'account'],
   ['shell', 'App.tsx', 'main.tsx'],
 ];
 

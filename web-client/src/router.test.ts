@@ -17,6 +17,7 @@ describe('routes', () => {
     { name: 'intake' },
     { name: 'newCase' },
     { name: 'people' },
+    { name: 'sessions' },
     { name: 'admin', tab: 'users' },
     { name: 'admin', tab: 'teams' },
     { name: 'admin', tab: 'teams', teamId: 't9' },

@@ -24,6 +24,8 @@ export type Route =
   | { name: 'intake' }
   | { name: 'newCase' }
   | { name: 'people' }
+  /** 登录设备: the user's own signed-in devices, each of which they may end (`#/sessions`). */
+  | { name: 'sessions' }
   | { name: 'admin'; tab: AdminTab; teamId?: string };
 
 export function parseHash(hash: string): Route {
@@ -55,6 +57,8 @@ export function parseHash(hash: string): Route {
       return { name: 'newCase' };
     case 'people':
       return { name: 'people' };
+    case 'sessions':
+      return { name: 'sessions' };
     case 'admin':
       if (a === 'teams') return b === undefined ? { name: 'admin', tab: 'teams' } : { name: 'admin', tab: 'teams', teamId: b };
       return { name: 'admin', tab: 'users' };
@@ -88,6 +92,8 @@ export function href(route: Route): string {
       return '#/new-case';
     case 'people':
       return '#/people';
+    case 'sessions':
+      return '#/sessions';
     case 'admin':
       return route.teamId !== undefined ? `#/admin/teams/${e(route.teamId)}` : `#/admin/${route.tab}`;
   }

@@ -49,6 +49,7 @@ import type {
   ReferralDto,
   SearchQuery,
   SearchResults,
+  SessionDto,
   SetMemberRequest,
   SlotDto,
   SlotQuery,
@@ -205,6 +206,9 @@ export function endpoints(api: ApiClient) {
     // my work, duty status and per-conversation notification levels (SPEC §7)
     myWork: (signal?: AbortSignal) => api.request<MyWork>('GET', '/me/work', signal === undefined ? {} : { signal }),
     setDuty: (body: DutyRequest) => api.request<DutyRequest>('PUT', '/me/status', { body }),
+    // my signed-in devices (SPEC §11): most recently used first; ending one signs it out at once (404 `session_not_found` once gone)
+    mySessions: () => api.request<SessionDto[]>('GET', '/me/sessions'),
+    endSession: (id: string) => api.request<void>('DELETE', `/me/sessions/${enc(id)}`),
     setNotifyLevel: (conversationId: string, level: NotifyLevel) =>
       api.request<void>('PUT', `/conversations/${enc(conversationId)}/notify`, { body: { level } satisfies NotifyRequest }),
   };

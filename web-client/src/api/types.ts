@@ -78,6 +78,7 @@ export type { ReferralDirection } from '../generated/ReferralDirection';
 export type { ReferralDto } from '../generated/ReferralDto';
 export type { ReferralStatus } from '../generated/ReferralStatus';
 export type { SearchResults } from '../generated/SearchResults';
+export type { SessionDto } from '../generated/SessionDto';
 export type { SearchQuery } from '../generated/SearchQuery';
 export type { SearchKind } from '../generated/SearchKind';
 export type { MessageHit } from '../generated/MessageHit';

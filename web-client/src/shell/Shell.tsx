@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { Session } from '../auth/store';
+import { SessionsPage } from '../account/SessionsPage';
 import { AdminPage } from '../admin/AdminPage';
 import { CallProvider } from '../calls/context';
 import { CallView } from '../calls/CallView';
@@ -114,6 +115,9 @@ function Frame({ session }: { session: Session }) {
           <span className="shell__user" title={t('shell.signedInAs', { name: user.username })} data-testid="current-user">
             {user.display_name}
           </span>
+          <a className="button" href={href({ name: 'sessions' })} aria-current={route.name === 'sessions' ? 'page' : undefined}>
+            {t('shell.sessions')}
+          </a>
           <LanguageSwitch />
           <button type="button" className="button" onClick={() => void api.logout()}>
             {t('shell.signOut')}
@@ -183,6 +187,8 @@ function Page({ route }: { route: Route }): ReactNode {
       return <NewCasePage mode="case" />;
     case 'people':
       return <People />;
+    case 'sessions':
+      return <SessionsPage />;
     case 'admin':
       return <AdminPage tab={route.tab} teamId={route.teamId} />;
   }
