@@ -20,6 +20,7 @@ describe('routes', () => {
     { name: 'sessions' },
     { name: 'admin', tab: 'users' },
     { name: 'admin', tab: 'teams' },
+    { name: 'admin', tab: 'audit' },
     { name: 'admin', tab: 'teams', teamId: 't9' },
   ];
   it.each(routes)('round-trips %j', (route) => {

@@ -6,7 +6,7 @@
 
 import { useSyncExternalStore } from 'react';
 
-export type AdminTab = 'users' | 'teams';
+export type AdminTab = 'users' | 'teams' | 'audit';
 
 export type Route =
   /** 我的工作 / My work: the landing screen (`#/` and `#/work`). */
@@ -61,6 +61,7 @@ export function parseHash(hash: string): Route {
       return { name: 'sessions' };
     case 'admin':
       if (a === 'teams') return b === undefined ? { name: 'admin', tab: 'teams' } : { name: 'admin', tab: 'teams', teamId: b };
+      if (a === 'audit') return { name: 'admin', tab: 'audit' };
       return { name: 'admin', tab: 'users' };
     default:
       return { name: 'home' };

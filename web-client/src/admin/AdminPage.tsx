@@ -1,10 +1,11 @@
-// Administration: the users and teams tabs for admins, and a team's roster
-// (which a team's lead may open too). One file per screen: UsersAdmin.tsx,
-// TeamsAdmin.tsx, RosterPage.tsx.
+// Administration: the users, teams and audit log tabs for admins, and a team's
+// roster (which a team's lead may open too). One file per screen:
+// UsersAdmin.tsx, TeamsAdmin.tsx, AuditAdmin.tsx, RosterPage.tsx.
 
 import { useI18n } from '../i18n/useI18n';
 import { href, type AdminTab } from '../router';
 import { useAuth } from '../session';
+import { AuditAdmin } from './AuditAdmin';
 import { RosterPage } from './RosterPage';
 import { TeamsAdmin } from './TeamsAdmin';
 import { UsersAdmin } from './UsersAdmin';
@@ -35,8 +36,11 @@ export function AdminPage({ tab, teamId }: { tab: AdminTab; teamId: string | und
         <a className={tab === 'teams' ? 'tab tab--active' : 'tab'} aria-current={tab === 'teams' ? 'page' : undefined} href={href({ name: 'admin', tab: 'teams' })}>
           {t('admin.teams')}
         </a>
+        <a className={tab === 'audit' ? 'tab tab--active' : 'tab'} aria-current={tab === 'audit' ? 'page' : undefined} href={href({ name: 'admin', tab: 'audit' })}>
+          {t('audit.tab')}
+        </a>
       </nav>
-      {tab === 'users' ? <UsersAdmin /> : <TeamsAdmin />}
+      {tab === 'users' ? <UsersAdmin /> : tab === 'teams' ? <TeamsAdmin /> : <AuditAdmin />}
     </section>
   );
 }

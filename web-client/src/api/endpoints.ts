@@ -8,6 +8,9 @@ import type {
   AcceptReferralRequest,
   AssigneeSuggestion,
   AttachmentDto,
+  AuditEventDto,
+  AuditQuery,
+  AuditVerification,
   BoxKind,
   CallDto,
   CaseDto,
@@ -211,6 +214,10 @@ export function endpoints(api: ApiClient) {
     endSession: (id: string) => api.request<void>('DELETE', `/me/sessions/${enc(id)}`),
     setNotifyLevel: (conversationId: string, level: NotifyLevel) =>
       api.request<void>('PUT', `/conversations/${enc(conversationId)}/notify`, { body: { level } satisfies NotifyRequest }),
+
+    // audit trail (SPEC §11, admin): newest first, clinical text already redacted; and its hash chain's check
+    audit: (query: AuditQuery = {}) => api.request<Page<AuditEventDto>>('GET', '/audit', { query: { ...query } }),
+    verifyAudit: () => api.request<AuditVerification>('GET', '/audit/verify'),
   };
 }
 

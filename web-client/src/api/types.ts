@@ -91,6 +91,7 @@ export type { UpdateCaseRequest } from '../generated/UpdateCaseRequest';
 export type { ReadRequest } from '../generated/ReadRequest';
 export type { AuditEventDto } from '../generated/AuditEventDto';
 export type { AuditQuery } from '../generated/AuditQuery';
+export type { AuditVerification } from '../generated/AuditVerification';
 export type { CareLevel } from '../generated/CareLevel';
 export type { CaseId } from '../generated/CaseId';
 export type { ChangePasswordRequest } from '../generated/ChangePasswordRequest';
