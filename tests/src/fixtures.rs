@@ -112,3 +112,49 @@ pub fn encode_query(value: &str) -> String {
         })
         .collect()
 }
+
+/// `api`'s notifications of `kind`, newest first (the latest 200).
+pub async fn notifications_of(api: &Api, kind: &str) -> Vec<Value> {
+    let r = api.get("/api/v1/notifications?limit=200").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n["kind"] == kind)
+        .collect()
+}
+
+/// Waits until `api` has `n` notifications of `kind` that `keep` accepts
+/// (panics after `within`); for what a scheduler sends in its own time.
+pub async fn await_notifications_matching(
+    api: &Api,
+    kind: &str,
+    n: usize,
+    within: std::time::Duration,
+    keep: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let start = std::time::Instant::now();
+    loop {
+        let found: Vec<Value> = notifications_of(api, kind)
+            .await
+            .into_iter()
+            .filter(|v| keep(v))
+            .collect();
+        if found.len() >= n {
+            return found;
+        }
+        assert!(
+            start.elapsed() < within,
+            "{} waited {within:?} for {n} {kind} notifications, has {found:?}",
+            api.username()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `api` has `n` notifications of `kind` (panics after `within`).
+pub async fn await_notifications(api: &Api, kind: &str, n: usize, within: std::time::Duration) -> Vec<Value> {
+    await_notifications_matching(api, kind, n, within, |_| true).await
+}

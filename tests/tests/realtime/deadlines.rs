@@ -5,42 +5,15 @@
 //! A deadline "minute" is shortened with DEADLINE_MINUTE_MS so the tests
 //! run in seconds; the scheduler is the production one.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use consilium_tests::Api;
 use consilium_tests::node::{Cluster, ClusterOptions};
 use consilium_tests::ws::of_type;
-use serde_json::{Value, json};
+use serde_json::json;
+
+use consilium_tests::fixtures::{await_notifications, notifications_of};
 
 use crate::support::{Bus, Deployment, QUIET, world_on, world_with};
-
-async fn notifications_of(api: &Api, kind: &str) -> Vec<Value> {
-    let r = api.get("/api/v1/notifications?limit=200").await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|n| n["kind"] == kind)
-        .collect()
-}
-
-/// Waits until `api` has `n` notifications of `kind` (panics after `within`).
-async fn await_notifications(api: &Api, kind: &str, n: usize, within: Duration) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let found = notifications_of(api, kind).await;
-        if found.len() >= n {
-            return found;
-        }
-        assert!(
-            start.elapsed() < within,
-            "waited {within:?} for {n} {kind} notifications, have {found:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test]
 async fn a_team_sets_its_deadlines_and_only_its_lead_or_an_admin_may() {

@@ -3,8 +3,9 @@
 //! reminder, its escalation once overdue, the result reported back to the
 //! expert team — and the case's FHIR R4 export, checked against HL7's schema.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use consilium_tests::fixtures::{await_notifications_matching, notifications_of};
 use consilium_tests::{Api, attachment_fixture};
 use serde_json::{Value, json};
 
@@ -55,42 +56,22 @@ async fn plan(api: &Api, case: &str, items: Value) -> consilium_tests::Resp {
         .await
 }
 
-async fn notes_of(api: &Api, kind: &str) -> Vec<Value> {
-    let r = api.get("/api/v1/notifications?limit=200").await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|n| n["kind"] == kind)
-        .collect()
+fn about_a_follow_up(n: &Value) -> bool {
+    n["link"]["follow_up_id"].is_string()
 }
 
 /// `api`'s notifications of `kind` about follow-ups (with the fast deadlines
 /// of the escalation test, the township's triage queue escalates too).
 async fn follow_up_notes(api: &Api, kind: &str) -> Vec<Value> {
-    notes_of(api, kind)
+    notifications_of(api, kind)
         .await
         .into_iter()
-        .filter(|n| n["link"]["follow_up_id"].is_string())
+        .filter(about_a_follow_up)
         .collect()
 }
 
 async fn await_notes(api: &Api, kind: &str, n: usize, within: Duration) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let found = follow_up_notes(api, kind).await;
-        if found.len() >= n {
-            return found;
-        }
-        assert!(
-            start.elapsed() < within,
-            "{} waited {within:?} for {n} {kind}, has {found:?}",
-            api.username()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    await_notifications_matching(api, kind, n, within, about_a_follow_up).await
 }
 
 fn bodies(history: &Value) -> Vec<Value> {

@@ -1,5 +1,5 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { CaseDto, ConsultDto, Priority, UserDto } from '../api/types';
+import { useId, useState, type KeyboardEvent } from 'react';
+import type { CaseDto, ConsultDto, Diagnosis, Priority, UserDto } from '../api/types';
 import { ConversationView } from '../chat/ConversationView';
 import { ConsultCard } from '../consults/ConsultCard';
 import { FollowUpSection } from '../followups/FollowUpSection';
@@ -15,12 +15,13 @@ import { DeadlineBadge } from '../ui/Deadline';
 import { formatDateTime } from '../ui/format';
 import { Markdown } from '../ui/Markdown';
 import { DiagnosesEditor } from '../ui/Diagnoses';
-import { checkDiagnoses, emptyDiagnosisRow, type DiagnosisRow } from '../ui/diagnoses';
+import { emptyDiagnosisRow, type DiagnosisRow } from '../ui/diagnoses';
 import { teamName, UserPicker, useDirectory } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { useUser } from '../users/cache';
 import { CaseMaterials } from './Materials';
 import { consultRequest } from './forms';
+import { StructuredFormError, useStructuredSubmit } from './structuredSubmit';
 import { PatientHeader } from './PatientHeader';
 import { PRIORITIES } from './priorities';
 import { ReferForm } from './ReferForm';
@@ -241,44 +242,15 @@ function RequestConsultForm({ kase, onDone }: { kase: CaseDto; onDone: (c: Consu
   const [summary, setSummary] = useState(kase.summary);
   const [rows, setRows] = useState<DiagnosisRow[]>(() => [emptyDiagnosisRow()]);
   const [urgency, setUrgency] = useState<Priority>(kase.priority);
-  const [tried, setTried] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { tried, busy, error, submit } = useStructuredSubmit(rows);
+  const send = async (diagnoses: Diagnosis[]) => onDone(await rest.requestConsult(kase.id, consultRequest({ consultantIds: consultants.map((u) => u.id), question, summary, diagnoses, urgency })));
   const qId = useId();
   const sId = useId();
   const uId = useId();
   const me = useRealtime((s) => s.userId);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setTried(true);
-    if (consultants.length === 0 || question.trim() === '') {
-      setError(new Error('missing'));
-      return;
-    }
-    const checked = checkDiagnoses(rows);
-    if (checked.problems.size > 0) {
-      setError(new Error('fix'));
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      onDone(
-        await rest.requestConsult(
-          kase.id,
-          consultRequest({ consultantIds: consultants.map((u) => u.id), question, summary, diagnoses: checked.diagnoses, urgency }),
-        ),
-      );
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <form className="panel consult-form" onSubmit={(e) => void submit(e)} aria-label={t('consult.request')} noValidate>
+    <form className="panel consult-form" onSubmit={(e) => void submit(e, consultants.length > 0 && question.trim() !== '', send)} aria-label={t('consult.request')} noValidate>
       <h2>{t('consult.request')}</h2>
       <UserPicker label={t('consult.consultants')} selected={consultants} onChange={setConsultants} multiple excludeIds={me === null ? [] : [me]} name="consultants" />
       <div className="field">
@@ -300,13 +272,7 @@ function RequestConsultForm({ kase, onDone }: { kase: CaseDto; onDone: (c: Consu
           ))}
         </select>
       </div>
-      {error instanceof Error && (error.message === 'missing' || error.message === 'fix') ? (
-        <div role="alert" className="form-error">
-          {error.message === 'missing' ? t('consult.missing') : checkDiagnoses(rows).problems.size > 0 ? t('forms.fixMarked') : ''}
-        </div>
-      ) : (
-        <ErrorText error={error} />
-      )}
+      <StructuredFormError error={error} rows={rows} missing="consult.missing" />
       <button type="submit" className="button button--primary" disabled={busy}>
         {t('consult.send')}
       </button>

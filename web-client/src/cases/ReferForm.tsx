@@ -4,16 +4,16 @@
 // patient sent down the follow-up plan (随访计划), and a slot (号源) of the
 // receiving team to book.
 
-import { useId, useState, type FormEvent } from 'react';
-import type { CaseDto, ReferralDirection, ReferralDto } from '../api/types';
+import { useId, useState } from 'react';
+import type { CaseDto, Diagnosis, ReferralDirection, ReferralDto } from '../api/types';
 import { useI18n } from '../i18n/useI18n';
 import { rest } from '../session';
 import { SlotPicker } from '../slots/SlotPicker';
-import { ErrorText } from '../ui/common';
 import { DiagnosesEditor } from '../ui/Diagnoses';
-import { checkDiagnoses, emptyDiagnosisRow, type DiagnosisRow } from '../ui/diagnoses';
+import { emptyDiagnosisRow, type DiagnosisRow } from '../ui/diagnoses';
 import { TeamSelect } from '../ui/pickers';
 import { referralRequest } from './forms';
+import { StructuredFormError, useStructuredSubmit } from './structuredSubmit';
 
 export function ReferForm({ kase, onDone }: { kase: CaseDto; onDone: (r: ReferralDto) => void }) {
   const { t } = useI18n();
@@ -26,41 +26,12 @@ export function ReferForm({ kase, onDone }: { kase: CaseDto; onDone: (r: Referra
   const [precautions, setPrecautions] = useState('');
   const [followUpPlan, setFollowUpPlan] = useState('');
   const [slot, setSlot] = useState('');
-  const [tried, setTried] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { tried, busy, error, submit } = useStructuredSubmit(rows);
+  const send = async (diagnoses: Diagnosis[]) => onDone(await rest.refer(kase.id, referralRequest({ team, direction, reason, summary, diagnoses, purpose, precautions, followUpPlan, slot })));
   const ids = { reason: useId(), summary: useId(), purpose: useId(), precautions: useId(), plan: useId() };
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setTried(true);
-    if (team === '' || reason.trim() === '') {
-      setError(new Error('missing'));
-      return;
-    }
-    const checked = checkDiagnoses(rows);
-    if (checked.problems.size > 0) {
-      setError(new Error('fix'));
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      onDone(
-        await rest.refer(
-          kase.id,
-          referralRequest({ team, direction, reason, summary, diagnoses: checked.diagnoses, purpose, precautions, followUpPlan, slot }),
-        ),
-      );
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <form className="panel referral-form" onSubmit={(e) => void submit(e)} aria-label={t('referral.refer')} noValidate>
+    <form className="panel referral-form" onSubmit={(e) => void submit(e, team !== '' && reason.trim() !== '', send)} aria-label={t('referral.refer')} noValidate>
       <h2>{t('referral.refer')}</h2>
       <TeamSelect
         label={t('referral.toTeam')}
@@ -115,13 +86,7 @@ export function ReferForm({ kase, onDone }: { kase: CaseDto; onDone: (r: Referra
         </div>
       )}
       {team !== '' && <SlotPicker teamId={team} value={slot} onChange={setSlot} noneLabel={t('slots.pickNone')} hint={t('slots.pickHint')} />}
-      {error instanceof Error && (error.message === 'missing' || error.message === 'fix') ? (
-        <div role="alert" className="form-error">
-          {error.message === 'missing' ? t('referral.missing') : checkDiagnoses(rows).problems.size > 0 ? t('forms.fixMarked') : ''}
-        </div>
-      ) : (
-        <ErrorText error={error} />
-      )}
+      <StructuredFormError error={error} rows={rows} missing="referral.missing" />
       <button type="submit" className="button button--primary" disabled={busy}>
         {t('referral.send')}
       </button>
