@@ -145,7 +145,21 @@ async fn the_audit_hash_chain_verifies_and_finds_tampering() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["ok"], true, "{}", r.body);
     let checked = r.body["checked"].as_i64().unwrap_or_default();
-    assert!(checked >= 20, "{}", r.body);
+    // throttling may refuse (and not audit) some of the wrong passwords: compare with what is there
+    let rows: i64 = app
+        .db
+        .connect()
+        .await
+        .query_one("select count(*) from audit_events", &[])
+        .await
+        .expect("a count")
+        .get(0);
+    assert_eq!(checked, rows, "{}", r.body);
+    assert!(
+        checked >= 20 - 5,
+        "every success and most failures are audited: {}",
+        r.body
+    );
     assert!(r.body.get("first_bad_id").is_none());
 
     let db = app.db.connect().await;
