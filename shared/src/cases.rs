@@ -707,3 +707,34 @@ pub struct CompleteReferralRequest {
     #[ts(optional)]
     pub follow_up_plan: Option<String>,
 }
+
+/// `POST /cases/{id}/break-glass`: why a doctor outside the case must read it now.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct BreakGlassRequest {
+    /// The emergency, in the doctor's words (5–1000 characters); audited and
+    /// shown on the case.
+    pub reason: String,
+}
+
+/// Emergency read access to a case (SPEC §11 break-glass): who, why, until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct BreakGlassDto {
+    /// Stable id.
+    #[ts(type = "string")]
+    pub id: uuid::Uuid,
+    /// The case opened.
+    pub case_id: CaseId,
+    /// The doctor who broke the glass.
+    pub user_id: UserId,
+    /// Their display name (for the case page's notice).
+    pub user_name: String,
+    /// Their stated reason.
+    pub reason: String,
+    /// When access began.
+    pub started_at: DateTime<Utc>,
+    /// When read access ends.
+    pub expires_at: DateTime<Utc>,
+}

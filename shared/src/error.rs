@@ -163,6 +163,23 @@ pub enum ErrorReason {
     CommonPassword,
     /// Too many specialty tags.
     TooManyTags,
+    /// The TOTP or recovery code is wrong, already used, or malformed.
+    InvalidMfaCode,
+    /// The sign-in challenge is unknown, expired, used, or has seen too many wrong codes.
+    MfaTokenInvalid,
+    /// Two-factor sign-in is already on (turn it off first to enrol a new device).
+    TwoFactorAlreadyEnabled,
+    /// Two-factor sign-in is not on (or enrolment was not started).
+    TwoFactorNotEnabled,
+    /// This account must use two-factor sign-in: it can only enrol until it does
+    /// (an admin under `REQUIRE_2FA_FOR_ADMINS`), and cannot turn it off.
+    TwoFactorRequired,
+    /// A break-glass reason is too short to explain an emergency.
+    BreakGlassReasonRequired,
+    /// The caller may already read this case: no emergency access is needed.
+    BreakGlassNotNeeded,
+    /// Only active doctors may break the glass.
+    BreakGlassNotAllowed,
     /// `?limit=` is out of range.
     InvalidLimit,
     /// A paging cursor was not made by this server.
