@@ -116,8 +116,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = pool.get().await?;
             let purged = crate::retention::purge(&mut conn, policy, chrono::Utc::now()).await?;
             println!(
-                "purged {} read notification(s) older than {notification_days} days and {} delivered webhook delivery(ies) older than {webhook_delivery_days} days",
-                purged.notifications, purged.webhook_deliveries
+                "purged {} read notification(s) older than {notification_days} days, {} delivered webhook delivery(ies) older than {webhook_delivery_days} days and {} expired sign-in challenge(s)",
+                purged.notifications, purged.webhook_deliveries, purged.mfa_challenges
             );
         }
         Command::SeedDemo => {

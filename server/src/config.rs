@@ -110,6 +110,47 @@ pub struct Config {
     pub message_edit_window: Duration,
     /// Video calls (SPEC §9).
     pub calls: CallConfig,
+    /// Second factor, encryption at rest and break-glass (SPEC §11).
+    pub security: SecurityConfig,
+}
+
+/// Accounts and compliance settings (SPEC §11).
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    /// `DATA_ENCRYPTION_KEY`: 32 bytes (base64 or 64 hex digits) that seal
+    /// secrets stored in Postgres (TOTP secrets), so a stolen dump or backup
+    /// alone mints no codes. Required in production; development derives a
+    /// fixed key.
+    pub data_encryption_key: std::sync::Arc<secrecy::SecretBox<[u8; 32]>>,
+    /// `REQUIRE_2FA_FOR_ADMINS` (default true in production): an admin
+    /// without a confirmed second factor can do nothing but enrol.
+    pub require_2fa_for_admins: bool,
+    /// `BREAK_GLASS_MINUTES` (default 60): how long emergency read access lasts.
+    pub break_glass: Duration,
+    /// `TOTP_ISSUER` (default "Consilium"): the name authenticator apps show.
+    pub totp_issuer: String,
+}
+
+/// What development seals secrets with when `DATA_ENCRYPTION_KEY` is unset
+/// (refused in production, like the development JWT secret).
+const DEV_DATA_KEY_LABEL: &[u8] = b"consilium-development-data-key-do-not-use-in-production";
+
+/// Reads `DATA_ENCRYPTION_KEY`: exactly 32 bytes, as base64 (`openssl rand
+/// -base64 32`) or as 64 hex digits (`openssl rand -hex 32`).
+fn parse_data_key(value: &str) -> Result<[u8; 32], ConfigError> {
+    use base64::Engine;
+    let value = value.trim();
+    let bytes = if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode(value).ok()
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(value).ok()
+    };
+    bytes
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .ok_or(ConfigError::Invalid {
+            name: "DATA_ENCRYPTION_KEY",
+            reason: "expected 32 random bytes as base64 or 64 hex digits (openssl rand -base64 32)".into(),
+        })
 }
 
 /// Video calls: how many may join, and the STUN/TURN servers browsers use.
@@ -518,6 +559,27 @@ impl Config {
             });
         }
 
+        let data_encryption_key = match (get("DATA_ENCRYPTION_KEY"), app_env) {
+            (Some(v), _) => parse_data_key(&v)?,
+            (None, AppEnv::Dev) => {
+                use sha2::Digest;
+                sha2::Sha256::digest(DEV_DATA_KEY_LABEL).into()
+            }
+            (None, AppEnv::Production) => return Err(ConfigError::Missing("DATA_ENCRYPTION_KEY")),
+        };
+        let security = SecurityConfig {
+            data_encryption_key: std::sync::Arc::new(secrecy::SecretBox::new(Box::new(data_encryption_key))),
+            require_2fa_for_admins: parse_bool(
+                get("REQUIRE_2FA_FOR_ADMINS"),
+                "REQUIRE_2FA_FOR_ADMINS",
+                app_env == AppEnv::Production,
+            )?,
+            break_glass: Duration::from_secs(
+                60 * parse_or(get("BREAK_GLASS_MINUTES"), "BREAK_GLASS_MINUTES", 60u64)?.clamp(1, 24 * 60),
+            ),
+            totp_issuer: get("TOTP_ISSUER").unwrap_or_else(|| "Consilium".to_owned()),
+        };
+
         Ok(Self {
             database_url: SecretString::from(database_url),
             redis_url: redis_url.map(SecretString::from),
@@ -543,6 +605,7 @@ impl Config {
             attachments,
             message_edit_window,
             calls,
+            security,
         })
     }
 }
@@ -563,6 +626,19 @@ pub fn origins_for(bind: SocketAddr) -> Vec<String> {
         origins.push(format!("http://{bind}"));
     }
     origins
+}
+
+/// Reads a yes/no variable (`true`/`false`, `1`/`0`, `yes`/`no`).
+fn parse_bool(value: Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+        Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => Ok(false),
+        Some(v) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("expected true or false, got {v:?}"),
+        }),
+    }
 }
 
 fn parse_or<T: std::str::FromStr>(value: Option<String>, name: &'static str, default: T) -> Result<T, ConfigError>
@@ -601,6 +677,43 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn production_requires_a_data_key_and_a_second_factor_for_admins() -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        let base = [
+            ("DATABASE_URL", "postgres://x/y"),
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "jwt-hunter2-jwt-hunter2-jwt-hunter2-0123"),
+        ];
+        let err = config(&base).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("DATA_ENCRYPTION_KEY"), "{err}");
+        let hex_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let c = config(&[base[0], base[1], base[2], ("DATA_ENCRYPTION_KEY", hex_key)])?;
+        assert!(c.security.require_2fa_for_admins);
+        assert_eq!(c.security.data_encryption_key.expose_secret()[1], 0x11);
+        let b64 = "ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8=";
+        let c = config(&[
+            base[0],
+            base[1],
+            base[2],
+            ("DATA_ENCRYPTION_KEY", b64),
+            ("REQUIRE_2FA_FOR_ADMINS", "false"),
+        ])?;
+        assert!(!c.security.require_2fa_for_admins);
+        assert_eq!(c.security.data_encryption_key.expose_secret()[1], 0x11);
+        for bad in ["too-short", "00112233", &"x".repeat(48)] {
+            let err = config(&[base[0], base[1], base[2], ("DATA_ENCRYPTION_KEY", bad)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("DATA_ENCRYPTION_KEY"), "{bad}: {err}");
+        }
+        let dev = config(&[base[0]])?;
+        assert!(!dev.security.require_2fa_for_admins, "development does not require it");
+        assert_eq!(dev.security.break_glass, Duration::from_secs(3600));
+        Ok(())
     }
 
     #[test]

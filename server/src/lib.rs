@@ -21,6 +21,7 @@ pub mod events;
 pub mod fhir;
 pub mod follow_ups;
 pub mod forms;
+pub mod grants;
 pub mod notifications;
 pub mod realtime;
 pub mod referrals;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::schema::{notifications, webhook_deliveries};
+use crate::db::schema::{mfa_challenges, notifications, webhook_deliveries};
 
 /// The shortest retention the purge accepts for either table, in days: a
 /// mistyped `0` must not empty a user's inbox.
@@ -62,6 +62,9 @@ pub struct Purged {
     pub notifications: usize,
     /// Delivered webhook deliveries.
     pub webhook_deliveries: usize,
+    /// Second-factor sign-in challenges expired over a day ago (they grant
+    /// nothing; the audit log keeps the sign-ins themselves).
+    pub mfa_challenges: usize,
 }
 
 /// Deletes read notifications and delivered webhook deliveries older than
@@ -84,9 +87,14 @@ pub async fn purge(conn: &mut AsyncPgConnection, policy: Policy, now: DateTime<U
     )
     .execute(conn)
     .await?;
+    let mfa_challenges =
+        diesel::delete(mfa_challenges::table.filter(mfa_challenges::expires_at.lt(now - chrono::Duration::days(1))))
+            .execute(conn)
+            .await?;
     Ok(Purged {
         notifications,
         webhook_deliveries,
+        mfa_challenges,
     })
 }
 

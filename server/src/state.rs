@@ -26,3 +26,14 @@ pub struct AppState {
     /// names an unknown user so the response time does not reveal which names exist.
     pub dummy_password_hash: Arc<str>,
 }
+
+impl AppState {
+    /// What every authenticated request must pass (idle sessions, the
+    /// second factor admins must have), from the configuration.
+    pub fn auth_rules(&self) -> crate::auth::sessions::AuthRules {
+        crate::auth::sessions::AuthRules {
+            idle: self.config.session_idle,
+            admins_need_second_factor: self.config.security.require_2fa_for_admins,
+        }
+    }
+}

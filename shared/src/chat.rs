@@ -366,6 +366,16 @@ pub enum SystemEvent {
         /// Everyone who joined, in order of first joining.
         participant_names: Vec<String>,
     },
+    /// A doctor outside the case opened it under break-glass (SPEC §11): the
+    /// team sees who and why, in the thread itself.
+    BreakGlass {
+        /// Who broke the glass.
+        user_name: String,
+        /// Their stated reason.
+        reason: String,
+        /// When their read access ends.
+        expires_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// Emoji (and the WeChat-style 收到, "received") a reaction may use: a small

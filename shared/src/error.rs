@@ -180,6 +180,8 @@ pub enum ErrorReason {
     BreakGlassNotNeeded,
     /// Only active doctors may break the glass.
     BreakGlassNotAllowed,
+    /// Break-glass access reads a case; it changes nothing and sends nothing.
+    BreakGlassReadOnly,
     /// `?limit=` is out of range.
     InvalidLimit,
     /// A paging cursor was not made by this server.
@@ -450,6 +452,8 @@ pub enum ErrorReason {
     // --- load ---
     /// Too many failed logins; wait and try again.
     TooManyFailedLogins,
+    /// Too many sign-ins are waiting on this server at once: retry shortly.
+    TooManyLogins,
     /// Sending too fast.
     SendingTooFast,
     /// The server failed; details are in its logs.

@@ -43,6 +43,8 @@ pub enum NotificationKind {
     Escalation,
     /// A call started.
     Call,
+    /// Someone outside your team opened one of its cases under break-glass.
+    BreakGlass,
 }
 
 /// Where a notification leads.

@@ -102,6 +102,7 @@ text_enum!(NotificationKind {
     FollowUpCompleted => "follow_up_completed",
     Escalation => "escalation",
     Call => "call",
+    BreakGlass => "break_glass",
 });
 text_enum!(MessagePriority { Normal => "normal", Urgent => "urgent", Emergency => "emergency" });
 text_enum!(NotifyLevel { All => "all", Mentions => "mentions", None => "none" });

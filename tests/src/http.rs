@@ -221,4 +221,9 @@ impl Api {
     pub async fn delete(&self, path: &str) -> Resp {
         self.send(Method::DELETE, path, None).await
     }
+
+    /// `DELETE` with a JSON body (e.g. the code that turns 2FA off).
+    pub async fn delete_with(&self, path: &str, body: &Value) -> Resp {
+        self.send(Method::DELETE, path, Some(body)).await
+    }
 }

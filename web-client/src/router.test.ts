@@ -18,6 +18,7 @@ describe('routes', () => {
     { name: 'newCase' },
     { name: 'people' },
     { name: 'sessions' },
+    { name: 'twoFactor' },
     { name: 'admin', tab: 'users' },
     { name: 'admin', tab: 'teams' },
     { name: 'admin', tab: 'audit' },

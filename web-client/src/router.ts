@@ -26,6 +26,8 @@ export type Route =
   | { name: 'people' }
   /** 登录设备: the user's own signed-in devices, each of which they may end (`#/sessions`). */
   | { name: 'sessions' }
+  /** 两步验证: the user's own two-factor sign-in: set up, recovery codes, turn off (`#/two-factor`). */
+  | { name: 'twoFactor' }
   | { name: 'admin'; tab: AdminTab; teamId?: string };
 
 export function parseHash(hash: string): Route {
@@ -59,6 +61,8 @@ export function parseHash(hash: string): Route {
       return { name: 'people' };
     case 'sessions':
       return { name: 'sessions' };
+    case 'two-factor':
+      return { name: 'twoFactor' };
     case 'admin':
       if (a === 'teams') return b === undefined ? { name: 'admin', tab: 'teams' } : { name: 'admin', tab: 'teams', teamId: b };
       if (a === 'audit') return { name: 'admin', tab: 'audit' };
@@ -95,6 +99,8 @@ export function href(route: Route): string {
       return '#/people';
     case 'sessions':
       return '#/sessions';
+    case 'twoFactor':
+      return '#/two-factor';
     case 'admin':
       return route.teamId !== undefined ? `#/admin/teams/${e(route.teamId)}` : `#/admin/${route.tab}`;
   }

@@ -470,7 +470,9 @@ pub async fn readable(conn: &mut AsyncPgConnection, id: AttachmentId, user: User
         None => Err(not_found()),
         Some(_) if recalled.is_some() => Err(not_found()),
         Some(_) => {
-            if is_member(conn, row.conversation_id, user).await? {
+            if is_member(conn, row.conversation_id, user).await?
+                || crate::grants::on_conversation(conn, row.conversation_id, user).await?
+            {
                 Ok(row)
             } else {
                 Err(not_found())

@@ -65,7 +65,35 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("app state missing")))?;
             let token =
                 token.ok_or_else(|| ApiError::Unauthorized(Reason::MissingToken, "missing bearer token".into()))?;
-            super::sessions::authenticate(&state.jwt, &state.db, &token, state.config.session_idle).await
+            super::sessions::authenticate(&state.jwt, &state.db, &token, state.auth_rules()).await
+        })
+    }
+}
+
+/// The signed-in caller, let through even when they still have to enrol a
+/// second factor (SPEC §11: such an admin "can do nothing but enrol"): only
+/// the endpoints that enrolling needs take this instead of [`AuthUser`].
+#[derive(Debug, Clone)]
+pub struct EnrollingUser(pub AuthUser);
+
+impl FromRequest for EnrollingUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("app state missing")))?;
+            let token =
+                token.ok_or_else(|| ApiError::Unauthorized(Reason::MissingToken, "missing bearer token".into()))?;
+            let rules = super::sessions::AuthRules {
+                admins_need_second_factor: false,
+                ..state.auth_rules()
+            };
+            super::sessions::authenticate(&state.jwt, &state.db, &token, rules)
+                .await
+                .map(EnrollingUser)
         })
     }
 }

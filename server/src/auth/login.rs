@@ -9,7 +9,10 @@
 
 use base64::Engine;
 use chrono::{Duration as ChronoDuration, Utc};
-use consilium_shared::{SessionId, UserId, auth::TokenResponse};
+use consilium_shared::{
+    SessionId, UserId,
+    auth::{LoginResponse, TokenResponse},
+};
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -17,6 +20,7 @@ use rand::RngCore;
 use serde_json::json;
 
 use super::sessions::{hash_refresh_token, revoke_session, revoke_user_sessions};
+use super::two_factor::{self, ChallengeOutcome, CodeCheck};
 use super::{AuthUser, ClientMeta, password};
 use crate::audit::{self, AuditEntry};
 use crate::db::models::{Session, User};
@@ -160,13 +164,14 @@ fn token_response(
     })
 }
 
-/// `POST /auth/login`.
+/// `POST /auth/login`: a session, or, for a user with 2FA on, the challenge
+/// `POST /auth/login/mfa` completes.
 pub async fn login(
     state: &AppState,
     username: &str,
     password_attempt: String,
     meta: &ClientMeta,
-) -> Result<TokenResponse, ApiError> {
+) -> Result<LoginResponse, ApiError> {
     let mut conn = state.db.get().await?;
     check_throttle(&mut conn, username, meta.ip.as_deref()).await?;
 
@@ -180,10 +185,32 @@ pub async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.dummy_password_hash.to_string());
-    let password_ok = password::verify(password_attempt, stored_hash).await?;
+    let password_ok = match password::verify_login(password_attempt, stored_hash).await {
+        Ok(ok) => ok,
+        Err(password::PasswordError::Busy) => {
+            return Err(ApiError::RateLimited(
+                Reason::TooManyLogins,
+                "too many sign-ins at once on this server; try again in a moment".into(),
+            ));
+        }
+        Err(password::PasswordError::Failed(e)) => return Err(e.into()),
+    };
 
     match user {
-        Some(user) if password_ok && user.active => start_session(state, &mut conn, &user, meta).await,
+        Some(user) if password_ok && user.active => {
+            if two_factor::is_enabled(&mut conn, user.id).await? {
+                let challenge = two_factor::open_challenge(&mut conn, user.id).await?;
+                audit::record(
+                    &mut conn,
+                    AuditEntry::new(Some(user.id), "login_second_factor_asked", "user", user.id).ip(meta.ip.as_deref()),
+                )
+                .await?;
+                return Ok(LoginResponse::Mfa(challenge));
+            }
+            start_session(state, &mut conn, &user, meta)
+                .await
+                .map(LoginResponse::Tokens)
+        }
         user => {
             let reason = match &user {
                 None => "unknown_user",
@@ -203,6 +230,48 @@ pub async fn login(
                 INVALID_CREDENTIALS.into(),
             ))
         }
+    }
+}
+
+/// `POST /auth/login/mfa`: completes a sign-in with a TOTP code or an
+/// unused recovery code. A wrong code counts against the challenge and, like
+/// a wrong password, against the account's login throttle.
+pub async fn complete_second_factor(
+    state: &AppState,
+    mfa_token: &str,
+    code: &str,
+    meta: &ClientMeta,
+) -> Result<TokenResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    match two_factor::answer_challenge(state, &mut conn, mfa_token, code).await? {
+        ChallengeOutcome::Passed(user, how) => {
+            if how == CodeCheck::RecoveryCode {
+                audit::record(
+                    &mut conn,
+                    AuditEntry::new(Some(user.id), "recovery_code_used", "user", user.id).ip(meta.ip.as_deref()),
+                )
+                .await?;
+            }
+            start_session(state, &mut conn, &user, meta).await
+        }
+        ChallengeOutcome::WrongCode(user) => {
+            check_throttle(&mut conn, &user.username, meta.ip.as_deref()).await?;
+            audit::record(
+                &mut conn,
+                AuditEntry::new(Some(user.id), "login_failed", "user", user.id)
+                    .detail(json!({ "username": user.username, "reason": "wrong_second_factor" }))
+                    .ip(meta.ip.as_deref()),
+            )
+            .await?;
+            Err(ApiError::Unauthorized(
+                Reason::InvalidMfaCode,
+                "the code is wrong, already used, or malformed".into(),
+            ))
+        }
+        ChallengeOutcome::Invalid => Err(ApiError::Unauthorized(
+            Reason::MfaTokenInvalid,
+            "the sign-in has expired or saw too many wrong codes; sign in again".into(),
+        )),
     }
 }
 

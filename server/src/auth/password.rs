@@ -1,10 +1,14 @@
 //! Password hashing with argon2id at OWASP's recommended cost.
 //!
 //! Hashing is deliberately slow, so it runs on the blocking pool (inside the
-//! caller's tracing span) instead of stalling the async workers. At most one
-//! hash per core runs at a time: each takes 19 MiB and a core for tens of
-//! milliseconds, so a burst of logins queues here instead of spawning a
-//! blocking thread (and a malloc arena holding 19 MiB) per request.
+//! caller's tracing span) instead of stalling the async workers. Each hash
+//! takes 19 MiB and a core for tens of milliseconds, so at most one runs per
+//! two cores: a login storm then leaves the other cores to live chat instead
+//! of starving it. Logins queue for a slot, but only so many: past
+//! [`MAX_WAITING_LOGINS`] a login is refused at once with 429 (it would wait
+//! seconds otherwise), so a storm costs the node a bounded amount of work.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -13,8 +17,46 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 static HASHING_SLOTS: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Semaphore::new((cores / 2).max(1))
 });
+
+/// Logins waiting for a hashing slot (or holding one).
+static WAITING_LOGINS: AtomicUsize = AtomicUsize::new(0);
+
+/// Most logins a node lets wait for a hashing slot: at ~40 ms a hash, the
+/// last of them signs in within about two seconds.
+pub const MAX_WAITING_LOGINS: usize = 48;
+
+/// Why a password could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// Too many logins are already waiting on this node: try again shortly.
+    #[error("too many sign-ins at once; try again in a moment")]
+    Busy,
+    /// Hashing itself failed (a malformed stored hash, a lost task).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Counts a login as waiting until dropped.
+struct WaitingLogin;
+
+impl WaitingLogin {
+    fn enter() -> Result<Self, PasswordError> {
+        if WAITING_LOGINS.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING_LOGINS {
+            WAITING_LOGINS.fetch_sub(1, Ordering::AcqRel);
+            return Err(PasswordError::Busy);
+        }
+        Ok(Self)
+    }
+}
+
+impl Drop for WaitingLogin {
+    fn drop(&mut self) {
+        WAITING_LOGINS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// OWASP (2024): argon2id, 19 MiB, 2 iterations, 1 lane.
 fn hasher() -> anyhow::Result<Argon2<'static>> {
@@ -40,8 +82,16 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
     .context("password hashing task failed")?
 }
 
-/// Checks `password` against a stored PHC string. A malformed stored hash is
-/// an error, not a mismatch, so it shows up in the logs.
+/// Checks a login's `password` against a stored PHC string; refuses with
+/// [`PasswordError::Busy`] when too many logins already wait. A malformed
+/// stored hash is an error, not a mismatch, so it shows up in the logs.
+pub async fn verify_login(password: String, phc: String) -> Result<bool, PasswordError> {
+    let _waiting = WaitingLogin::enter()?;
+    Ok(verify(password, phc).await?)
+}
+
+/// Checks `password` against a stored PHC string, waiting for a slot however
+/// long it takes (re-authentication of a signed-in user, e.g. a password change).
 pub async fn verify(password: String, phc: String) -> anyhow::Result<bool> {
     let _slot = HASHING_SLOTS.acquire().await.context("hashing slots closed")?;
     let span = tracing::Span::current();

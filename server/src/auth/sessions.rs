@@ -18,7 +18,7 @@ use super::AuthUser;
 use super::jwt::{JwtKeys, TokenError};
 use crate::db::DbPool;
 use crate::db::models::User;
-use crate::db::schema::{sessions, users};
+use crate::db::schema::{sessions, user_totp, users};
 use crate::error::ApiError;
 
 /// Refresh tokens are stored hashed: a leaked table grants no session.
@@ -132,14 +132,21 @@ pub async fn touch(
     Ok(())
 }
 
+/// What a request must pass beyond a valid token.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRules {
+    /// A session unused this long ends (`SESSION_IDLE_SECS`).
+    pub idle: std::time::Duration,
+    /// Admins without a confirmed second factor are refused with 403
+    /// `two_factor_required` (`REQUIRE_2FA_FOR_ADMINS`); off for the few
+    /// endpoints that let them enrol.
+    pub admins_need_second_factor: bool,
+}
+
 /// Checks an access token and loads its live session and active user; a
-/// session unused for `idle` ends here, and a use is recorded.
-pub async fn authenticate(
-    jwt: &JwtKeys,
-    db: &DbPool,
-    token: &str,
-    idle: std::time::Duration,
-) -> Result<AuthUser, ApiError> {
+/// session unused too long ends here, and a use is recorded.
+pub async fn authenticate(jwt: &JwtKeys, db: &DbPool, token: &str, rules: AuthRules) -> Result<AuthUser, ApiError> {
+    let idle = rules.idle;
     let claims = jwt.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::Unauthorized(Reason::TokenExpired, "access token has expired".into()),
         _ => ApiError::Unauthorized(Reason::TokenInvalid, "access token is invalid".into()),
@@ -160,6 +167,12 @@ pub async fn authenticate(
                 return Err(end_idle(&mut conn, session_id).await?);
             }
             touch(&mut conn, session_id, last_used, idle).await?;
+            if rules.admins_need_second_factor && user.is_admin() && !second_factor_enabled(&mut conn, user.id).await? {
+                return Err(ApiError::Forbidden(
+                    Reason::TwoFactorRequired,
+                    "this account must set up two-factor sign-in first (POST /api/v1/me/2fa/totp)".into(),
+                ));
+            }
             Ok(AuthUser { user, session_id })
         }
         Some((Some(_), ..)) => Err(ApiError::Unauthorized(Reason::SessionEnded, "session has ended".into())),
@@ -235,4 +248,17 @@ pub async fn end_own(
     )
     .await?;
     Ok(())
+}
+
+/// Whether `user` has a confirmed second factor. Lives here, not in
+/// `two_factor`, because every authenticated request asks it and
+/// `two_factor` depends on the whole application state.
+pub async fn second_factor_enabled(conn: &mut AsyncPgConnection, user: UserId) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        user_totp::table
+            .filter(user_totp::user_id.eq(user))
+            .filter(user_totp::confirmed_at.is_not_null()),
+    ))
+    .get_result(conn)
+    .await?)
 }

@@ -12,6 +12,7 @@
 //! the discussion) by whoever submitted it as an intake. Admins see cases only
 //! as members. Every read and every change goes to the audit log.
 
+pub mod break_glass;
 pub mod machine;
 pub mod specialties;
 
@@ -59,6 +60,9 @@ pub enum CaseAccess {
     ReferringSide,
     /// Submitted it as an intake: may follow its status, not its discussion.
     Submitter,
+    /// Holds live break-glass access (SPEC §11): reads the case and its
+    /// thread until the grant expires; changes nothing.
+    BreakGlass,
 }
 
 impl CaseAccess {
@@ -134,6 +138,9 @@ pub async fn access_of(
     if case.source == CaseSource::Intake && case.created_by == user {
         return Ok(Some(CaseAccess::Submitter));
     }
+    if crate::grants::on_case(conn, case.id, user).await? {
+        return Ok(Some(CaseAccess::BreakGlass));
+    }
     Ok(None)
 }
 
@@ -171,6 +178,9 @@ pub async fn load_visible(
 /// archived, because an archived team's records are read-only.
 pub async fn load_for_change(conn: &mut AsyncPgConnection, id: CaseId, user: UserId) -> Result<LoadedCase, ApiError> {
     let loaded = load_visible(conn, id, user, true).await?;
+    if loaded.access == CaseAccess::BreakGlass {
+        return Err(break_glass::read_only());
+    }
     require_active(conn, loaded.case.team_id, "the case's team").await?;
     Ok(loaded)
 }

@@ -218,6 +218,21 @@ pub async fn require_member(
     }
 }
 
+/// 404 unless `user` may read `conversation`'s history: a member, or a
+/// holder of live break-glass access to the case it is the thread of (who
+/// reads but, not being a member, never sends).
+pub async fn require_reader(
+    conn: &mut AsyncPgConnection,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<(), ApiError> {
+    if is_member(conn, conversation, user).await? || crate::grants::on_conversation(conn, conversation, user).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"))
+    }
+}
+
 /// Ids of every conversation `user` belongs to.
 pub async fn conversation_ids_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<Vec<ConversationId>, ApiError> {
     Ok(conversation_members::table
@@ -665,7 +680,15 @@ async fn explain_unstored(
         return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
     };
     if !on_behalf && !is_member(conn, conversation, sender).await? {
-        return Err(ApiError::not_found(Reason::ConversationNotFound, "conversation"));
+        // a break-glass reader knows the thread exists: say why it is closed to them
+        return Err(if crate::grants::on_conversation(conn, conversation, sender).await? {
+            ApiError::Forbidden(
+                Reason::BreakGlassReadOnly,
+                "break-glass access reads the thread; it cannot send in it".into(),
+            )
+        } else {
+            ApiError::not_found(Reason::ConversationNotFound, "conversation")
+        });
     }
     if !writable {
         return Err(ApiError::Conflict(

@@ -433,8 +433,59 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
+diesel::table! {
+    /// Migration 14: a user's authenticator (SPEC §11), its secret sealed.
+    user_totp (user_id) {
+        user_id -> Uuid,
+        secret_sealed -> Bytea,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_used_step -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Migration 14: single-use recovery codes, hashed.
+    recovery_codes (user_id, code_hash) {
+        user_id -> Uuid,
+        code_hash -> Bytea,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Migration 14: passwords accepted, waiting for the second factor.
+    mfa_challenges (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        expires_at -> Timestamptz,
+        failed_attempts -> Int4,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Migration 14: emergency read access to a case.
+    break_glass_grants (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        user_id -> Uuid,
+        reason -> Text,
+        started_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(break_glass_grants -> cases (case_id));
+diesel::joinable!(break_glass_grants -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
+    break_glass_grants,
+    mfa_challenges,
+    recovery_codes,
+    user_totp,
     audit_chain,
     audit_events,
     call_participants,

@@ -179,7 +179,7 @@ async fn wait_for_auth(
                             return None;
                         }
                     };
-                    return match sessions::authenticate(&state.jwt, &state.db, &token, state.config.session_idle).await {
+                    return match sessions::authenticate(&state.jwt, &state.db, &token, state.auth_rules()).await {
                         Ok(auth) => Some(auth),
                         Err(e) => {
                             let _ = send_event(ws, &error_event(None, &e)).await;

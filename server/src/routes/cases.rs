@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use consilium_shared::{
     CaseId, ErrorBody, TeamId,
     cases::{
-        AssigneeSuggestion, CaseDto, CaseListQuery, CaseStatus, CreateCaseRequest, IntakeRequest, TriageAction,
-        UpdateCaseRequest,
+        AssigneeSuggestion, BreakGlassDto, BreakGlassRequest, CaseDto, CaseListQuery, CaseStatus, CreateCaseRequest,
+        IntakeRequest, TriageAction, UpdateCaseRequest,
     },
     paging::{Page, PageQuery},
 };
@@ -26,7 +26,56 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}", web::get().to(get_case))
         .route("/cases/{id}", web::patch().to(update_case))
         .route("/cases/{id}/triage", web::post().to(triage))
-        .route("/cases/{id}/suggestions", web::get().to(suggestions));
+        .route("/cases/{id}/suggestions", web::get().to(suggestions))
+        .route("/cases/{id}/break-glass", web::post().to(break_glass))
+        .route("/cases/{id}/break-glass", web::get().to(break_glass_grants));
+}
+
+/// Emergency read access to a case of another team (SPEC §11): the reason
+/// is audited, the team's lead notified, the thread shows a notice; the case
+/// and its thread read for `BREAK_GLASS_MINUTES`. Asking again while access
+/// lasts returns the live grant (200).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/break-glass", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "cases", security(("bearer" = [])), request_body = BreakGlassRequest,
+    responses((status = 201, body = BreakGlassDto), (status = 200, body = BreakGlassDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn break_glass(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<CaseId>,
+    body: web::Json<BreakGlassRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.get().await?;
+    let opened = cases::break_glass::open(
+        &mut conn,
+        &caller,
+        *id,
+        &body.reason,
+        state.config.security.break_glass,
+        meta.ip.as_deref(),
+    )
+    .await?;
+    drop(conn);
+    let grant = opened.grant.clone();
+    let created = opened.created;
+    events::timeline_posted(&state, opened.timeline).await;
+    events::notifications_created(&state, opened.notes).await;
+    Ok(if created {
+        HttpResponse::Created().json(grant)
+    } else {
+        HttpResponse::Ok().json(grant)
+    })
+}
+
+/// Everyone who opened the case under break-glass: who, why, until when.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/break-glass", params(("id" = uuid::Uuid, Path, description = "The case's id")), tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<BreakGlassDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn break_glass_grants(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<CaseId>,
+) -> Result<web::Json<Vec<BreakGlassDto>>, ApiError> {
+    let mut conn = state.db.get().await?;
+    Ok(web::Json(cases::break_glass::list(&mut conn, caller.id(), *id).await?))
 }
 
 /// A member opens a case discussion in their team (status `open`).

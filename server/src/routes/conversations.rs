@@ -98,7 +98,7 @@ pub async fn history(
 ) -> Result<web::Json<Page<MessageDto>>, ApiError> {
     let limit = page_limit(query.limit)?;
     let mut conn = state.db.get().await?;
-    chat::require_member(&mut conn, *id, caller.id()).await?;
+    chat::require_reader(&mut conn, *id, caller.id()).await?;
     let mut items = chat::history(&mut conn, *id, query.after_seq, query.before_seq, limit).await?;
     state.attachments.signer.sign_messages(&mut items, caller.id());
     let full = items.len() as i64 == limit;

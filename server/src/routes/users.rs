@@ -20,7 +20,22 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}", web::get().to(get))
         .route("/users/{id}", web::patch().to(update))
         .route("/users/{id}/deactivate", web::post().to(deactivate))
-        .route("/users/{id}/reactivate", web::post().to(reactivate));
+        .route("/users/{id}/reactivate", web::post().to(reactivate))
+        .route("/users/{id}/2fa", web::delete().to(reset_two_factor));
+}
+
+/// Turns off a user's two-factor sign-in (admin), for one who lost both
+/// their phone and their recovery codes; audited.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/2fa", params(("id" = uuid::Uuid, Path, description = "The user's id")), tag = "users", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reset_two_factor(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    crate::auth::two_factor::admin_reset(&state, &caller, *id, &meta).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Creates an account (admin).

@@ -29,7 +29,7 @@ pub async fn upgrade(
         }
     }
     let pre_auth = match bearer_token(&req) {
-        Some(token) => Some(sessions::authenticate(&state.jwt, &state.db, token, state.config.session_idle).await?),
+        Some(token) => Some(sessions::authenticate(&state.jwt, &state.db, token, state.auth_rules()).await?),
         None => None,
     };
     let (response, ws, stream) = actix_ws::handle(&req, body)?;

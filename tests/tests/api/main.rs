@@ -7,4 +7,5 @@ mod deploy_files;
 mod http_edges;
 mod input;
 mod teams;
+mod two_factor;
 mod users;

@@ -12,6 +12,7 @@ mod support;
 mod access;
 mod archived;
 mod attachments;
+mod break_glass;
 mod cases;
 mod consults;
 mod events;

@@ -1,5 +1,5 @@
 // Administration, users tab: search every account, create one, edit a profile,
-// reset a password, deactivate or reactivate.
+// reset a password or two-factor sign-in, deactivate or reactivate.
 
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { CareLevel, PlatformRole, UserDto } from '../api/types';
@@ -8,6 +8,7 @@ import { rest, useAuth } from '../session';
 import { ErrorText } from '../ui/common';
 import { useAsync } from '../ui/useAsync';
 import { rememberUsers } from '../users/cache';
+import { ResetTwoFactor } from './ResetTwoFactor';
 
 const CARE_LEVELS: readonly CareLevel[] = ['tertiary', 'secondary', 'primary', 'village'];
 
@@ -123,6 +124,7 @@ function UserRow({ user: u, onChange }: { user: UserDto; onChange: (u: UserDto) 
         <button type="button" className="button button--small" aria-expanded={resetting} onClick={() => setResetting(!resetting)}>
           {t('admin.resetPassword')}
         </button>
+        {!self && <ResetTwoFactor user={u} />}
         {done && <span role="status">{t('admin.passwordReset')}</span>}
         {resetting && (
           <form className="inline-form" onSubmit={(e) => void reset(e)}>

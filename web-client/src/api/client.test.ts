@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createAuthStore, memoryStorage, SESSION_STORAGE_KEY, type Session } from '../auth/store';
-import { ApiClient, ApiError, type CrossTabLock } from './client';
+import { ApiClient, ApiError, isMfaChallenge, type CrossTabLock } from './client';
 import { errorFromResponse } from './errors';
 import type { UserDto } from './types';
 
@@ -166,6 +166,34 @@ describe('requests', () => {
     expect(calls[0]).toMatchObject({ auth: null, body: { username: 'dr_wang', password: 'secret' } });
     expect(auth.getState().session).toEqual({ accessToken: 'a', refreshToken: 'r', user });
     expect(JSON.parse(storage.getItem(SESSION_STORAGE_KEY) ?? 'null')).toMatchObject({ accessToken: 'a' });
+  });
+
+  it('login with two-factor sign-in on answers the challenge and stores nothing until the code', async () => {
+    const challenge = { mfa_required: true, mfa_token: 'mfa-1', expires_in: 300 };
+    const { client, auth, storage, calls } = setup(
+      (call) =>
+        call.url === '/api/v1/auth/login'
+          ? json(200, challenge)
+          : call.url === '/api/v1/auth/login/mfa'
+            ? json(200, { access_token: 'a', refresh_token: 'r', expires_in: 900, user })
+            : apiError(500, 'internal', 'unexpected'),
+      null,
+    );
+    const answer = await client.login({ username: 'dr_wang', password: 'secret' });
+    expect(isMfaChallenge(answer)).toBe(true);
+    expect(auth.getState().session).toBeNull();
+    expect(storage.size).toBe(0);
+
+    await client.completeLogin({ mfa_token: 'mfa-1', code: '123456' });
+    expect(calls[1]).toMatchObject({ method: 'POST', url: '/api/v1/auth/login/mfa', auth: null, body: { mfa_token: 'mfa-1', code: '123456' } });
+    expect(auth.getState().session).toEqual({ accessToken: 'a', refreshToken: 'r', user });
+  });
+
+  it('a refused code keeps the session empty and never refreshes', async () => {
+    const { client, auth, calls } = setup(() => apiError(401, 'unauthorized', 'invalid code', 'invalid_mfa_code'), null);
+    await expect(client.completeLogin({ mfa_token: 'mfa-1', code: '000000' })).rejects.toMatchObject({ code: 'unauthorized', reason: 'invalid_mfa_code' });
+    expect(auth.getState().session).toBeNull();
+    expect(calls).toHaveLength(1);
   });
 
   it('a failed login is an unauthorized ApiError and no refresh call', async () => {

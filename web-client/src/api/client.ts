@@ -11,10 +11,15 @@
 // same guarantee comes from a Web Lock around the refresh. If the server refuses
 // the refresh, or a just-renewed token is refused too, the session is over and
 // the client signs out (the app then shows the login page).
+//
+// Sign-in takes one or two steps (SPEC §11): `login` answers either a session
+// (signed in) or, for an account with two-factor sign-in on, a challenge that
+// `completeLogin` turns into a session with a code from the authenticator app
+// or a recovery code. Nothing is stored until there is a session.
 
 import type { AuthStore } from '../auth/store';
 import { ApiError, errorFromResponse } from './errors';
-import type { LoginRequest, LoginResponse, RefreshRequest, RefreshResponse, UserDto } from './types';
+import type { LoginRequest, LoginResponse, MfaChallenge, MfaLoginRequest, RefreshRequest, RefreshResponse, TokenResponse, UserDto } from './types';
 
 export { ApiError, isApiError } from './errors';
 export type { ApiErrorCode } from './errors';
@@ -59,17 +64,33 @@ export class ApiClient {
     this.lock = options.crossTabLock ?? webLock('consilium.auth.refresh');
   }
 
+  /** The password step: signs in, or answers the challenge of the code step (see `completeLogin`). */
   async login(credentials: LoginRequest): Promise<LoginResponse> {
     const answer = await this.request<LoginResponse>('POST', '/auth/login', {
       body: credentials,
       anonymous: true,
     });
+    if (!isMfaChallenge(answer)) this.startSession(answer);
+    return answer;
+  }
+
+  /**
+   * The code step: a TOTP code or a recovery code for the challenge `login`
+   * answered. A wrong code (401 `invalid_mfa_code`) leaves the challenge
+   * usable; 401 `mfa_token_invalid` means starting over with the password.
+   */
+  async completeLogin(body: MfaLoginRequest): Promise<TokenResponse> {
+    const answer = await this.request<TokenResponse>('POST', '/auth/login/mfa', { body, anonymous: true });
+    this.startSession(answer);
+    return answer;
+  }
+
+  private startSession(answer: TokenResponse): void {
     this.auth.signIn({
       accessToken: answer.access_token,
       refreshToken: answer.refresh_token,
       user: answer.user,
     });
-    return answer;
   }
 
   /** Ends the session here at once, then tells the server; a failure there changes nothing for the user. */
@@ -194,6 +215,11 @@ export class ApiClient {
     }
     return url;
   }
+}
+
+/** Whether `POST /auth/login` asks for a second factor instead of answering a session. */
+export function isMfaChallenge(answer: LoginResponse): answer is MfaChallenge {
+  return 'mfa_required' in answer && answer.mfa_required;
 }
 
 async function readBody<T>(response: Response): Promise<T> {

@@ -12,6 +12,8 @@ import type {
   AuditQuery,
   AuditVerification,
   BoxKind,
+  BreakGlassDto,
+  BreakGlassRequest,
   CallDto,
   CaseDto,
   CaseStatus,
@@ -49,6 +51,7 @@ import type {
   NotificationsQuery,
   Page,
   ReactionDto,
+  RecoveryCodes,
   ReferralDto,
   SearchQuery,
   SearchResults,
@@ -64,7 +67,10 @@ import type {
   TeamRole,
   TeamSettings,
   TeamSettingsPatch,
+  TotpCodeRequest,
+  TotpEnrollment,
   TriageRequest,
+  TwoFactorStatus,
   UpdateCaseRequest,
   UpdateTeamRequest,
   UpdateUserRequest,
@@ -97,6 +103,8 @@ export function endpoints(api: ApiClient) {
     updateUser: (id: string, body: UpdateUserRequest) => api.request<UserDto>('PATCH', `/users/${enc(id)}`, { body }),
     deactivateUser: (id: string) => api.request<UserDto>('POST', `/users/${enc(id)}/deactivate`),
     reactivateUser: (id: string) => api.request<UserDto>('POST', `/users/${enc(id)}/reactivate`),
+    // an admin turns off someone's two-factor sign-in (lost phone and recovery codes); they may set it up again
+    resetTwoFactor: (id: string) => api.request<void>('DELETE', `/users/${enc(id)}/2fa`),
 
     // teams
     myTeams: () => api.request<TeamDto[]>('GET', '/teams'),
@@ -132,6 +140,10 @@ export function endpoints(api: ApiClient) {
     suggestions: (caseId: string) => api.request<AssigneeSuggestion[]>('GET', `/cases/${enc(caseId)}/suggestions`),
     caseConsults: (caseId: string) => api.request<ConsultDto[]>('GET', `/cases/${enc(caseId)}/consults`),
     caseReferrals: (caseId: string) => api.request<ReferralDto[]>('GET', `/cases/${enc(caseId)}/referrals`),
+    // break-glass (SPEC §11): a doctor outside the case reads it for a while, audited; everyone who reads the case sees who did
+    breakGlass: (caseId: string, reason: string) =>
+      api.request<BreakGlassDto>('POST', `/cases/${enc(caseId)}/break-glass`, { body: { reason } satisfies BreakGlassRequest }),
+    breakGlassGrants: (caseId: string) => api.request<BreakGlassDto[]>('GET', `/cases/${enc(caseId)}/break-glass`),
 
     // consults
     requestConsult: (caseId: string, body: CreateConsultRequest) =>
@@ -212,6 +224,13 @@ export function endpoints(api: ApiClient) {
     // my signed-in devices (SPEC §11): most recently used first; ending one signs it out at once (404 `session_not_found` once gone)
     mySessions: () => api.request<SessionDto[]>('GET', '/me/sessions'),
     endSession: (id: string) => api.request<void>('DELETE', `/me/sessions/${enc(id)}`),
+    // my two-factor sign-in (SPEC §11): enrol (secret, then a code confirms it and answers the recovery codes), new codes, turn off
+    twoFactor: () => api.request<TwoFactorStatus>('GET', '/me/2fa'),
+    startTotp: () => api.request<TotpEnrollment>('POST', '/me/2fa/totp'),
+    confirmTotp: (code: string) => api.request<RecoveryCodes>('POST', '/me/2fa/totp/confirm', { body: { code } satisfies TotpCodeRequest }),
+    regenerateRecoveryCodes: (code: string) =>
+      api.request<RecoveryCodes>('POST', '/me/2fa/recovery-codes', { body: { code } satisfies TotpCodeRequest }),
+    turnOffTwoFactor: (code: string) => api.request<void>('DELETE', '/me/2fa', { body: { code } satisfies TotpCodeRequest }),
     setNotifyLevel: (conversationId: string, level: NotifyLevel) =>
       api.request<void>('PUT', `/conversations/${enc(conversationId)}/notify`, { body: { level } satisfies NotifyRequest }),
 

@@ -8,6 +8,7 @@
 
 import type { ErrorBody } from '../generated/ErrorBody';
 import type { ErrorCode } from '../generated/ErrorCode';
+import type { LoginResponse as GeneratedLoginResponse } from '../generated/LoginResponse';
 import type { PlatformRole } from '../generated/PlatformRole';
 import type { TokenResponse } from '../generated/TokenResponse';
 import type { TriageAction } from '../generated/TriageAction';
@@ -138,9 +139,18 @@ export type { NewFollowUp } from '../generated/NewFollowUp';
 export type { SlotDto } from '../generated/SlotDto';
 export type { SlotId } from '../generated/SlotId';
 export type { SlotQuery } from '../generated/SlotQuery';
+// accounts and compliance (SPEC §11): two-factor sign-in, break-glass access
+export type { BreakGlassDto } from '../generated/BreakGlassDto';
+export type { BreakGlassRequest } from '../generated/BreakGlassRequest';
+export type { MfaChallenge } from '../generated/MfaChallenge';
+export type { MfaLoginRequest } from '../generated/MfaLoginRequest';
+export type { RecoveryCodes } from '../generated/RecoveryCodes';
+export type { TotpCodeRequest } from '../generated/TotpCodeRequest';
+export type { TotpEnrollment } from '../generated/TotpEnrollment';
+export type { TwoFactorStatus } from '../generated/TwoFactorStatus';
 
-/** Answer of `POST /auth/login`. */
-export type LoginResponse = TokenResponse;
+/** Answer of `POST /auth/login`: a session, or (two-factor sign-in on) a challenge for the code. */
+export type LoginResponse = GeneratedLoginResponse;
 
 /** Answer of `POST /auth/refresh`: a rotated token pair and the user's current profile. */
 export type RefreshResponse = TokenResponse;

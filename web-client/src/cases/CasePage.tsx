@@ -1,6 +1,8 @@
 import { useId, useState, type KeyboardEvent } from 'react';
-import type { CaseDto, ConsultDto, Diagnosis, Priority, UserDto } from '../api/types';
+import { isApiError } from '../api/errors';
+import type { BreakGlassDto, CaseDto, ConsultDto, Diagnosis, Priority, UserDto } from '../api/types';
 import { ConversationView } from '../chat/ConversationView';
+import { ReadOnlyThread } from '../chat/ReadOnlyThread';
 import { ConsultCard } from '../consults/ConsultCard';
 import { FollowUpSection } from '../followups/FollowUpSection';
 import { applyConsultToCase } from '../consults/live';
@@ -9,16 +11,19 @@ import { useRealtime, useRealtimeEvent } from '../realtime/context';
 import { applyReferralToCase, concernsCase } from '../referrals/live';
 import { ReferralCard } from '../referrals/ReferralCard';
 import { useTeams } from '../teams/myTeams';
-import { rest } from '../session';
+import { rest, useAuth } from '../session';
 import { ErrorText, Loading, PriorityBadge, StatusBadge } from '../ui/common';
 import { DeadlineBadge } from '../ui/Deadline';
-import { formatDateTime } from '../ui/format';
+import { formatDateTime, formatTime } from '../ui/format';
 import { Markdown } from '../ui/Markdown';
 import { DiagnosesEditor } from '../ui/Diagnoses';
 import { emptyDiagnosisRow, type DiagnosisRow } from '../ui/diagnoses';
 import { teamName, UserPicker, useDirectory } from '../ui/pickers';
 import { useAsync } from '../ui/useAsync';
 import { useUser } from '../users/cache';
+import { activeGrantOf } from './breakGlass';
+import { BreakGlassNotice } from './BreakGlassNotice';
+import { EmergencyAccessOffer } from './EmergencyAccess';
 import { CaseMaterials } from './Materials';
 import { consultRequest } from './forms';
 import { StructuredFormError, useStructuredSubmit } from './structuredSubmit';
@@ -26,12 +31,21 @@ import { PatientHeader } from './PatientHeader';
 import { PRIORITIES } from './priorities';
 import { ReferForm } from './ReferForm';
 
-/** A case: patient header, summary, priority and status, its consults, referrals and follow-ups, and its discussion and materials (tabs). */
+/**
+ * A case: patient header, summary, priority and status, its consults,
+ * referrals and follow-ups, and its discussion and materials (tabs); who used
+ * emergency access to it. A case the reader cannot open offers emergency
+ * access (break-glass), after which it opens read-only: its discussion is read
+ * over REST (the reader is not a member) and has no composer.
+ */
 export function CasePage({ caseId }: { caseId: string }) {
   const { t, locale } = useI18n();
   const kase = useAsync(() => rest.case(caseId), [caseId]);
   const consults = useAsync(() => rest.caseConsults(caseId), [caseId]);
   const referrals = useAsync(() => rest.caseReferrals(caseId), [caseId]);
+  // Who used emergency access; an older server without the endpoint, or a refusal, shows none.
+  const grants = useAsync(() => rest.breakGlassGrants(caseId).catch((): BreakGlassDto[] => []), [caseId]);
+  const { session } = useAuth();
   const { teams } = useTeams();
   const directory = useDirectory();
   const [panel, setPanel] = useState<'none' | 'consult' | 'refer'>('none');
@@ -45,16 +59,33 @@ export function CasePage({ caseId }: { caseId: string }) {
     if ((e.type === 'case_updated' || e.type === 'triage_changed') && e.case.id === caseId) kase.setData(e.case);
     if (e.type === 'consult_updated' && e.consult.case_id === caseId) consults.apply((list) => applyConsultToCase(list, caseId, e.consult));
     if (e.type === 'referral_updated' && concernsCase(e.referral, caseId)) referrals.apply((list) => applyReferralToCase(list, caseId, e.referral));
+    // Emergency access is announced in the thread as a timeline entry: the notice loads again.
+    if (e.type === 'message' && e.message.kind === 'system' && e.message.conversation_id === kase.data?.conversation_id) grants.reload();
   });
 
   const c = kase.data;
   const hasDiscussion = useRealtime((s) => (c === undefined ? false : s.conversations[c.conversation_id] !== undefined));
   const assignee = useUser(c?.assignee_id);
 
-  if (kase.error !== undefined && c === undefined) return <ErrorText error={kase.error} />;
+  if (kase.error !== undefined && c === undefined) {
+    if (!isApiError(kase.error, 'not_found')) return <ErrorText error={kase.error} />;
+    return (
+      <EmergencyAccessOffer
+        caseId={caseId}
+        onGranted={(grant) => {
+          if (grant !== null) grants.setData((old) => [grant, ...(old ?? []).filter((g) => g.id !== grant.id)]);
+          else grants.reload();
+          kase.reload();
+        }}
+      />
+    );
+  }
   if (c === undefined) return <Loading />;
 
   const member = teams.some((team) => team.id === c.team_id && team.my_role !== undefined);
+  const now = Date.now();
+  /** Reading under break-glass: the thread is not among the reader's conversations, so it is read, not joined. */
+  const emergency = hasDiscussion ? undefined : activeGrantOf(grants.data ?? [], session?.user.id, now);
 
   async function setStatus(status: 'open' | 'closed') {
     try {
@@ -77,6 +108,7 @@ export function CasePage({ caseId }: { caseId: string }) {
           <DeadlineBadge dueAt={c.status === 'triage' ? c.due_at : undefined} />
         </div>
       </header>
+      <BreakGlassNotice grants={grants.data ?? []} now={now} />
       <PatientHeader patient={c.patient} />
       <dl className="facts">
         <div>
@@ -182,6 +214,12 @@ export function CasePage({ caseId }: { caseId: string }) {
       <div role="tabpanel" id={`${tabsId}-discussion-panel`} aria-labelledby={`${tabsId}-discussion`} hidden={tab !== 'discussion'} className="case__panel">
         {hasDiscussion ? (
           <ConversationView conversationId={c.conversation_id} embedded />
+        ) : emergency !== undefined ? (
+          <ReadOnlyThread
+            conversationId={c.conversation_id}
+            label={t('breakGlass.thread')}
+            note={t('breakGlass.readOnly', { until: formatTime(emergency.expires_at, locale) })}
+          />
         ) : (
           <p className="notice">{t('case.noDiscussion')}</p>
         )}

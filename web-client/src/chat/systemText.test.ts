@@ -64,6 +64,14 @@ describe('timeline sentences', () => {
     expect(say({ ...ended, duration_secs: 40, participant_names: [] }, 'en').sentence).toBe('Video call ended · 0:40');
   });
 
+  it('a break-glass opening names who, until when (read-only), and the stated reason', () => {
+    const opened: SystemEvent = { event: 'break_glass', user_name: '赵强', reason: '急诊胸痛，需查看既往心电图', expires_at: '2026-12-05T03:00:00Z' };
+    const en = say(opened, 'en');
+    expect(en.sentence).toMatch(/^赵强 opened this case with emergency \(break-glass\) access, read-only until /);
+    expect(en.details).toEqual([{ label: 'Reason', value: '急诊胸痛，需查看既往心电图' }]);
+    expect(say(opened).sentence).toMatch(/^赵强 以紧急访问（破窗）方式打开了此病例，只读至 /);
+  });
+
   it('an entry this client does not know still says who did something', () => {
     expect(say(undefined).sentence).toBe('张医生 更新了流程');
     expect(say({ event: 'call_transferred' } as unknown as SystemEvent, 'en').sentence).toBe('张医生 updated this thread');

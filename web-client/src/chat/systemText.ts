@@ -106,6 +106,12 @@ export function systemText(event: SystemEvent | undefined, actor: string, t: Tra
         icon: '📹',
       };
     }
+    case 'break_glass':
+      return {
+        sentence: t('system.break_glass', { name: event.user_name, until: formatDateTime(event.expires_at, locale) }),
+        details: detail(t('system.reason'), event.reason),
+        icon: '🔓',
+      };
     default:
       return { sentence: t('system.other', { actor }), details: [], icon: '•' };
   }

@@ -3,4 +3,4 @@
 /**
  * What happened.
  */
-export type NotificationKind = "assigned" | "mentioned" | "urgent_message" | "consult_requested" | "consult_answered" | "referral_received" | "referral_updated" | "follow_up_due" | "follow_up_completed" | "escalation" | "call";
+export type NotificationKind = "assigned" | "mentioned" | "urgent_message" | "consult_requested" | "consult_answered" | "referral_received" | "referral_updated" | "follow_up_due" | "follow_up_completed" | "escalation" | "call" | "break_glass";

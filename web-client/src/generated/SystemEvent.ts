@@ -123,4 +123,16 @@ duration_secs: number,
 /**
  * Everyone who joined, in order of first joining.
  */
-participant_names: Array<string>, };
+participant_names: Array<string>, } | { "event": "break_glass", 
+/**
+ * Who broke the glass.
+ */
+user_name: string, 
+/**
+ * Their stated reason.
+ */
+reason: string, 
+/**
+ * When their read access ends.
+ */
+expires_at: string, };

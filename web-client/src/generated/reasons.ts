@@ -29,6 +29,7 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'break_glass_reason_required',
   'break_glass_not_needed',
   'break_glass_not_allowed',
+  'break_glass_read_only',
   'invalid_limit',
   'malformed_cursor',
   'conflicting_cursors',
@@ -159,6 +160,7 @@ export const ERROR_REASONS: readonly ErrorReason[] = [
   'not_in_call',
   'call_end_forbidden',
   'too_many_failed_logins',
+  'too_many_logins',
   'sending_too_fast',
   'internal',
 ];

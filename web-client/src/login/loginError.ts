@@ -20,3 +20,18 @@ export function loginErrorKey(error: unknown): LoginErrorKey {
   if (isApiError(error, 'network')) return 'login.error.network';
   return 'login.error.unexpected';
 }
+
+/**
+ * The message a refused code shows on the code step: a wrong or used code in
+ * its own words (also when an older server gives no reason), anything else as
+ * for the password step.
+ */
+export function codeErrorKey(error: unknown): LoginErrorKey {
+  if (isApiError(error, 'unauthorized') && (error.reason === undefined || error.reason === 'invalid_mfa_code')) return 'error.reason.invalid_mfa_code';
+  return loginErrorKey(error);
+}
+
+/** The challenge is spent (expired, or too many wrong codes): sign-in starts over at the password. */
+export function restartsSignIn(error: unknown): boolean {
+  return isApiError(error) && error.reason === 'mfa_token_invalid';
+}

@@ -30,6 +30,7 @@ const EXPECTED: Record<NotificationKind, { en: string; 'zh-CN': string }> = {
   follow_up_completed: { en: 'Follow-up result recorded: 胸痛3天', 'zh-CN': '随访结果已记录：胸痛3天' },
   escalation: { en: 'Overdue, escalated to you: 胸痛3天', 'zh-CN': '已超时，已上报给您：胸痛3天' },
   call: { en: '孙丽 invites you to a video consult', 'zh-CN': '孙丽 邀请您参加视频会诊' },
+  break_glass: { en: "Emergency access to your team's case: 胸痛3天", 'zh-CN': '您团队的病例被紧急访问：胸痛3天' },
 };
 const KINDS = Object.keys(EXPECTED) as NotificationKind[];
 
@@ -40,8 +41,8 @@ describe('notificationText', () => {
     });
   });
 
-  it('covers all eleven kinds', () => {
-    expect(KINDS).toHaveLength(11);
+  it('covers all twelve kinds', () => {
+    expect(KINDS).toHaveLength(12);
   });
 
   it('names "someone" when the server sent no name', () => {

@@ -25,6 +25,7 @@ const SENTENCES: Record<NotificationKind, Sentence> = {
   follow_up_completed: (n, t) => t('notifications.kind.follow_up_completed', { title: n.title }),
   escalation: (n, t) => t('notifications.kind.escalation', { title: n.title }),
   call: (_, t, who) => t('notifications.kind.call', { body: who }),
+  break_glass: (n, t) => t('notifications.kind.break_glass', { title: n.title }),
 };
 
 /** The kinds whose sentence names who acted but not the subject: the subject (a message excerpt) is shown below it. */
@@ -33,7 +34,7 @@ const SUBJECT_BELOW: ReadonlySet<NotificationKind> = new Set(['mentioned', 'urge
  * The kinds whose sentence names the subject but not the short detail (a
  * follow-up's instructions or recorded result, an escalated team): the detail is shown below.
  */
-const DETAIL_BELOW: ReadonlySet<NotificationKind> = new Set(['follow_up_due', 'follow_up_completed', 'escalation']);
+const DETAIL_BELOW: ReadonlySet<NotificationKind> = new Set(['follow_up_due', 'follow_up_completed', 'escalation', 'break_glass']);
 
 function isKnownKind(kind: string): kind is NotificationKind {
   return Object.hasOwn(SENTENCES, kind);

@@ -1,6 +1,8 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { Session } from '../auth/store';
 import { SessionsPage } from '../account/SessionsPage';
+import { TwoFactorGate } from '../account/TwoFactorGate';
+import { TwoFactorPage } from '../account/TwoFactorPage';
 import { AdminPage } from '../admin/AdminPage';
 import { CallProvider } from '../calls/context';
 import { CallView } from '../calls/CallView';
@@ -30,7 +32,11 @@ import { badgeText, navBadges } from '../work/live';
 import { MyWorkPage } from '../work/MyWorkPage';
 import { useWork, WorkProvider } from '../work/WorkProvider';
 
-/** The signed-in frame: one realtime connection, the header, the conversation sidebar and the page. */
+/**
+ * The signed-in frame: one realtime connection, the header, the conversation
+ * sidebar and the page; or, for an account that must set up two-factor
+ * sign-in first, only that (TwoFactorGate).
+ */
 export function Shell({ session }: { session: Session }) {
   useEffect(() => {
     // Validates the stored tokens (renewing or ending the session as needed) and refreshes the profile.
@@ -42,15 +48,17 @@ export function Shell({ session }: { session: Session }) {
   }, []);
   rememberUsers([session.user]);
   return (
-    <RealtimeProvider userId={session.user.id}>
-      <TeamsProvider>
-        <WorkProvider>
-          <CallProvider>
-            <Frame session={session} />
-          </CallProvider>
-        </WorkProvider>
-      </TeamsProvider>
-    </RealtimeProvider>
+    <TwoFactorGate>
+      <RealtimeProvider userId={session.user.id}>
+        <TeamsProvider>
+          <WorkProvider>
+            <CallProvider>
+              <Frame session={session} />
+            </CallProvider>
+          </WorkProvider>
+        </TeamsProvider>
+      </RealtimeProvider>
+    </TwoFactorGate>
   );
 }
 
@@ -117,6 +125,9 @@ function Frame({ session }: { session: Session }) {
           </span>
           <a className="button" href={href({ name: 'sessions' })} aria-current={route.name === 'sessions' ? 'page' : undefined}>
             {t('shell.sessions')}
+          </a>
+          <a className="button" href={href({ name: 'twoFactor' })} aria-current={route.name === 'twoFactor' ? 'page' : undefined}>
+            {t('shell.twoFactor')}
           </a>
           <LanguageSwitch />
           <button type="button" className="button" onClick={() => void api.logout()}>
@@ -189,6 +200,8 @@ function Page({ route }: { route: Route }): ReactNode {
       return <People />;
     case 'sessions':
       return <SessionsPage />;
+    case 'twoFactor':
+      return <TwoFactorPage />;
     case 'admin':
       return <AdminPage tab={route.tab} teamId={route.teamId} />;
   }
