@@ -8,6 +8,7 @@
 
 pub mod bus;
 pub mod envelope;
+pub mod frame_guard;
 pub mod hub;
 pub mod metrics;
 pub mod ordering;

@@ -27,6 +27,7 @@ use tracing::Instrument;
 
 use super::Realtime;
 use super::envelope::{Control, Payload, Topic};
+use super::frame_guard;
 use super::hub::Outbound;
 use crate::auth::{AuthUser, sessions};
 use crate::chat::{self, NewMessage};
@@ -192,6 +193,10 @@ async fn wait_for_auth(
                     let _ = ws.pong(&bytes).await;
                 }
                 Some(Ok(_)) => {}
+                Some(Err(e)) if frame_guard::is_oversized(&e) => {
+                    close_within(ws.clone(), CloseCode::Size, WsCloseReason::FrameTooLarge, Duration::from_secs(1)).await;
+                    return None;
+                }
                 Some(Err(_)) | None => return None,
             }
         }
@@ -352,7 +357,7 @@ impl Conn {
                         }
                         Some(Ok(actix_ws::AggregatedMessage::Pong(_))) => {}
                         Some(Ok(actix_ws::AggregatedMessage::Close(_))) | None => return End::ClientClosed,
-                        Some(Err(actix_ws::ProtocolError::Overflow)) => {
+                        Some(Err(e)) if frame_guard::is_oversized(&e) => {
                             return End::Close(CloseCode::Size, WsCloseReason::FrameTooLarge);
                         }
                         Some(Err(e)) => {

@@ -1,9 +1,12 @@
 //! `GET /api/v1/ws`: the websocket upgrade.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::error::PayloadError;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use consilium_shared::ws::MAX_FRAME_BYTES;
 
 use crate::auth::{extractor::bearer_token, sessions};
 use crate::error::ApiError;
+use crate::realtime::frame_guard::GuardedPayload;
 use crate::realtime::session;
 use crate::state::AppState;
 use consilium_shared::ErrorReason as Reason;
@@ -32,6 +35,12 @@ pub async fn upgrade(
         Some(token) => Some(sessions::authenticate(&state.jwt, &state.db, token, state.auth_rules()).await?),
         None => None,
     };
+    // The guard refuses an oversized frame from its header (see frame_guard).
+    let guarded = GuardedPayload::new(body.into_inner(), MAX_FRAME_BYTES);
+    let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, PayloadError>>>> =
+        Box::pin(guarded);
+    let mut payload = actix_web::dev::Payload::Stream { payload: stream };
+    let body = web::Payload::from_request(&req, &mut payload).await?;
     let (response, ws, stream) = actix_ws::handle(&req, body)?;
     let state = state.get_ref().clone();
     actix_web::rt::spawn(session::run(state, ws, stream, pre_auth));

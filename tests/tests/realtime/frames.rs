@@ -8,7 +8,7 @@ use consilium_tests::fixtures;
 use consilium_tests::ws::{ConnectOptions, WsClient, any_message, error_with_code, of_type, seqs};
 use serde_json::{Value, json};
 
-use crate::support::{Bus, QUIET, history, numbered, on_one_node, one_to, post_message, world, world_with};
+use crate::support::{Bus, Deployment, QUIET, history, numbered, on_one_node, one_to, post_message, world, world_with};
 
 /// Asserts `answer` is an `error` with `code` (echoing `id` when given).
 fn assert_error(answer: &Value, code: &str, id: Option<&str>) {
@@ -142,6 +142,81 @@ async fn a_text_frame_over_64_kib_closes_with_1009() {
     assert!(li.drain().iter().all(|e| e["type"] != "ack"));
     assert!(history(&w.lead, &w.channel, "after_seq=0").await.is_empty());
     lead.ping().await;
+}
+
+/// A raw websocket on node 0 (upgraded with `token` when given), for frames
+/// no well-behaved client library would write.
+async fn raw_socket(d: &Deployment, token: Option<&str>) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = d.node(0).trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&host).await.expect("connect");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "GET /api/v1/ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{auth}\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.expect("upgrade request");
+    let mut head = Vec::new();
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            tcp.read(&mut byte).await.expect("upgrade response"),
+            1,
+            "closed during the upgrade"
+        );
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    tcp
+}
+
+/// The close code of the first close frame the server sends (within 5 s).
+async fn close_code_of(tcp: &mut tokio::net::TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        // server frames are unmasked: a close is 0x88, its length, then the code
+        if let Some(i) = seen.iter().position(|b| *b == 0x88)
+            && seen.len() >= i + 4
+        {
+            return Some(u16::from_be_bytes([seen[i + 2], seen[i + 3]]));
+        }
+        let mut buf = [0u8; 4096];
+        match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => seen.extend_from_slice(&buf[..n]),
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_frame_announcing_10_mb_is_refused_from_its_header_before_its_payload() {
+    use tokio::io::AsyncWriteExt;
+    let w = world(Bus::Local).await;
+    let mut lead = w.d.ws(&w.lead, 0).await;
+    // a masked text frame header announcing 10 MiB, then only 1 KiB of it: the
+    // server must not wait for the rest before it refuses the frame
+    let mut header = vec![0x81, 0x80 | 127];
+    header.extend_from_slice(&(10u64 * 1024 * 1024).to_be_bytes());
+    header.extend_from_slice(&[7, 7, 7, 7]);
+    header.extend(std::iter::repeat_n(b'a', 1024));
+    for token in [w.li.token.as_deref(), None] {
+        let mut tcp = raw_socket(&w.d, token).await;
+        tcp.write_all(&header).await.expect("the header");
+        assert_eq!(
+            close_code_of(&mut tcp).await,
+            Some(1009),
+            "signed in: {}",
+            token.is_some()
+        );
+    }
+    // the node serves everyone else as before
+    lead.ping().await;
+    let ack = lead.send_message(&w.channel, "after", "大帧之后").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
 }
 
 #[tokio::test]
