@@ -38,7 +38,7 @@ bin=${CONSILIUM_BIN:-target/release/consilium}
 
 psql -q "${pg}/postgres" -c "drop database if exists ${db} with (force)" -c "create database ${db}"
 env DATABASE_URL="${pg}/${db}" BIND_ADDR="127.0.0.1:${port}" JWT_SECRET=bench-secret-bench-secret-bench-secret \
-  BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD="$admin_password" APP_ENV=production RUST_LOG=warn \
+  BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD="$admin_password" APP_ENV=production REQUIRE_2FA_FOR_ADMINS=false DATA_ENCRYPTION_KEY=$(printf "ab%.0s" $(seq 32)) RUST_LOG=warn \
   STORAGE_DIR="$work/store" ATTACHMENT_MAX_BYTES=$((big_mib * 1024 * 1024 + 1048576)) ATTACHMENT_MAX_PENDING=1000 \
   "$bin" serve >"$out/node.log" 2>&1 &
 server_pid=$!

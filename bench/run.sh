@@ -66,7 +66,7 @@ start_node() {
   local port=$1 with_redis=${2:-yes}
   local env=(
     DATABASE_URL="$pg_url/$db" BIND_ADDR="127.0.0.1:$port" JWT_SECRET=bench-secret-bench-secret-bench-secret
-    BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD=$admin_password APP_ENV=production
+    BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD=$admin_password APP_ENV=production REQUIRE_2FA_FOR_ADMINS=false DATA_ENCRYPTION_KEY=$(printf "ab%.0s" $(seq 32))
     LOG_FORMAT=json RUST_LOG=warn DB_POOL_SIZE="$pool" REDIS_PREFIX=bench
   )
   [[ $with_redis == yes ]] && env+=(REDIS_URL="$redis_url")
