@@ -79,6 +79,13 @@ stage "TLS services (PostgreSQL and Redis with a test CA)"
 tls_env=$(bash scripts/tls-services.sh)
 eval "${tls_env}"
 
+stage "Redis Cluster (3 masters, 3 replicas)"
+# Exports TEST_REDIS_CLUSTER_URL (redis+cluster://…) and TEST_REDIS_CLUSTER_PORTS
+# for the cross-node tests on a Redis Cluster: six of Debian's redis-server on
+# 127.0.0.1:7101-7106. The failover test starts a cluster of its own.
+cluster_env=$(bash scripts/redis-cluster.sh)
+eval "${cluster_env}"
+
 stage "S3-protocol server (moto)"
 # Exports TEST_S3_ENDPOINT, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET_ACCESS_KEY
 # and TEST_S3_REGION for the attachment storage tests (STORAGE_BACKEND=s3):

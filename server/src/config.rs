@@ -263,6 +263,90 @@ pub struct WsConfig {
 }
 
 /// The secret used in development when `JWT_SECRET` is unset; refused in production.
+/// Where Redis is, parsed from `REDIS_URL` at start-up so that a typo in a
+/// cluster's node list stops the server instead of failing on first use.
+///
+/// Deliberately not `Debug`: the URLs may hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RedisTarget {
+    /// `redis://` or `rediss://`: one server (or a proxy that looks like one).
+    Single(String),
+    /// `redis+cluster://host1:port,host2:port,…` (or `rediss+cluster://`): the
+    /// seed nodes of a Redis Cluster, one `redis://`/`rediss://` URL each; the
+    /// client discovers the rest of the cluster from them.
+    Cluster(Vec<String>),
+}
+
+impl RedisTarget {
+    /// Parses a `REDIS_URL`; the error says what is wrong without repeating
+    /// the URL (it may hold a password).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.ends_with("#insecure") {
+            return Err("#insecure (TLS without checking the certificate) is not supported; \
+                        give the server's CA in REDIS_CA_CERT instead"
+                .into());
+        }
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Err("expected redis://, rediss://, redis+cluster:// or rediss+cluster://".into());
+        };
+        let node_scheme = match scheme {
+            "redis" | "rediss" | "unix" | "redis+unix" => {
+                redis::Client::open(url).map_err(|e| e.to_string())?;
+                return Ok(Self::Single(url.to_owned()));
+            }
+            "redis+cluster" => "redis",
+            "rediss+cluster" => "rediss",
+            other => {
+                return Err(format!(
+                    "unknown scheme {other}://; expected redis://, rediss://, redis+cluster:// or rediss+cluster://"
+                ));
+            }
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let (userinfo, hosts) = match authority.rsplit_once('@') {
+            Some((user, hosts)) => (format!("{user}@"), hosts),
+            None => (String::new(), authority),
+        };
+        let (path, query) = match tail.split_once('?') {
+            Some((path, query)) => (path, format!("?{query}")),
+            None => (tail, String::new()),
+        };
+        if !matches!(path, "" | "/" | "/0") {
+            return Err("a Redis Cluster has only database 0; drop the /DB part of the URL".into());
+        }
+        let mut nodes = Vec::new();
+        for host in hosts.split(',') {
+            let host = host.trim();
+            if host.is_empty() {
+                return Err(format!(
+                    "{scheme}:// needs a comma-separated list of host:port, e.g. {scheme}://10.0.0.1:7000,10.0.0.2:7000"
+                ));
+            }
+            let node = format!("{node_scheme}://{userinfo}{host}{query}");
+            redis::Client::open(node.as_str()).map_err(|e| format!("cluster node {host}: {e}"))?;
+            nodes.push(node);
+        }
+        Ok(Self::Cluster(nodes))
+    }
+
+    /// Whether the connections speak TLS (so `REDIS_CA_CERT` means something).
+    pub fn is_tls(&self) -> bool {
+        match self {
+            Self::Single(url) => url.starts_with("rediss://"),
+            Self::Cluster(nodes) => nodes.iter().all(|n| n.starts_with("rediss://")),
+        }
+    }
+
+    /// Every URL to connect to: one for a single server, the seed nodes for a cluster.
+    pub fn urls(&self) -> &[String] {
+        match self {
+            Self::Single(url) => std::slice::from_ref(url),
+            Self::Cluster(nodes) => nodes,
+        }
+    }
+}
+
 const DEV_JWT_SECRET: &str = "consilium-development-secret-do-not-use-in-production";
 
 impl Config {
@@ -298,26 +382,19 @@ impl Config {
             reason,
         })?;
         let redis_url = get("REDIS_URL");
-        if let Some(url) = &redis_url {
-            redis::Client::open(url.as_str()).map_err(|e| ConfigError::Invalid {
+        let redis_target = match &redis_url {
+            Some(url) => Some(RedisTarget::parse(url).map_err(|reason| ConfigError::Invalid {
                 name: "REDIS_URL",
-                reason: e.to_string(),
-            })?;
-            if url.ends_with("#insecure") {
-                return Err(ConfigError::Invalid {
-                    name: "REDIS_URL",
-                    reason: "#insecure (TLS without checking the certificate) is not supported; \
-                             give the server's CA in REDIS_CA_CERT instead"
-                        .into(),
-                });
-            }
-        }
+                reason,
+            })?),
+            None => None,
+        };
         let redis_ca_cert = get("REDIS_CA_CERT").map(PathBuf::from);
         if let Some(path) = &redis_ca_cert {
-            if !redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://")) {
+            if !redis_target.as_ref().is_some_and(RedisTarget::is_tls) {
                 return Err(ConfigError::Invalid {
                     name: "REDIS_CA_CERT",
-                    reason: "only applies to a rediss:// REDIS_URL".into(),
+                    reason: "only applies to a rediss:// or rediss+cluster:// REDIS_URL".into(),
                 });
             }
             if !path.is_file() {
@@ -807,6 +884,80 @@ mod tests {
             let err = config(&vars).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(named), "{vars:?}: {err}");
         }
+    }
+
+    #[test]
+    fn cluster_urls_name_every_seed_node() -> Result<(), String> {
+        let t = RedisTarget::parse("redis+cluster://127.0.0.1:7101,127.0.0.1:7102, 127.0.0.1:7103")?;
+        assert!(matches!(t, RedisTarget::Cluster(_)));
+        assert_eq!(
+            t.urls(),
+            [
+                "redis://127.0.0.1:7101",
+                "redis://127.0.0.1:7102",
+                "redis://127.0.0.1:7103"
+            ]
+        );
+        assert!(!t.is_tls());
+        // credentials and query parameters apply to every node
+        let t = RedisTarget::parse("rediss+cluster://app:pw@cache-a:6380,cache-b:6380/0?protocol=resp3")?;
+        assert_eq!(
+            t.urls(),
+            [
+                "rediss://app:pw@cache-a:6380?protocol=resp3",
+                "rediss://app:pw@cache-b:6380?protocol=resp3"
+            ]
+        );
+        assert!(t.is_tls());
+        let t = RedisTarget::parse("redis://127.0.0.1:6379/2")?;
+        assert!(matches!(&t, RedisTarget::Single(u) if u == "redis://127.0.0.1:6379/2"));
+        assert_eq!(t.urls().len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_redis_urls_stop_start_up_with_a_reason_and_no_password() {
+        for (url, says) in [
+            ("redis+cluster://", "host:port"),
+            ("redis+cluster://a:7000,,b:7000", "host:port"),
+            ("redis+cluster://a:7000,b:7000/3", "database 0"),
+            ("redis+cluster://:cl-hunter2@a:notaport,b:7000", "cluster node"),
+            ("rediss+cluster://a:7000,b:7000/#insecure", "#insecure"),
+            ("memcached://:cl-hunter2@a:11211", "unknown scheme"),
+            ("127.0.0.1:6379", "expected redis://"),
+        ] {
+            let err = config(&[("DATABASE_URL", "postgres://x/y"), ("REDIS_URL", url)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("REDIS_URL") && err.contains(says), "{url}: {err}");
+            assert!(!err.contains("cl-hunter2"), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_ca_file_goes_with_a_tls_cluster_url() -> Result<(), ConfigError> {
+        let ca = std::env::temp_dir().join(format!("consilium-config-test-cluster-ca-{}.pem", std::process::id()));
+        std::fs::write(&ca, "not read here").map_err(|e| ConfigError::Invalid {
+            name: "test",
+            reason: e.to_string(),
+        })?;
+        let ca_path = ca.display().to_string();
+        let tls = config(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("REDIS_URL", "rediss+cluster://a:7000,b:7000"),
+            ("REDIS_CA_CERT", &ca_path),
+        ]);
+        let plain = config(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("REDIS_URL", "redis+cluster://a:7000,b:7000"),
+            ("REDIS_CA_CERT", &ca_path),
+        ]);
+        let _ = std::fs::remove_file(&ca);
+        assert_eq!(tls?.redis_ca_cert, Some(ca));
+        let err = plain.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("REDIS_CA_CERT"), "{err}");
+        Ok(())
     }
 
     #[test]

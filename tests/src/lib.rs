@@ -47,6 +47,19 @@ pub fn test_redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// How to get a Redis Cluster for the tests, for failure messages.
+pub const HOW_TO_START_REDIS_CLUSTER: &str = "start the test Redis Cluster first: cluster_env=$(bash scripts/redis-cluster.sh) && eval \"$cluster_env\" (scripts/test.sh does this)";
+
+/// `redis+cluster://…` of the Redis Cluster that `scripts/redis-cluster.sh`
+/// starts; panics saying how to start it when `TEST_REDIS_CLUSTER_URL` is
+/// unset (a silently skipped test would let cluster support break unseen).
+pub fn test_redis_cluster_url() -> String {
+    match std::env::var("TEST_REDIS_CLUSTER_URL") {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => panic!("TEST_REDIS_CLUSTER_URL is not set: {HOW_TO_START_REDIS_CLUSTER}"),
+    }
+}
+
 /// `url` naming database `db` instead, its `?parameters` kept.
 pub fn with_database(url: &str, db: &str) -> String {
     let (path, query) = match url.split_once('?') {

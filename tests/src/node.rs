@@ -326,3 +326,299 @@ impl Drop for RedisServer {
         }
     }
 }
+
+/// One `redis-server` of a [`RedisCluster`].
+struct ClusterNode {
+    port: u16,
+    bus_port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+/// A private Redis Cluster (three masters, three replicas) that a test may
+/// break: kill a master, watch its replica take over, bring the old one back
+/// as a replica. Never the shared one from `scripts/redis-cluster.sh`, which
+/// other tests use in parallel.
+pub struct RedisCluster {
+    nodes: Vec<ClusterNode>,
+    dir: PathBuf,
+    /// `redis+cluster://127.0.0.1:<port>,…` naming every node.
+    pub url: String,
+}
+
+/// How long a cluster may take to form, or to fail over.
+const CLUSTER_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl RedisCluster {
+    /// Starts six `redis-server` processes, makes them one cluster with
+    /// `redis-cli --cluster create --cluster-replicas 1`, and waits until every
+    /// node says `cluster_state:ok`.
+    pub async fn spawn() -> Self {
+        let dir = std::env::temp_dir().join(format!("consilium-redis-cluster-{}", uuid::Uuid::new_v4().simple()));
+        let mut nodes = Vec::new();
+        for _ in 0..6 {
+            let port = free_port();
+            let node_dir = dir.join(port.to_string());
+            std::fs::create_dir_all(&node_dir).expect("create a node directory");
+            nodes.push(ClusterNode {
+                port,
+                bus_port: free_port(),
+                dir: node_dir,
+                child: None,
+            });
+        }
+        let url = format!(
+            "redis+cluster://{}",
+            nodes
+                .iter()
+                .map(|n| format!("127.0.0.1:{}", n.port))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut cluster = Self { nodes, dir, url };
+        for i in 0..cluster.nodes.len() {
+            cluster.start_node(i).await;
+        }
+        let addresses: Vec<String> = cluster.nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let out = tokio::time::timeout(
+            CLUSTER_TIMEOUT,
+            Command::new("redis-cli")
+                .arg("--cluster")
+                .arg("create")
+                .args(&addresses)
+                .args(["--cluster-replicas", "1", "--cluster-yes"])
+                .stdin(Stdio::null())
+                .output(),
+        )
+        .await
+        .expect("redis-cli --cluster create finishes")
+        .expect("run redis-cli (is redis-tools installed?)");
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        cluster.wait_ok(|info| info.contains("cluster_known_nodes:6")).await;
+        cluster.wait_replicas_linked().await;
+        cluster
+    }
+
+    /// Waits until every running replica has synced with its master, so a
+    /// killed master's replica holds its data and may take over.
+    async fn wait_replicas_linked(&self) {
+        let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        for node in self.nodes.iter().filter(|n| n.child.is_some()) {
+            loop {
+                let info = query::<String>(node.port, &["INFO", "replication"])
+                    .await
+                    .unwrap_or_default();
+                if info.contains("role:master") || info.contains("master_link_status:up") {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the replica on {} did not sync with its master within {CLUSTER_TIMEOUT:?}: {info}",
+                    node.port
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
+    async fn start_node(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        assert!(node.child.is_none(), "redis-server on {} is already running", node.port);
+        let child = Command::new("redis-server")
+            .args(["--port", &node.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--cluster-enabled", "yes"])
+            .args(["--cluster-port", &node.bus_port.to_string()])
+            .args(["--cluster-config-file", "nodes.conf"])
+            // a dead master is noticed within a second
+            .args(["--cluster-node-timeout", "1000"])
+            // a replica takes over however long ago it last heard its master
+            .args(["--cluster-replica-validity-factor", "0"])
+            .arg("--dir")
+            .arg(&node.dir)
+            .args(["--save", ""])
+            .args(["--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        node.child = Some(match child {
+            Ok(c) => c,
+            Err(e) => panic!("cannot run redis-server (is it installed?): {e}"),
+        });
+        let port = node.port;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if query::<String>(port, &["PING"]).await.is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server on port {port} did not answer PING within 10 s");
+    }
+
+    /// Waits until every running node says `cluster_state:ok`, serves all
+    /// 16384 slots, and `also` holds for its `CLUSTER INFO`.
+    pub async fn wait_ok(&self, also: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            let mut all = true;
+            for node in self.nodes.iter().filter(|n| n.child.is_some()) {
+                let info = query::<String>(node.port, &["CLUSTER", "INFO"])
+                    .await
+                    .unwrap_or_default();
+                if !(info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384") && also(&info)) {
+                    all = false;
+                    last = format!("node {}: {info}", node.port);
+                    break;
+                }
+            }
+            if all {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the Redis Cluster was not ok within {CLUSTER_TIMEOUT:?}; last: {last}");
+    }
+
+    /// The port of the master serving the slot of `key` (a key or a sharded channel).
+    pub async fn master_of(&self, key: &str) -> u16 {
+        match self.try_master_of(key).await {
+            Ok(port) => port,
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    /// The master serving `key`'s slot as a live node sees it, or why there is none.
+    async fn try_master_of(&self, key: &str) -> Result<u16, String> {
+        let live = self.live_port();
+        let slot: i64 = query(live, &["CLUSTER", "KEYSLOT", key])
+            .await
+            .ok_or("CLUSTER KEYSLOT did not answer")?;
+        let nodes: String = query(live, &["CLUSTER", "NODES"])
+            .await
+            .ok_or("CLUSTER NODES did not answer")?;
+        for line in nodes.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() < 9 || !fields[2].contains("master") || fields[2].contains("fail") {
+                continue;
+            }
+            let serves = fields[8..].iter().any(|range| {
+                let (from, to) = range.split_once('-').unwrap_or((range, range));
+                matches!((from.parse::<i64>(), to.parse::<i64>()), (Ok(f), Ok(t)) if f <= slot && slot <= t)
+            });
+            let port = fields[1]
+                .split('@')
+                .next()
+                .and_then(|a| a.rsplit_once(':'))
+                .and_then(|(_, p)| p.parse::<u16>().ok());
+            if let (true, Some(port)) = (serves, port) {
+                return Ok(port);
+            }
+        }
+        Err(format!("no healthy master serves slot {slot} of {key}:\n{nodes}"))
+    }
+
+    /// Waits until a master other than the dead one on `dead` serves `key`'s
+    /// slot (its replica was promoted) and the cluster is ok again; returns
+    /// the new master's port.
+    pub async fn wait_failover(&self, key: &str, dead: u16) -> u16 {
+        let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        loop {
+            let now = self.try_master_of(key).await;
+            match now {
+                Ok(port) if port != dead => {
+                    self.wait_ok(|_| true).await;
+                    return port;
+                }
+                _ if Instant::now() >= deadline => {
+                    panic!("no replica took over from {dead} within {CLUSTER_TIMEOUT:?}: {now:?}")
+                }
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    fn live_port(&self) -> u16 {
+        self.nodes
+            .iter()
+            .find(|n| n.child.is_some())
+            .map(|n| n.port)
+            .expect("a running node")
+    }
+
+    fn index_of(&self, port: u16) -> usize {
+        self.nodes
+            .iter()
+            .position(|n| n.port == port)
+            .unwrap_or_else(|| panic!("no node on port {port}"))
+    }
+
+    /// Kills the node on `port` with SIGKILL (a crash: its connections drop at once).
+    pub async fn kill(&mut self, port: u16) {
+        let i = self.index_of(port);
+        if let Some(mut child) = self.nodes[i].child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Starts the node on `port` again with its old cluster configuration; it
+    /// rejoins, as a replica when its slots were taken over meanwhile, and
+    /// this waits until it says so and the cluster is ok everywhere.
+    pub async fn restart(&mut self, port: u16) {
+        let i = self.index_of(port);
+        self.start_node(i).await;
+        let deadline = Instant::now() + CLUSTER_TIMEOUT;
+        loop {
+            let role: Vec<redis::Value> = query(port, &["ROLE"]).await.unwrap_or_default();
+            let is_replica = matches!(role.first(), Some(redis::Value::BulkString(r)) if r == b"slave");
+            let linked = query::<String>(port, &["INFO", "replication"])
+                .await
+                .is_some_and(|i| i.contains("master_link_status:up"));
+            if is_replica && linked {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the node on {port} did not rejoin as a linked replica within {CLUSTER_TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.wait_ok(|info| info.contains("cluster_known_nodes:6")).await;
+    }
+}
+
+/// One command to the node on `port`, or `None` if it does not answer in time.
+async fn query<T: redis::FromRedisValue>(port: u16, args: &[&str]) -> Option<T> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
+    let attempt = async {
+        let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+        let mut cmd = redis::cmd(args[0]);
+        for arg in &args[1..] {
+            cmd.arg(*arg);
+        }
+        cmd.query_async::<T>(&mut conn).await.ok()
+    };
+    tokio::time::timeout(Duration::from_secs(2), attempt)
+        .await
+        .ok()
+        .flatten()
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            if let Some(child) = node.child.as_mut() {
+                let _ = child.start_kill();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

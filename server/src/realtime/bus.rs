@@ -3,7 +3,8 @@
 //! One subscriber connection per process, never one per socket. The hub asks
 //! for a topic's channel while some local socket needs it and releases it when
 //! the last one goes. Sharded pub/sub keeps each channel on the shard that owns
-//! its slot, so the same commands work on a Redis Cluster.
+//! its slot, so the same commands work on a Redis Cluster (`redis+cluster://`),
+//! where the cluster connection routes each channel to its shard.
 //!
 //! Redis is not the source of truth: when it is unreachable, messages are still
 //! committed and acked, local sockets still get them, and once the subscriber
@@ -12,7 +13,6 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -20,6 +20,8 @@ use uuid::Uuid;
 use super::envelope::Envelope;
 use super::hub::{Hub, SubscriptionCommand};
 use super::metrics::Metrics;
+use super::redis_conn::{REDIS_TIMEOUT, RedisConn};
+use crate::config::RedisTarget;
 
 /// Without Redis there is nothing to subscribe to; barriers resolve at once.
 pub async fn run_local(mut commands: mpsc::UnboundedReceiver<SubscriptionCommand>) {
@@ -35,8 +37,6 @@ pub async fn run_local(mut commands: mpsc::UnboundedReceiver<SubscriptionCommand
 const PUBLISH_QUEUE: usize = 65_536;
 /// Most envelopes sent in one pipelined round trip.
 const PUBLISH_BATCH: usize = 256;
-/// How long Redis may take to answer before the node treats it as down.
-const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Publishes envelopes to other nodes. Publishing never waits for Redis: a
 /// background task drains a queue in pipelined batches, so a slow or absent
@@ -44,7 +44,7 @@ const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct RedisPublisher {
     queue: mpsc::Sender<(String, String)>,
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: String,
     metrics: Metrics,
 }
@@ -74,7 +74,7 @@ impl RedisPublisher {
         matches!(
             tokio::time::timeout(
                 Duration::from_secs(1),
-                redis::cmd("PING").query_async::<String>(&mut conn)
+                redis::cmd("PING").query_async::<Value>(&mut conn)
             )
             .await,
             Ok(Ok(_))
@@ -82,65 +82,67 @@ impl RedisPublisher {
     }
 }
 
-async fn run_publisher(mut conn: ConnectionManager, mut queue: mpsc::Receiver<(String, String)>, metrics: Metrics) {
+async fn run_publisher(conn: RedisConn, mut queue: mpsc::Receiver<(String, String)>, metrics: Metrics) {
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
     while queue.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
-        let mut pipe = redis::pipe();
-        for (channel, payload) in &batch {
-            pipe.cmd("SPUBLISH").arg(channel).arg(payload).ignore();
-        }
-        match tokio::time::timeout(REDIS_TIMEOUT, pipe.query_async::<()>(&mut conn)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                metrics.bus_publish_errors.inc_by(batch.len() as u64);
-                tracing::warn!(error = %e, dropped = batch.len(), "redis publish failed; remote sockets catch up from Postgres");
+        if conn.is_cluster() {
+            // A cluster pipeline must stay within one slot: one pipeline per
+            // channel (keeping each channel's order), all sent at once.
+            let mut by_channel: Vec<(&str, redis::Pipeline)> = Vec::new();
+            for (channel, payload) in &batch {
+                let at = match by_channel.iter().position(|(c, _)| *c == channel.as_str()) {
+                    Some(at) => at,
+                    None => {
+                        by_channel.push((channel.as_str(), redis::pipe()));
+                        by_channel.len() - 1
+                    }
+                };
+                by_channel[at].1.cmd("SPUBLISH").arg(channel).arg(payload).ignore();
             }
-            Err(_) => {
+            let sends = by_channel.iter().map(|(_, pipe)| {
+                let mut conn = conn.clone();
+                async move { send(pipe, &mut conn).await.err().map(|e| (e, pipe.len())) }
+            });
+            for (error, dropped) in futures_util::future::join_all(sends).await.into_iter().flatten() {
+                metrics.bus_publish_errors.inc_by(dropped as u64);
+                tracing::warn!(%error, dropped, "redis publish failed; remote sockets catch up from Postgres");
+            }
+        } else {
+            let mut pipe = redis::pipe();
+            for (channel, payload) in &batch {
+                pipe.cmd("SPUBLISH").arg(channel).arg(payload).ignore();
+            }
+            let mut conn = conn.clone();
+            if let Err(error) = send(&pipe, &mut conn).await {
                 metrics.bus_publish_errors.inc_by(batch.len() as u64);
-                tracing::warn!(
-                    dropped = batch.len(),
-                    "redis publish timed out; remote sockets catch up from Postgres"
-                );
+                tracing::warn!(%error, dropped = batch.len(), "redis publish failed; remote sockets catch up from Postgres");
             }
         }
         batch.clear();
     }
 }
 
-/// A client for `url`. A `rediss://` URL speaks TLS (rustls), trusting the
-/// built-in public CAs, or only `ca` (PEM) when given.
-pub fn client(url: &str, resp3: bool, ca: Option<&[u8]>) -> redis::RedisResult<redis::Client> {
-    let url = if !resp3 || url.contains("protocol=") {
-        url.to_owned()
-    } else {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}protocol=resp3")
-    };
-    match ca {
-        None => redis::Client::open(url),
-        Some(ca) => redis::Client::build_with_tls(
-            url,
-            redis::TlsCertificates {
-                client_tls: None,
-                root_cert: Some(ca.to_vec()),
-            },
-        ),
-    }
+/// Why a publish did not reach Redis.
+#[derive(Debug, thiserror::Error)]
+enum PublishError {
+    /// Redis answered with an error (or the connection failed).
+    #[error("{0}")]
+    Redis(#[from] redis::RedisError),
+    /// Redis did not answer in time.
+    #[error("timed out")]
+    Timeout,
 }
 
-/// Connection settings with short timeouts: Redis only speeds delivery up, so
-/// waiting long for it is never worth it.
-pub fn manager_config() -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_connection_timeout(REDIS_TIMEOUT)
-        .set_response_timeout(REDIS_TIMEOUT)
-        .set_number_of_retries(1)
-        .set_max_delay(1000)
+async fn send(pipe: &redis::Pipeline, conn: &mut RedisConn) -> Result<(), PublishError> {
+    match tokio::time::timeout(REDIS_TIMEOUT, pipe.query_async::<()>(conn)).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(PublishError::Timeout),
+    }
 }
 
 /// Connects the publisher and starts the subscriber task, which feeds `hub`.
 pub async fn connect(
-    url: &str,
+    target: &RedisTarget,
     ca: Option<&[u8]>,
     prefix: String,
     node: Uuid,
@@ -149,7 +151,7 @@ pub async fn connect(
     metrics: Metrics,
 ) -> anyhow::Result<RedisPublisher> {
     // RedisError's message already holds its cause; as a source it would print twice.
-    let conn = ConnectionManager::new_with_config(client(url, false, ca)?, manager_config())
+    let conn = RedisConn::connect(target, ca, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (queue, queued) = mpsc::channel(PUBLISH_QUEUE);
@@ -160,94 +162,129 @@ pub async fn connect(
         prefix: prefix.clone(),
         metrics: metrics.clone(),
     };
-    let sub_client = client(url, true, ca)?;
-    tokio::spawn(run_subscriber(sub_client, prefix, node, hub, commands, metrics));
+    let subscriber = Subscriber {
+        target: target.clone(),
+        ca: ca.map(<[u8]>::to_vec),
+        prefix,
+        node,
+        hub,
+        metrics,
+    };
+    tokio::spawn(subscriber.run(commands));
     Ok(publisher)
 }
 
-async fn run_subscriber(
-    client: redis::Client,
+/// The one subscriber connection of this process and what it feeds.
+struct Subscriber {
+    target: RedisTarget,
+    ca: Option<Vec<u8>>,
     prefix: String,
     node: Uuid,
     hub: Hub,
-    mut commands: mpsc::UnboundedReceiver<SubscriptionCommand>,
     metrics: Metrics,
-) {
-    let (push_tx, mut pushes) = mpsc::unbounded_channel::<PushInfo>();
-    let mut conn = loop {
-        match ConnectionManager::new_with_config(client.clone(), manager_config().set_push_sender(push_tx.clone()))
-            .await
-        {
-            Ok(conn) => break conn,
-            Err(e) => {
-                tracing::warn!(error = %e, "redis subscriber cannot connect; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    };
-    let mut wanted: HashSet<String> = HashSet::new();
-    let mut healthy = true;
-    metrics.bus_connected.set(1);
-    let mut retry = tokio::time::interval(Duration::from_millis(500));
-    retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+}
 
-    loop {
-        tokio::select! {
-            cmd = commands.recv() => {
-                let Some(cmd) = cmd else { break };
-                match cmd {
-                    SubscriptionCommand::Subscribe(topics) => {
-                        for topic in topics {
-                            let channel = topic.channel(&prefix);
-                            if healthy && redis::cmd("SSUBSCRIBE").arg(&channel).exec_async(&mut conn).await.is_err() {
-                                mark_unhealthy(&mut healthy, &metrics);
-                            }
-                            wanted.insert(channel);
-                        }
-                    }
-                    SubscriptionCommand::Unsubscribe(topics) => {
-                        for topic in topics {
-                            let channel = topic.channel(&prefix);
-                            wanted.remove(&channel);
-                            if healthy && redis::cmd("SUNSUBSCRIBE").arg(&channel).exec_async(&mut conn).await.is_err() {
-                                mark_unhealthy(&mut healthy, &metrics);
-                            }
-                        }
-                    }
-                    SubscriptionCommand::Barrier(done) => {
-                        let _ = done.send(());
-                    }
+impl Subscriber {
+    async fn run(self, mut commands: mpsc::UnboundedReceiver<SubscriptionCommand>) {
+        let (push_tx, mut pushes) = mpsc::unbounded_channel::<PushInfo>();
+        let mut conn = loop {
+            match RedisConn::connect(&self.target, self.ca.as_deref(), Some(push_tx.clone())).await {
+                Ok(conn) => break conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "redis subscriber cannot connect; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
-            push = pushes.recv() => {
-                let Some(push) = push else { break };
-                match push.kind {
-                    PushKind::SMessage | PushKind::Message => {
-                        if let Some(Value::BulkString(bytes)) = push.data.get(1) {
-                            match Envelope::decode(bytes) {
-                                Ok(envelope) if envelope.origin != node => hub.deliver(std::sync::Arc::new(envelope)),
-                                Ok(_) => {}
-                                Err(e) => tracing::warn!(error = %e, "undecodable envelope from redis"),
+        };
+        let metrics = &self.metrics;
+        let mut wanted: HashSet<String> = HashSet::new();
+        let mut healthy = true;
+        // Clean resubscription passes in a row since the last trouble.
+        let mut clean_passes = 0;
+        metrics.bus_connected.set(1);
+        let mut retry = tokio::time::interval(Duration::from_millis(500));
+        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+        loop {
+            tokio::select! {
+                cmd = commands.recv() => {
+                    let Some(cmd) = cmd else { break };
+                    match cmd {
+                        SubscriptionCommand::Subscribe(topics) => {
+                            for topic in topics {
+                                let channel = topic.channel(&self.prefix);
+                                if healthy && redis::cmd("SSUBSCRIBE").arg(&channel).exec_async(&mut conn).await.is_err() {
+                                    mark_unhealthy(&mut healthy, metrics);
+                                }
+                                wanted.insert(channel);
                             }
                         }
+                        SubscriptionCommand::Unsubscribe(topics) => {
+                            for topic in topics {
+                                let channel = topic.channel(&self.prefix);
+                                wanted.remove(&channel);
+                                if healthy && redis::cmd("SUNSUBSCRIBE").arg(&channel).exec_async(&mut conn).await.is_err() {
+                                    mark_unhealthy(&mut healthy, metrics);
+                                }
+                            }
+                        }
+                        SubscriptionCommand::Barrier(done) => {
+                            let _ = done.send(());
+                        }
                     }
-                    PushKind::Disconnection => mark_unhealthy(&mut healthy, &metrics),
-                    _ => {}
                 }
-            }
-            _ = retry.tick(), if !healthy => {
-                let mut ok = redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok();
-                for channel in &wanted {
-                    if !ok {
-                        break;
+                push = pushes.recv() => {
+                    let Some(push) = push else { break };
+                    match push.kind {
+                        PushKind::SMessage | PushKind::Message => {
+                            if let Some(Value::BulkString(bytes)) = push.data.get(1) {
+                                match Envelope::decode(bytes) {
+                                    Ok(envelope) if envelope.origin != self.node => self.hub.deliver(std::sync::Arc::new(envelope)),
+                                    Ok(_) => {}
+                                    Err(e) => tracing::warn!(error = %e, "undecodable envelope from redis"),
+                                }
+                            }
+                        }
+                        PushKind::Disconnection => {
+                            mark_unhealthy(&mut healthy, metrics);
+                            clean_passes = 0;
+                        }
+                        // A cluster shard that gives up a slot (failover,
+                        // resharding) unsubscribes its clients from the slot's
+                        // channels; one still wanted means resubscribing.
+                        PushKind::SUnsubscribe => {
+                            if let Some(Value::BulkString(channel)) = push.data.first()
+                                && wanted.contains(String::from_utf8_lossy(channel).as_ref())
+                            {
+                                mark_unhealthy(&mut healthy, metrics);
+                                clean_passes = 0;
+                            }
+                        }
+                        _ => {}
                     }
-                    ok = redis::cmd("SSUBSCRIBE").arg(channel).exec_async(&mut conn).await.is_ok();
                 }
-                if ok {
-                    healthy = true;
-                    metrics.bus_connected.set(1);
-                    tracing::info!(channels = wanted.len(), "redis subscriber reconnected; sockets catch up");
-                    hub.bus_reconnected();
+                _ = retry.tick(), if !healthy => {
+                    let mut ok = redis::cmd("PING").query_async::<Value>(&mut conn).await.is_ok();
+                    for channel in &wanted {
+                        if !ok {
+                            break;
+                        }
+                        ok = redis::cmd("SSUBSCRIBE").arg(channel).exec_async(&mut conn).await.is_ok();
+                    }
+                    clean_passes = if ok { clean_passes + 1 } else { 0 };
+                    // A cluster connection that reconnects one node may drop
+                    // its sockets to the others, and their subscriptions,
+                    // without a word (it resubscribes on its own later). One
+                    // more clean pass once the cluster has settled makes sure
+                    // every channel is subscribed before sockets catch up.
+                    let needed = if conn.is_cluster() { 2 } else { 1 };
+                    if clean_passes >= needed {
+                        healthy = true;
+                        clean_passes = 0;
+                        metrics.bus_connected.set(1);
+                        tracing::info!(channels = wanted.len(), "redis subscriber reconnected; sockets catch up");
+                        self.hub.bus_reconnected();
+                    }
                 }
             }
         }

@@ -13,6 +13,7 @@ pub mod hub;
 pub mod metrics;
 pub mod ordering;
 pub mod presence;
+pub mod redis_conn;
 pub mod session;
 
 use anyhow::Context;
@@ -34,7 +35,8 @@ use self::envelope::{Control, Envelope, Payload, Topic};
 use self::hub::Hub;
 use self::metrics::Metrics;
 use self::presence::PresenceStore;
-use crate::config::{Config, WsConfig};
+use self::redis_conn::RedisConn;
+use crate::config::{Config, RedisTarget, WsConfig};
 use crate::db::DbPool;
 
 /// Handle to the realtime machinery of this node; cheap to clone.
@@ -64,7 +66,8 @@ impl Realtime {
         let hub = Hub::start(sub_tx, metrics.clone());
         let (publisher, presence) = match &config.redis_url {
             Some(url) => {
-                let url = url.expose_secret();
+                let target = RedisTarget::parse(url.expose_secret())
+                    .map_err(|reason| anyhow::anyhow!("REDIS_URL is invalid: {reason}"))?;
                 // rustls asks for the process-wide crypto provider when the
                 // redis client makes its TLS configuration.
                 crate::db::tls::install_crypto_provider();
@@ -76,13 +79,17 @@ impl Realtime {
                 };
                 let ca = ca.as_deref();
                 // Says which trust was in force, never the URL (it may hold a password).
-                let what = match (url.starts_with("rediss://"), &config.redis_ca_cert) {
-                    (false, _) => "connecting to Redis (plain text)".to_owned(),
-                    (true, Some(path)) => format!("connecting to Redis (TLS, CA file {})", path.display()),
-                    (true, None) => "connecting to Redis (TLS, built-in public CAs)".to_owned(),
+                let kind = match &target {
+                    RedisTarget::Single(_) => "Redis".to_owned(),
+                    RedisTarget::Cluster(nodes) => format!("Redis Cluster (seed nodes: {})", nodes.len()),
+                };
+                let what = match (target.is_tls(), &config.redis_ca_cert) {
+                    (false, _) => format!("connecting to {kind} (plain text)"),
+                    (true, Some(path)) => format!("connecting to {kind} (TLS, CA file {})", path.display()),
+                    (true, None) => format!("connecting to {kind} (TLS, built-in public CAs)"),
                 };
                 let publisher = bus::connect(
-                    url,
+                    &target,
                     ca,
                     config.redis_prefix.clone(),
                     node,
@@ -92,11 +99,10 @@ impl Realtime {
                 )
                 .await
                 .context(what.clone())?;
-                let conn =
-                    redis::aio::ConnectionManager::new_with_config(bus::client(url, false, ca)?, bus::manager_config())
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))
-                        .context(what)?;
+                let conn = RedisConn::connect(&target, ca, None)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+                    .context(what)?;
                 let presence = PresenceStore::Redis {
                     conn,
                     prefix: config.redis_prefix.clone(),

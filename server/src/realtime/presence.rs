@@ -7,6 +7,11 @@
 //! sweeper on every node removes sockets that stopped refreshing (their node
 //! crashed) and announces the users who went offline, so nobody stays online
 //! forever. Without Redis the same rules run in memory.
+//!
+//! Every presence key carries the hash tag `{prefix}`, so on a Redis Cluster
+//! they all live in one slot: the pipelines below mix a user's hash with the
+//! shared expiry set (and several users' hashes), which a cluster refuses
+//! across slots (CROSSSLOT).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,8 +21,9 @@ use consilium_shared::{
     UserId,
     ws::{OwnStatus, PresenceEntry, PresenceStatus},
 };
-use redis::aio::ConnectionManager;
 use uuid::Uuid;
+
+use super::redis_conn::RedisConn;
 
 /// Where presence lives.
 #[derive(Clone)]
@@ -26,8 +32,8 @@ pub enum PresenceStore {
     Local(std::sync::Arc<Mutex<HashMap<UserId, HashMap<Uuid, OwnStatus>>>>),
     /// Shared by every node through Redis.
     Redis {
-        /// Connection.
-        conn: ConnectionManager,
+        /// Connection (one server or a cluster).
+        conn: RedisConn,
         /// Key prefix.
         prefix: String,
         /// How long a session lives without a heartbeat.
@@ -63,11 +69,11 @@ fn now_ms() -> i64 {
 
 impl PresenceStore {
     fn user_key(prefix: &str, user: UserId) -> String {
-        format!("{prefix}:presence:{user}")
+        format!("{{{prefix}}}:presence:{user}")
     }
 
     fn expiry_key(prefix: &str) -> String {
-        format!("{prefix}:presence-expiry")
+        format!("{{{prefix}}}:presence-expiry")
     }
 
     /// Sets or refreshes (or with `None`, removes) one socket's status; returns

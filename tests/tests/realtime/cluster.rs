@@ -1,10 +1,12 @@
 //! Two real server processes sharing Postgres and Redis: concurrent senders on
-//! different nodes, and a Redis outage that must lose no acked message.
+//! different nodes, and a Redis outage that must lose no acked message; the
+//! same on a Redis Cluster, where a master dies during traffic.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use consilium_tests::node::{Cluster, ClusterOptions, RedisServer};
+use consilium_tests::node::{Cluster, ClusterOptions, RedisCluster, RedisServer};
+use consilium_tests::test_redis_cluster_url;
 use consilium_tests::ws::{WsClient, any_message, message_in, message_with_client_id, seqs};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -25,11 +27,16 @@ fn acked_seqs(batch: &[(String, String)], answers: &[Value]) -> BTreeMap<String,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_senders_on_two_nodes_arrive_gapless_and_in_order_everywhere() {
-    let w = world_with(
-        Bus::TwoNodes,
-        &[("WS_SEND_RATE_PER_SEC", "1000"), ("WS_SEND_BURST", "1000")],
-    )
-    .await;
+    two_senders_on_two_nodes(Bus::TwoNodes).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_on_two_nodes_on_a_redis_cluster_arrive_gapless_and_in_order_everywhere() {
+    two_senders_on_two_nodes(Bus::TwoNodesOnRedisCluster).await
+}
+
+async fn two_senders_on_two_nodes(bus: Bus) {
+    let w = world_with(bus, &[("WS_SEND_RATE_PER_SEC", "1000"), ("WS_SEND_BURST", "1000")]).await;
     let mut a = w.d.ws(&w.lead, 0).await;
     let mut b = w.d.ws(&w.li, 1).await;
     let mut watcher_1 = w.d.ws(&w.liu, 1).await;
@@ -206,9 +213,18 @@ async fn a_redis_outage_loses_no_acked_message_and_cross_node_delivery_resumes()
 
 #[tokio::test]
 async fn a_crashed_nodes_users_go_offline_by_themselves() {
+    a_crashed_nodes_users_go_offline(None).await
+}
+
+#[tokio::test]
+async fn a_crashed_nodes_users_go_offline_by_themselves_on_a_redis_cluster() {
+    a_crashed_nodes_users_go_offline(Some(test_redis_cluster_url())).await
+}
+
+async fn a_crashed_nodes_users_go_offline(redis_url: Option<String>) {
     let cluster = Cluster::start(ClusterOptions {
         nodes: 2,
-        redis_url: None,
+        redis_url,
         env: vec![
             ("PRESENCE_TTL_MS".into(), "1500".into()),
             ("WS_HEARTBEAT_MS".into(), "400".into()),
@@ -291,4 +307,123 @@ async fn a_file_uploaded_on_one_node_is_served_by_the_other_from_the_shared_s3_s
             )
             .await;
     assert_eq!((back.status, back.body.as_slice()), (206, &b"DICM"[..]));
+}
+
+/// A Redis Cluster master dies while both nodes send: every acked message is
+/// stored once, the receiving socket still gets every one in seq order (live,
+/// or caught up after the node resubscribes on the promoted replica), live
+/// fan-out resumes after the failover, and `sync` returns everything. The
+/// cluster is the test's own, so killing a master disturbs no other test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_failover_loses_no_acked_message_and_fan_out_resumes() {
+    let mut redis = RedisCluster::spawn().await;
+    let cluster = Cluster::start(ClusterOptions {
+        nodes: 2,
+        redis_url: Some(redis.url.clone()),
+        env: vec![
+            ("WS_SEND_RATE_PER_SEC".into(), "1000".into()),
+            ("WS_SEND_BURST".into(), "1000".into()),
+        ],
+    })
+    .await;
+    let channel_name = |prefix: &str, conversation: &str| format!("{prefix}:conv:{conversation}");
+    let prefix = cluster.redis_prefix.clone();
+    let w = world_on(Deployment::from_cluster(cluster)).await;
+    let mut a = w.d.ws(&w.lead, 0).await;
+    let mut b = w.d.ws(&w.li, 1).await;
+    // probes the live path, so b's own stream of events stays untouched
+    let mut watcher = w.d.ws(&w.liu, 1).await;
+    let mut acks: Vec<Value> = Vec::new();
+
+    // traffic across the nodes, through the shard that owns the channel
+    for (id, body) in numbered("before", 3) {
+        acks.push(a.send_message(&w.channel, &id, &body).await);
+    }
+    let mut b_got = b.expect_messages(&w.channel, 3, Duration::from_secs(10)).await;
+    assert_eq!(seqs(&b_got), one_to(3));
+    acks.push(b.send_message(&w.channel, "before-b", "收到").await);
+    a.expect(message_with_client_id("before-b")).await;
+    let seen_by_b_before = 4;
+
+    // that shard's master dies in the middle of a stream of sends from both nodes
+    let victim = redis.master_of(&channel_name(&prefix, &w.channel)).await;
+    let sends = async {
+        let mut acked = Vec::new();
+        for i in 0..20 {
+            acked.push(
+                a.send_message(&w.channel, &format!("during-a-{i}"), "主节点故障期间")
+                    .await,
+            );
+            acked.push(
+                b.send_message(&w.channel, &format!("during-b-{i}"), "主节点故障期间")
+                    .await,
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        acked
+    };
+    let crash = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        redis.kill(victim).await;
+    };
+    let (during, ()) = tokio::join!(sends, crash);
+    for ack in &during {
+        assert_eq!(ack["type"], "ack", "a send during the failover was not acked: {ack}");
+    }
+    acks.extend(during);
+
+    // a replica has taken over the slots (during the sends, or now); the cluster is whole again
+    redis.wait_failover(&channel_name(&prefix, &w.channel), victim).await;
+
+    // live cross-node fan-out resumes on the promoted master
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut probe = 0;
+    loop {
+        probe += 1;
+        let id = format!("probe-{probe}");
+        acks.push(a.send_message(&w.channel, &id, "故障转移探测").await);
+        if watcher
+            .wait_for(message_with_client_id(&id), Duration::from_secs(1))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live delivery from node 0 to node 1 within 30 s of the failover"
+        );
+    }
+    for (id, body) in numbered("after", 3) {
+        acks.push(a.send_message(&w.channel, &id, &body).await);
+        watcher.expect(message_with_client_id(&id)).await;
+    }
+
+    // the old master comes back as a replica, and nothing changes for the clients
+    redis.restart(victim).await;
+    acks.push(b.send_message(&w.channel, "after-b", "恢复正常").await);
+    a.expect(message_with_client_id("after-b")).await;
+
+    // every acked message is stored once, gapless
+    let total = acks.len() as i64;
+    let mut acked: Vec<i64> = acks.iter().map(|a| a["seq"].as_i64().expect("seq")).collect();
+    acked.sort_unstable();
+    assert_eq!(acked, one_to(total), "acks: {acks:?}");
+
+    // b's socket got every message once and in seq order: live, or caught
+    // up once its node resubscribed on the promoted master
+    let rest = b
+        .expect_messages(&w.channel, (total - 3) as usize, Duration::from_secs(30))
+        .await;
+    b_got.extend(rest);
+    assert_eq!(seqs(&b_got), one_to(total), "b's socket, live and caught up");
+    b.expect_no_event(message_in(&w.channel), QUIET).await;
+
+    // sync on a new socket returns everything past what b had seen before
+    let mut b_again = WsClient::connect_to(w.d.node(1), &w.li).await;
+    let synced = b_again.sync(&[(w.channel.as_str(), seen_by_b_before)]).await;
+    assert_eq!(seqs(&synced), (seen_by_b_before + 1..=total).collect::<Vec<_>>());
+    // and a fresh client on the other node agrees
+    let mut fresh = WsClient::connect_to(w.d.node(0), &w.liu).await;
+    assert_eq!(seqs(&fresh.sync(&[(w.channel.as_str(), 0)]).await), one_to(total));
 }

@@ -3,14 +3,16 @@
 //! A scenario is an `async fn(Bus)`; [`on_every_bus!`] turns it into one test
 //! per bus, so the same assertions hold for in-process fan-out, for Redis on
 //! one node, and across two real server processes sharing Redis (where
-//! clients are spread over both nodes, so every event has to cross Redis).
+//! clients are spread over both nodes, so every event has to cross Redis),
+//! and the same two processes on a real Redis Cluster (`redis+cluster://`,
+//! sharded pub/sub; `scripts/redis-cluster.sh` starts it).
 
 use std::time::Duration;
 
 use consilium_tests::fixtures;
 use consilium_tests::node::{Cluster, ClusterOptions};
 use consilium_tests::ws::WsClient;
-use consilium_tests::{Api, TestApp, TestDatabase, TestOptions};
+use consilium_tests::{Api, TestApp, TestDatabase, TestOptions, test_redis_cluster_url};
 use serde_json::{Value, json};
 
 /// How long tests wait to prove that something does NOT arrive.
@@ -27,9 +29,13 @@ pub enum Bus {
     Redis,
     /// Two real `consilium` processes on one database and one Redis prefix.
     TwoNodes,
+    /// Two real `consilium` processes on a Redis Cluster of three shards
+    /// (`TEST_REDIS_CLUSTER_URL`), so channels and keys live on different shards.
+    TwoNodesOnRedisCluster,
 }
 
-/// Generates `local`, `redis` and `two_nodes` tests for each `async fn(Bus)` scenario.
+/// Generates `local`, `redis`, `two_nodes` and `two_nodes_on_redis_cluster`
+/// tests for each `async fn(Bus)` scenario.
 macro_rules! on_every_bus {
     ($($scenario:ident),+ $(,)?) => {
         $(
@@ -46,6 +52,10 @@ macro_rules! on_every_bus {
                 #[tokio::test]
                 async fn two_nodes() {
                     super::$scenario(Bus::TwoNodes).await
+                }
+                #[tokio::test]
+                async fn two_nodes_on_redis_cluster() {
+                    super::$scenario(Bus::TwoNodesOnRedisCluster).await
                 }
             }
         )+
@@ -101,10 +111,10 @@ impl Deployment {
                     cluster: None,
                 }
             }
-            Bus::TwoNodes => {
+            Bus::TwoNodes | Bus::TwoNodesOnRedisCluster => {
                 let cluster = Cluster::start(ClusterOptions {
                     nodes: 2,
-                    redis_url: None,
+                    redis_url: (bus == Bus::TwoNodesOnRedisCluster).then(test_redis_cluster_url),
                     env,
                 })
                 .await;
