@@ -78,6 +78,9 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     /// A session unused this long ends (SPEC §11, `SESSION_IDLE_SECS`).
     pub session_idle: Duration,
+    /// Most sign-ins that may wait for a password-hashing slot before more
+    /// get 429 `too_many_logins` (`LOGIN_QUEUE_LIMIT`).
+    pub login_queue_limit: usize,
     /// Browser origins allowed to open the websocket.
     pub allowed_origins: Vec<String>,
     /// Whether `ALLOWED_ORIGINS` was given; if not, the origins follow the
@@ -470,6 +473,12 @@ impl Config {
         )?);
         let session_idle =
             Duration::from_secs(parse_or(get("SESSION_IDLE_SECS"), "SESSION_IDLE_SECS", 12 * 3600)?.max(1));
+        let login_queue_limit = parse_or(
+            get("LOGIN_QUEUE_LIMIT"),
+            "LOGIN_QUEUE_LIMIT",
+            crate::auth::password::DEFAULT_LOGIN_QUEUE_LIMIT,
+        )?
+        .max(1);
         let db_pool_size = parse_or(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 16)?;
         let http_workers = get("HTTP_WORKERS")
             .map(|v| parse_or(Some(v), "HTTP_WORKERS", 1))
@@ -667,6 +676,7 @@ impl Config {
             access_token_ttl,
             refresh_token_ttl,
             session_idle,
+            login_queue_limit,
             allowed_origins,
             origins_from_env,
             static_dir,

@@ -73,6 +73,7 @@ impl Application {
             dummy_password_hash: password::hash(uuid::Uuid::new_v4().to_string()).await?.into(),
         };
 
+        crate::auth::password::limit_waiting_logins(state.config.login_queue_limit);
         let port = local_addr.port();
         // every node runs the escalation scheduler; the database makes each fire once
         crate::escalation::start(state.clone());

@@ -5,7 +5,7 @@
 //! takes 19 MiB and a core for tens of milliseconds, so at most one runs per
 //! two cores: a login storm then leaves the other cores to live chat instead
 //! of starving it. Logins queue for a slot, but only so many: past
-//! [`MAX_WAITING_LOGINS`] a login is refused at once with 429 (it would wait
+//! `LOGIN_QUEUE_LIMIT` ([`DEFAULT_LOGIN_QUEUE_LIMIT`]) a login is refused at once with 429 (it would wait
 //! seconds otherwise), so a storm costs the node a bounded amount of work.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,9 +24,17 @@ static HASHING_SLOTS: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(
 /// Logins waiting for a hashing slot (or holding one).
 static WAITING_LOGINS: AtomicUsize = AtomicUsize::new(0);
 
-/// Most logins a node lets wait for a hashing slot: at ~40 ms a hash, the
-/// last of them signs in within about two seconds.
-pub const MAX_WAITING_LOGINS: usize = 48;
+/// Most logins a node lets wait for a hashing slot by default: at ~40 ms a
+/// hash, the last of them signs in within about two seconds.
+pub const DEFAULT_LOGIN_QUEUE_LIMIT: usize = 48;
+
+/// The limit in force (`LOGIN_QUEUE_LIMIT`); global like the slots it guards.
+static LOGIN_QUEUE_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_LOGIN_QUEUE_LIMIT);
+
+/// Sets how many logins may wait for a hashing slot (from the config, at start).
+pub fn limit_waiting_logins(limit: usize) {
+    LOGIN_QUEUE_LIMIT.store(limit.max(1), Ordering::Relaxed);
+}
 
 /// Why a password could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +52,7 @@ struct WaitingLogin;
 
 impl WaitingLogin {
     fn enter() -> Result<Self, PasswordError> {
-        if WAITING_LOGINS.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING_LOGINS {
+        if WAITING_LOGINS.fetch_add(1, Ordering::AcqRel) >= LOGIN_QUEUE_LIMIT.load(Ordering::Relaxed) {
             WAITING_LOGINS.fetch_sub(1, Ordering::AcqRel);
             return Err(PasswordError::Busy);
         }

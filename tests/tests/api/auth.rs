@@ -1,6 +1,6 @@
 //! Login, tokens, refresh rotation and reuse, logout, password changes, throttling.
 
-use consilium_tests::{ADMIN_USERNAME, TEST_JWT_SECRET, TestApp, USER_PASSWORD};
+use consilium_tests::{ADMIN_USERNAME, TEST_JWT_SECRET, TestApp, TestOptions, USER_PASSWORD};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;
 
@@ -415,4 +415,45 @@ async fn an_idle_session_ends_and_one_in_use_stays() {
         )
         .await;
     assert_eq!(r.status, 401, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_login_storm_past_the_queue_is_refused_at_once_with_429_too_many_logins() {
+    // A queue of two, so that a storm of 24 overflows it on any machine.
+    let app = TestApp::spawn_with(TestOptions {
+        env: vec![("LOGIN_QUEUE_LIMIT".into(), "2".into())],
+        ..TestOptions::default()
+    })
+    .await;
+    app.user("dr_storm").await;
+    app.user("dr_storm_typo").await;
+    // every fourth with a wrong password, for another account
+    let attempts = (0..24).map(|i| {
+        let anon = app.anon.clone();
+        async move {
+            if i % 4 == 0 {
+                anon.try_login("dr_storm_typo", "not-the-password").await
+            } else {
+                anon.try_login("dr_storm", USER_PASSWORD).await
+            }
+        }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let busy = answers
+        .iter()
+        .filter(|r| r.status == 429 && r.body["error"]["reason"] == "too_many_logins")
+        .count();
+    assert!(busy > 0, "the storm overflowed the queue: {answers:#?}");
+    assert!(
+        answers.iter().all(|r| matches!(r.status, 200 | 401 | 429)),
+        "nothing but sign-ins, wrong passwords and refusals: {answers:#?}"
+    );
+    assert!(
+        answers.iter().any(|r| r.status == 200),
+        "some got through: {answers:#?}"
+    );
+    // a refused login is not a failed one: the account is not throttled for it
+    let r = app.anon.try_login("dr_storm", USER_PASSWORD).await;
+    assert_eq!(r.status, 200, "after the storm: {}", r.body);
+    assert!(r.body["access_token"].is_string());
 }

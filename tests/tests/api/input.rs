@@ -318,3 +318,56 @@ async fn openapi_is_a_valid_document() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `[[[…]]]`, `depth` arrays deep.
+fn nested_arrays(depth: usize) -> String {
+    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+#[tokio::test]
+async fn json_nested_10000_deep_is_a_400_or_an_error_frame_and_everything_keeps_working() {
+    let app = TestApp::spawn().await;
+    let dr = app.user("dr_deep").await;
+    let deep = nested_arrays(10_000);
+    // a deep body before sign-in, a deep value in a field, and a deep body on
+    // a transition endpoint (read as raw JSON)
+    let bodies = [
+        ("/api/v1/auth/login", deep.clone()),
+        ("/api/v1/teams", format!("{{\"name\":{deep}}}")),
+        (
+            "/api/v1/auth/login",
+            format!("{{\"username\":\"admin\",\"password\":{deep}}}"),
+        ),
+    ];
+    for (path, body) in bodies {
+        let r = app
+            .admin
+            .send_raw(Method::POST, path, "application/json", body.into_bytes())
+            .await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert!(r.body["error"]["reason"].is_string(), "{path}: {}", r.body);
+    }
+    assert_eq!(dr.get("/api/v1/me").await.status, 200, "the server still answers");
+
+    // on the socket: an error frame, and the socket stays usable
+    let lead = app.user("lead_deep").await;
+    let team = app.team("深 团队", &lead).await;
+    app.add_member(&team, &dr, "specialist").await;
+    let channel = consilium_tests::fixtures::team_channel(&dr, &team).await;
+    let mut ws = WsClient::connect_as(&dr).await;
+    for frame in [
+        deep.clone(),
+        format!(
+            "{{\"type\":\"send\",\"id\":\"d1\",\"conversation_id\":\"{channel}\",\"client_msg_id\":\"d1\",\"body\":{deep}}}"
+        ),
+    ] {
+        assert!(ws.try_send_raw_text(frame).await, "the frame went out");
+        let error = ws.expect(of_type("error")).await;
+        assert_eq!(error["reason"], "malformed_frame", "{error}");
+    }
+    let id = ws.request_id();
+    ws.send(json!({ "type": "ping", "id": id })).await;
+    ws.expect(answer_to(&id)).await;
+    let ack = ws.send_message(&channel, "after-deep", "嵌套之后").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+}
