@@ -121,7 +121,11 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
             presence_id,
             status: OwnStatus::Online,
         };
-        let end = match conn.start().await {
+        // a reconnect storm queues here instead of taking every database connection
+        let turn = rt.handshake_turn().await;
+        let started = conn.start().await;
+        drop(turn);
+        let end = match started {
             Ok(()) => {
                 tracing::info!("connected");
                 conn.run(stream, rx).await
@@ -810,12 +814,20 @@ impl Conn {
             self.rt().hub().subscribe(self.key, subscribe).await;
         }
         // snapshot the new conversations only now that their events are routed here
-        let added: Vec<ConversationDto> = if added_ids.is_empty() {
-            vec![]
+        // and the calls already live in them: a call started in a conversation
+        // just made (a direct chat opened to call someone) must ring here
+        // even though it began before this socket listened
+        let (added, live_calls): (Vec<ConversationDto>, Vec<_>) = if added_ids.is_empty() {
+            (vec![], vec![])
         } else {
             let mut db = self.state.db.get().await?;
             let all = chat::list_for(&mut db, self.user, None).await?;
-            all.into_iter().filter(|c| added_ids.contains(&c.id)).collect()
+            let live_calls =
+                crate::calls::live_calls_in(&mut db, &added_ids, self.state.config.calls.max_participants).await?;
+            (
+                all.into_iter().filter(|c| added_ids.contains(&c.id)).collect(),
+                live_calls,
+            )
         };
         let new_contacts: Vec<UserId> = contacts.difference(&self.contacts).copied().collect();
         self.contacts = contacts;
@@ -828,6 +840,13 @@ impl Conn {
         for conversation in added {
             self.cursors.insert(conversation.id, Cursor::new(conversation.last_seq));
             if !send_event(&mut self.ws, &ServerEvent::ConversationAdded { conversation }).await {
+                return Ok(false);
+            }
+        }
+        // a call that starts after the subscription arrives on its own as well;
+        // clients key calls by id, so hearing of one twice is harmless
+        for call in live_calls {
+            if !send_event(&mut self.ws, &ServerEvent::CallStarted { call }).await {
                 return Ok(false);
             }
         }
