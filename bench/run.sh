@@ -3,7 +3,7 @@
 # in CI: the numbers mean something only when nothing else competes for the
 # cores. Results (JSON + Markdown) land in bench/results/<UTC time>/.
 #
-#   bash bench/run.sh [all|connections|throughput|two-nodes|baselines]...
+#   bash bench/run.sh [all|connections|throughput|two-nodes|baselines|reconnect-storm]...
 #
 # Knobs (environment):
 #   CONNECTIONS   idle sockets for `connections` (default 19900: this sandbox's
@@ -95,6 +95,31 @@ connections() {
   stop_nodes
 }
 
+# A reconnect storm during chat (issue 17): TEAMS × MEMBERS sockets keep
+# STORM_RATE msg/s flowing (one throughput step of STORM_STEP_SECS) while
+# STORM_SOCKETS more connect at once (the connections workload: tokens first,
+# then every socket opened as fast as two client processes can, as after a
+# node restart). Reports how fast the storm reached `ready` and what the chat
+# saw meanwhile (loss, duplicates, p99 and max over the whole step).
+reconnect_storm() {
+  fresh_db
+  start_node 18301
+  run_loadgen storm-chat http://127.0.0.1:18301 "${pids[0]}" \
+    throughput --teams "$teams" --members "$members" --rates "${STORM_RATE:-500}" \
+    --step-secs "${STORM_STEP_SECS:-120}" --hold-secs 0 --stop-p99-ms 100000 &
+  local chat=$!
+  local online=0
+  until [[ $online -ge $((teams * members)) ]]; do
+    sleep 0.5
+    online=$(curl -fs http://127.0.0.1:18301/metrics | awk '/^consilium_ws_sockets /{print $2}')
+    online=${online:-0}
+  done
+  run_loadgen storm-sockets http://127.0.0.1:18301 "${pids[0]}" \
+    connections --connections "${STORM_SOCKETS:-18000}" --hold-secs 10 --users 1000 --workers 2
+  wait "$chat"
+  stop_nodes
+}
+
 throughput() {
   fresh_db
   start_node 18301
@@ -149,6 +174,7 @@ for w in "${workloads[@]}"; do
     connections) connections ;;
     throughput) throughput ;;
     two-nodes) two_nodes ;;
+    reconnect-storm) reconnect_storm ;;
     baselines) baselines ;;
     *) log "unknown workload $w" && exit 2 ;;
   esac

@@ -263,6 +263,10 @@ pub struct WsConfig {
     pub client_timeout: Duration,
     /// How long a session's presence outlives its last heartbeat (a crashed node's users go offline after this).
     pub presence_ttl: Duration,
+    /// Sockets building their `ready` snapshot at once; the rest wait their
+    /// turn (`WS_HANDSHAKE_CONCURRENCY`), so a reconnect storm leaves live
+    /// traffic database connections to work with.
+    pub handshake_concurrency: usize,
 }
 
 /// The secret used in development when `JWT_SECRET` is unset; refused in production.
@@ -495,6 +499,13 @@ impl Config {
                 60_000,
             )?),
             presence_ttl: Duration::from_millis(parse_or(get("PRESENCE_TTL_MS"), "PRESENCE_TTL_MS", 60_000)?),
+            // half the pool by default: the other half serves sends and requests
+            handshake_concurrency: parse_or(
+                get("WS_HANDSHAKE_CONCURRENCY"),
+                "WS_HANDSHAKE_CONCURRENCY",
+                (db_pool_size / 2).max(1),
+            )?
+            .max(1),
         };
         let message_edit_window = Duration::from_secs(parse_or(
             get("MESSAGE_EDIT_WINDOW_SECS"),

@@ -55,6 +55,8 @@ struct Inner {
     metrics: Metrics,
     next_socket: AtomicU64,
     shutdown: tokio_util::sync::CancellationToken,
+    /// Permits to build a `ready` snapshot (`WS_HANDSHAKE_CONCURRENCY`).
+    handshakes: Arc<tokio::sync::Semaphore>,
 }
 
 impl Realtime {
@@ -126,12 +128,19 @@ impl Realtime {
                 metrics,
                 next_socket: AtomicU64::new(1),
                 shutdown: tokio_util::sync::CancellationToken::new(),
+                handshakes: Arc::new(tokio::sync::Semaphore::new(config.ws.handshake_concurrency)),
             }),
         };
         tokio::spawn(realtime.clone().presence_loop());
         tokio::spawn(realtime.clone().session_check_loop());
         tracing::info!(%node, redis = config.redis_url.is_some(), "realtime started");
         Ok(realtime)
+    }
+
+    /// Waits for a turn to build a `ready` snapshot; the turn ends when the
+    /// permit is dropped. `None` once the node is shutting down.
+    pub async fn handshake_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.inner.handshakes.clone().acquire_owned().await.ok()
     }
 
     /// Sweeps out presence entries of crashed nodes' sockets, announcing who went offline.

@@ -209,3 +209,18 @@ async fn origins_outside_the_allow_list_are_refused_before_the_upgrade() {
     let cli = WsClient::connect(w.d.node(0), &token).await;
     assert_eq!(cli.ready["user_id"], w.li.user_id());
 }
+
+#[tokio::test]
+async fn a_burst_of_reconnects_takes_turns_building_ready_and_every_socket_gets_there() {
+    // one snapshot at a time: thirty sockets queue for their turn
+    let w = world_with(Bus::Local, &[("WS_HANDSHAKE_CONCURRENCY", "1")]).await;
+    let mut lead = w.d.ws(&w.lead, 0).await;
+    let burst = (0..30).map(|_| w.d.ws(&w.li, 0));
+    let mut sockets = futures_util::future::join_all(burst).await;
+    let ack = lead.send_message(&w.channel, "after-burst", "大家都回来了").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    for ws in &mut sockets {
+        let got = ws.expect_messages(&w.channel, 1, Duration::from_secs(10)).await;
+        assert_eq!(got[0]["client_msg_id"], "after-burst");
+    }
+}
