@@ -27,7 +27,7 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 const LAYERS: readonly (readonly string[])[] = [
   ['generated'],
   ['i18n', 'api', 'auth', 'session.ts', 'router.ts'],
-  ['realtime', 'users', 'teams', 'ui'],
+  ['realtime', 'users', 'teams', 'ui', 'testing'],
   ['attachments', 'calls', 'chat', 'cases', 'triage', 'consults', 'referrals', 'slots', 'followups', 'admin', 'login', 'notifications', 'work', 'search', 'account'],
   ['shell', 'App.tsx', 'main.tsx'],
 ];

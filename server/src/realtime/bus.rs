@@ -10,7 +10,7 @@
 //! committed and acked, local sockets still get them, and once the subscriber
 //! is back every local socket catches up from Postgres.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use redis::{PushInfo, PushKind, Value};
@@ -88,18 +88,17 @@ async fn run_publisher(conn: RedisConn, mut queue: mpsc::Receiver<(String, Strin
         if conn.is_cluster() {
             // A cluster pipeline must stay within one slot: one pipeline per
             // channel (keeping each channel's order), all sent at once.
-            let mut by_channel: Vec<(&str, redis::Pipeline)> = Vec::new();
+            let mut by_channel: HashMap<&str, redis::Pipeline> = HashMap::new();
             for (channel, payload) in &batch {
-                let at = match by_channel.iter().position(|(c, _)| *c == channel.as_str()) {
-                    Some(at) => at,
-                    None => {
-                        by_channel.push((channel.as_str(), redis::pipe()));
-                        by_channel.len() - 1
-                    }
-                };
-                by_channel[at].1.cmd("SPUBLISH").arg(channel).arg(payload).ignore();
+                by_channel
+                    .entry(channel.as_str())
+                    .or_insert_with(redis::pipe)
+                    .cmd("SPUBLISH")
+                    .arg(channel)
+                    .arg(payload)
+                    .ignore();
             }
-            let sends = by_channel.iter().map(|(_, pipe)| {
+            let sends = by_channel.values().map(|pipe| {
                 let mut conn = conn.clone();
                 async move { send(pipe, &mut conn).await.err().map(|e| (e, pipe.len())) }
             });

@@ -3,43 +3,26 @@
 // "您的账号必须使用两步验证" and the set-up, no app behind it, until it is on.
 // Anyone else (or a server that cannot say) gets the app at once.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import { setLocale } from '../i18n';
 import { api, rest } from '../session';
 import { TwoFactorGate } from './TwoFactorGate';
+import { flush, useTestRoot } from '../testing/dom';
 
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
-}
-
-let container: HTMLElement;
-let root: Root;
+const dom = useTestRoot();
 
 beforeEach(() => {
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
   setLocale('zh-CN');
 });
 
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
   vi.restoreAllMocks();
 });
 
-async function flush(): Promise<void> {
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  });
-}
-
 async function mount(): Promise<void> {
   act(() =>
-    root.render(
+    dom.root.render(
       <TwoFactorGate>
         <p>the app</p>
       </TwoFactorGate>,
@@ -49,7 +32,7 @@ async function mount(): Promise<void> {
 }
 
 function button(name: string): HTMLButtonElement | undefined {
-  return [...container.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+  return [...dom.container.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
 }
 
 async function click(el: HTMLElement | undefined | null): Promise<void> {
@@ -59,7 +42,7 @@ async function click(el: HTMLElement | undefined | null): Promise<void> {
 }
 
 function field(label: string): HTMLInputElement {
-  const l = [...container.querySelectorAll('label')].find((x) => x.textContent?.trim() === label);
+  const l = [...dom.container.querySelectorAll('label')].find((x) => x.textContent?.trim() === label);
   return (l!.control ?? document.getElementById(l!.htmlFor)) as HTMLInputElement;
 }
 
@@ -77,19 +60,19 @@ describe('enrol-only mode', () => {
     vi.spyOn(rest, 'startTotp').mockResolvedValue({ secret: 'JBSWY3DPEHPK3PXP', otpauth_url: 'otpauth://totp/Consilium:admin?secret=JBSWY3DPEHPK3PXP' });
     vi.spyOn(rest, 'confirmTotp').mockResolvedValue({ recovery_codes: ['abcde-12345', 'fghij-67890'] });
     await mount();
-    expect(container.querySelector('h1')?.textContent).toBe('您的账号必须使用两步验证');
-    expect(container.textContent).toContain('设置完成前，其他功能均不可用');
-    expect(container.textContent).not.toContain('the app');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('您的账号必须使用两步验证');
+    expect(dom.container.textContent).toContain('设置完成前，其他功能均不可用');
+    expect(dom.container.textContent).not.toContain('the app');
     expect(button('退出登录')).toBeDefined();
 
     await click(button('设置'));
     type(field('验证码'), '123456');
     await click(button('开启'));
-    expect(container.textContent).toContain('abcde-12345');
-    expect(container.textContent).not.toContain('the app');
+    expect(dom.container.textContent).toContain('abcde-12345');
+    expect(dom.container.textContent).not.toContain('the app');
     await click(field('我已保存好恢复码'));
     await click(button('完成'));
-    expect(container.textContent).toBe('the app');
+    expect(dom.container.textContent).toBe('the app');
   });
 
   it('signs out from there', async () => {
@@ -106,20 +89,20 @@ describe('enrol-only mode', () => {
   ])('starts the app at once with %s', async (_, status) => {
     vi.spyOn(rest, 'twoFactor').mockResolvedValue(status);
     await mount();
-    expect(container.textContent).toBe('the app');
+    expect(dom.container.textContent).toBe('the app');
   });
 
   it('starts the app when the server cannot say (an older server, no network)', async () => {
     vi.spyOn(rest, 'twoFactor').mockRejectedValue(new ApiError('not_found', 'no such endpoint', 404, 'no_such_endpoint'));
     await mount();
-    expect(container.textContent).toBe('the app');
+    expect(dom.container.textContent).toBe('the app');
   });
 
   it('reads in English too', async () => {
     setLocale('en');
     vi.spyOn(rest, 'twoFactor').mockResolvedValue({ enabled: false, required: true, recovery_codes_left: 0 });
     await mount();
-    expect(container.querySelector('h1')?.textContent).toBe('Your account must use two-factor sign-in');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('Your account must use two-factor sign-in');
     expect(button('Set up')).toBeDefined();
   });
 });

@@ -5,7 +5,6 @@
 // saved them"); new recovery codes and turning it off, each after a code; a
 // refused code in the user's language.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import type { TwoFactorStatus } from '../api/types';
@@ -13,25 +12,15 @@ import { setLocale } from '../i18n';
 import { rest } from '../session';
 import { RecoveryCodesPanel } from './RecoveryCodesPanel';
 import { TwoFactorPage } from './TwoFactorPage';
+import { flush, useTestRoot } from '../testing/dom';
 
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
-}
-
-let container: HTMLElement;
-let root: Root;
+const dom = useTestRoot();
 
 beforeEach(() => {
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
   setLocale('zh-CN');
 });
 
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
   vi.restoreAllMocks();
 });
 
@@ -41,19 +30,13 @@ const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const ENROLLMENT = { secret: SECRET, otpauth_url: `otpauth://totp/Consilium:wangjianguo?secret=${SECRET}&issuer=Consilium` };
 const CODES = Array.from({ length: 10 }, (_, i) => `code${i}-1234${i}`);
 
-async function flush(): Promise<void> {
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  });
-}
-
 async function mount(): Promise<void> {
-  act(() => root.render(<TwoFactorPage />));
+  act(() => dom.root.render(<TwoFactorPage />));
   await flush();
 }
 
 function field(label: string): HTMLInputElement {
-  const l = [...container.querySelectorAll('label')].find((x) => x.textContent?.trim() === label);
+  const l = [...dom.container.querySelectorAll('label')].find((x) => x.textContent?.trim() === label);
   if (l === undefined) throw new Error(`no field labelled ${label}`);
   return (l.control ?? document.getElementById(l.htmlFor)) as HTMLInputElement;
 }
@@ -67,7 +50,7 @@ function type(input: HTMLInputElement, value: string): void {
 }
 
 function button(name: string): HTMLButtonElement | undefined {
-  return [...container.querySelectorAll('button')].find((b) => (b.getAttribute('aria-label') ?? b.textContent)?.trim() === name);
+  return [...dom.container.querySelectorAll('button')].find((b) => (b.getAttribute('aria-label') ?? b.textContent)?.trim() === name);
 }
 
 async function click(b: HTMLButtonElement | HTMLInputElement | undefined): Promise<void> {
@@ -76,9 +59,9 @@ async function click(b: HTMLButtonElement | HTMLInputElement | undefined): Promi
   await flush();
 }
 
-const status = () => container.querySelector('[role="status"]')?.textContent;
-const alerts = () => [...container.querySelectorAll('[role="alert"]')].map((a) => a.textContent).filter((text) => text !== '');
-const codesShown = () => [...container.querySelectorAll('ol[aria-label="恢复码"] li')].map((li) => li.textContent);
+const status = () => dom.container.querySelector('[role="status"]')?.textContent;
+const alerts = () => [...dom.container.querySelectorAll('[role="alert"]')].map((a) => a.textContent).filter((text) => text !== '');
+const codesShown = () => [...dom.container.querySelectorAll('ol[aria-label="恢复码"] li')].map((li) => li.textContent);
 
 describe('the Two-factor sign-in page', () => {
   it('sets it up: a QR code and the key, a code to confirm, then the recovery codes once, until saved', async () => {
@@ -86,19 +69,19 @@ describe('the Two-factor sign-in page', () => {
     const start = vi.spyOn(rest, 'startTotp').mockResolvedValue(ENROLLMENT);
     const confirm = vi.spyOn(rest, 'confirmTotp').mockResolvedValue({ recovery_codes: CODES });
     await mount();
-    expect(container.querySelector('h1')?.textContent).toBe('两步验证');
-    expect(container.textContent).toContain('两步验证未开启。');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('两步验证');
+    expect(dom.container.textContent).toContain('两步验证未开启。');
 
     await click(button('设置'));
     expect(start).toHaveBeenCalledOnce();
-    await vi.waitFor(() => expect(container.querySelector('img[alt="将 Consilium 添加到身份验证器应用的二维码"]')?.getAttribute('src')).toMatch(/^data:image\/svg\+xml/));
-    expect(container.textContent).toContain('JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP');
+    await vi.waitFor(() => expect(dom.container.querySelector('img[alt="将 Consilium 添加到身份验证器应用的二维码"]')?.getAttribute('src')).toMatch(/^data:image\/svg\+xml/));
+    expect(dom.container.textContent).toContain('JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP');
     expect(field('验证码').getAttribute('inputmode')).toBe('numeric');
 
     type(field('验证码'), '492 039');
     await click(button('开启'));
     expect(confirm).toHaveBeenCalledExactlyOnceWith('492039');
-    expect(container.querySelector('h2')?.textContent).toBe('保存您的恢复码');
+    expect(dom.container.querySelector('h2')?.textContent).toBe('保存您的恢复码');
     expect(codesShown()).toEqual(CODES);
     expect(button('完成')?.disabled).toBe(true);
     expect(load).toHaveBeenCalledOnce(); // still showing the codes, not yet the new state
@@ -109,7 +92,7 @@ describe('the Two-factor sign-in page', () => {
     expect(load).toHaveBeenCalledTimes(2);
     expect(codesShown()).toEqual([]);
     expect(status()).toBe('两步验证已开启。');
-    expect(container.textContent).toContain('剩余未使用的恢复码：10 个');
+    expect(dom.container.textContent).toContain('剩余未使用的恢复码：10 个');
     expect(button('关闭')).toBeDefined();
   });
 
@@ -123,19 +106,19 @@ describe('the Two-factor sign-in page', () => {
     await click(button('开启'));
     expect(alerts()).toEqual(['验证码不正确或已使用过，请查看身份验证器应用后重试。']);
     expect(field('验证码').value).toBe('');
-    expect(container.textContent).toContain('JBSW Y3DP');
+    expect(dom.container.textContent).toContain('JBSW Y3DP');
   });
 
   it('shows the codes left, warns when few are, and makes new ones after a code', async () => {
     vi.spyOn(rest, 'twoFactor').mockResolvedValueOnce({ ...ON, recovery_codes_left: 2 }).mockResolvedValueOnce(ON);
     const regenerate = vi.spyOn(rest, 'regenerateRecoveryCodes').mockResolvedValue({ recovery_codes: CODES });
     await mount();
-    expect(container.textContent).toContain('两步验证已开启。');
-    expect(container.textContent).toContain('剩余未使用的恢复码：2 个');
-    expect(container.textContent).toContain('恢复码所剩不多');
+    expect(dom.container.textContent).toContain('两步验证已开启。');
+    expect(dom.container.textContent).toContain('剩余未使用的恢复码：2 个');
+    expect(dom.container.textContent).toContain('恢复码所剩不多');
 
     await click(button('重新生成恢复码'));
-    expect(container.textContent).toContain('旧恢复码立即失效');
+    expect(dom.container.textContent).toContain('旧恢复码立即失效');
     type(field('验证码'), '123456');
     await click(button('生成新恢复码'));
     expect(regenerate).toHaveBeenCalledExactlyOnceWith('123456');
@@ -143,8 +126,8 @@ describe('the Two-factor sign-in page', () => {
     await click(field('我已保存好恢复码'));
     await click(button('完成'));
     expect(status()).toBe('新的恢复码已生成，旧恢复码已失效。');
-    expect(container.textContent).toContain('剩余未使用的恢复码：10 个');
-    expect(container.textContent).not.toContain('恢复码所剩不多');
+    expect(dom.container.textContent).toContain('剩余未使用的恢复码：10 个');
+    expect(dom.container.textContent).not.toContain('恢复码所剩不多');
   });
 
   it('turns it off after a code or a recovery code', async () => {
@@ -158,14 +141,14 @@ describe('the Two-factor sign-in page', () => {
     await click(button('关闭两步验证'));
     expect(off).toHaveBeenCalledExactlyOnceWith('abcde-12345');
     expect(status()).toBe('两步验证已关闭。');
-    expect(container.textContent).toContain('两步验证未开启。');
+    expect(dom.container.textContent).toContain('两步验证未开启。');
     expect(button('设置')).toBeDefined();
   });
 
   it('does not offer turning it off to an account that must keep it, and says why', async () => {
     vi.spyOn(rest, 'twoFactor').mockResolvedValue({ ...ON, required: true });
     await mount();
-    expect(container.textContent).toContain('您的账号必须使用两步验证，因此不能关闭。');
+    expect(dom.container.textContent).toContain('您的账号必须使用两步验证，因此不能关闭。');
     expect(button('关闭')).toBeUndefined();
     expect(button('重新生成恢复码')).toBeDefined();
   });
@@ -184,9 +167,9 @@ describe('the Two-factor sign-in page', () => {
     setLocale('en');
     vi.spyOn(rest, 'twoFactor').mockResolvedValue({ ...ON, recovery_codes_left: 7 });
     await mount();
-    expect(container.querySelector('h1')?.textContent).toBe('Two-factor sign-in');
-    expect(container.textContent).toContain('Two-factor sign-in is on.');
-    expect(container.textContent).toContain('Unused recovery codes left: 7');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('Two-factor sign-in');
+    expect(dom.container.textContent).toContain('Two-factor sign-in is on.');
+    expect(dom.container.textContent).toContain('Unused recovery codes left: 7');
     expect(button('Regenerate recovery codes')).toBeDefined();
     await click(button('Turn off'));
     expect(field('Authentication code or recovery code')).toBeDefined();
@@ -197,7 +180,7 @@ describe('the recovery codes, shown once', () => {
   it('copies them all to the clipboard and says so, or says to copy them by hand', async () => {
     const writeText = vi.fn().mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('denied'));
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
-    act(() => root.render(<RecoveryCodesPanel codes={CODES} onDone={() => {}} />));
+    act(() => dom.root.render(<RecoveryCodesPanel codes={CODES} onDone={() => {}} />));
     await click(button('复制'));
     expect(writeText).toHaveBeenCalledOnce();
     expect(writeText.mock.calls[0]![0]).toContain(CODES.join('\n'));
@@ -216,7 +199,7 @@ describe('the recovery codes, shown once', () => {
     const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
       expect(this.download).toBe('consilium-recovery-codes.txt');
     });
-    act(() => root.render(<RecoveryCodesPanel codes={CODES} onDone={() => {}} />));
+    act(() => dom.root.render(<RecoveryCodesPanel codes={CODES} onDone={() => {}} />));
     await click(button('下载'));
     expect(clicked).toHaveBeenCalledOnce();
     expect(blobs).toHaveLength(1);

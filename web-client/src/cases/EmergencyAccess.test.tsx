@@ -5,7 +5,6 @@
 // notice of who used emergency access and why, and its discussion read-only,
 // without a composer. And the notice as anyone reading the case sees it.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import type { BreakGlassDto, CaseDto, MessageDto, UserDto } from '../api/types';
@@ -18,10 +17,7 @@ import { authStore, rest } from '../session';
 import { rememberUsers } from '../users/cache';
 import { BreakGlassNotice } from './BreakGlassNotice';
 import { CasePage } from './CasePage';
-
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
-}
+import { flush, useTestRoot } from '../testing/dom';
 
 const ME = 'user-zhang';
 const LEAD = 'user-wang';
@@ -59,14 +55,11 @@ const THREAD_MESSAGES: MessageDto[] = [
   message(THREAD, 2, { sender_id: LEAD, body: '已联系导管室' }),
 ];
 
-let container: HTMLElement;
-let root: Root;
+const dom = useTestRoot();
 let store: RealtimeStore;
 let socket: FakeSocket;
 
 beforeEach(async () => {
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  setLocale('zh-CN');
   rememberUsers([person(ME, '张医生'), person(LEAD, '王建国')]);
   authStore.signIn({ accessToken: 'a', refreshToken: 'r', user: person(ME, '张医生') });
   vi.spyOn(rest, 'directory').mockResolvedValue([]);
@@ -91,28 +84,17 @@ beforeEach(async () => {
   socket.open();
   socket.receive({ type: 'ready', user_id: ME, session_id: 's', connection_id: 'c', live_calls: [], conversations: [], presence: [], unread_notifications: 0 });
 
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
 });
 
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
   store.stop();
   authStore.signOut('user');
   vi.restoreAllMocks();
 });
 
-async function flush(): Promise<void> {
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  });
-}
-
 async function mountCase(): Promise<void> {
   act(() =>
-    root.render(
+    dom.root.render(
       <RealtimeStoreProvider store={store}>
         <CasePage caseId={CASE_ID} />
       </RealtimeStoreProvider>,
@@ -123,7 +105,7 @@ async function mountCase(): Promise<void> {
 }
 
 function button(name: string): HTMLButtonElement | undefined {
-  return [...container.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+  return [...dom.container.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
 }
 
 async function click(b: HTMLButtonElement | undefined): Promise<void> {
@@ -134,7 +116,7 @@ async function click(b: HTMLButtonElement | undefined): Promise<void> {
 }
 
 function reasonField(): HTMLTextAreaElement {
-  const l = [...container.querySelectorAll('label')].find((x) => x.textContent === '原因');
+  const l = [...dom.container.querySelectorAll('label')].find((x) => x.textContent === '原因');
   return document.getElementById(l!.htmlFor) as HTMLTextAreaElement;
 }
 
@@ -146,7 +128,7 @@ function type(el: HTMLTextAreaElement, value: string): void {
   });
 }
 
-const alerts = () => [...container.querySelectorAll('[role="alert"]')].map((a) => a.textContent).filter((text) => text !== '');
+const alerts = () => [...dom.container.querySelectorAll('[role="alert"]')].map((a) => a.textContent).filter((text) => text !== '');
 const notFound = () => new ApiError('not_found', 'case not found', 404, 'case_not_found');
 
 /** The REST answers of a case the reader cannot open until `breakGlass` is answered. */
@@ -175,11 +157,11 @@ describe('emergency access to a case outside my teams', () => {
   it('offers it where the case cannot be opened, asks why with a warning, then shows the case read-only', async () => {
     const { breakGlass, history } = outsider();
     await mountCase();
-    expect(container.querySelector('h1')?.textContent).toBe('无法打开此病例');
-    expect(container.textContent).toContain('您不是负责该患者的团队成员');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('无法打开此病例');
+    expect(dom.container.textContent).toContain('您不是负责该患者的团队成员');
 
     await click(button('紧急访问'));
-    const form = container.querySelector('form[aria-label="紧急访问"]')!;
+    const form = dom.container.querySelector('form[aria-label="紧急访问"]')!;
     expect(form.textContent).toContain('紧急访问会被审计');
     expect(form.textContent).toContain('通知团队负责人');
     expect(document.activeElement).toBe(reasonField());
@@ -193,18 +175,18 @@ describe('emergency access to a case outside my teams', () => {
     await click(button('紧急打开'));
     expect(breakGlass).toHaveBeenCalledExactlyOnceWith(CASE_ID, REASON);
 
-    expect(container.querySelector('h1')?.textContent).toBe('急性胸痛');
-    const notice = container.querySelector('section[aria-labelledby="break-glass-notice-heading"]')!;
+    expect(dom.container.querySelector('h1')?.textContent).toBe('急性胸痛');
+    const notice = dom.container.querySelector('section[aria-labelledby="break-glass-notice-heading"]')!;
     expect(notice.querySelector('h2')?.textContent).toBe('紧急访问');
     expect(notice.querySelector('li')?.textContent).toMatch(new RegExp(`^张医生 紧急访问：“${REASON}”，有效至 \\d{2}:\\d{2}$`));
 
-    await vi.waitFor(() => expect(container.textContent).toContain('已联系导管室'));
+    await vi.waitFor(() => expect(dom.container.textContent).toContain('已联系导管室'));
     expect(history).toHaveBeenCalledWith(THREAD, { limit: 50 });
-    expect(container.textContent).toContain('肌钙蛋白 0.8 ng/ml');
-    expect(container.textContent).toContain('王建国');
-    expect(container.querySelector('[role="note"]')?.textContent).toMatch(/^紧急访问为只读：您可在 \d{2}:\d{2} 前查看此讨论，但不能发言。$/);
+    expect(dom.container.textContent).toContain('肌钙蛋白 0.8 ng/ml');
+    expect(dom.container.textContent).toContain('王建国');
+    expect(dom.container.querySelector('[role="note"]')?.textContent).toMatch(/^紧急访问为只读：您可在 \d{2}:\d{2} 前查看此讨论，但不能发言。$/);
     // No composer, no message actions, no case actions.
-    expect(container.querySelector('textarea')).toBeNull();
+    expect(dom.container.querySelector('textarea')).toBeNull();
     expect(button(zhCN['chat.send'])).toBeUndefined();
     expect(button(zhCN['chat.reply'])).toBeUndefined();
     expect(button(zhCN['consult.request'])).toBeUndefined();
@@ -218,7 +200,7 @@ describe('emergency access to a case outside my teams', () => {
     type(reasonField(), REASON);
     await click(button('紧急打开'));
     expect(alerts()).toEqual(['只有在职医生可以使用紧急访问。']);
-    expect(container.querySelector('h1')?.textContent).toBe('无法打开此病例');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('无法打开此病例');
   });
 
   it('just opens the case when it turns out readable after all', async () => {
@@ -236,7 +218,7 @@ describe('emergency access to a case outside my teams', () => {
     await click(button('紧急访问'));
     type(reasonField(), REASON);
     await click(button('紧急打开'));
-    expect(container.querySelector('h1')?.textContent).toBe('急性胸痛');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('急性胸痛');
     expect(alerts()).toEqual([]);
   });
 
@@ -245,7 +227,7 @@ describe('emergency access to a case outside my teams', () => {
     await mountCase();
     await click(button('紧急访问'));
     await click(button('取消'));
-    expect(container.querySelector('form')).toBeNull();
+    expect(dom.container.querySelector('form')).toBeNull();
     expect(button('紧急访问')).toBeDefined();
     expect(breakGlass).not.toHaveBeenCalled();
   });
@@ -270,20 +252,20 @@ describe('the notice on a case I can read', () => {
     const other = grant({ user_id: 'user-he', user_name: '何军' });
     const grants = vi.spyOn(rest, 'breakGlassGrants').mockResolvedValueOnce([]).mockResolvedValueOnce([other]);
     await mountCase();
-    expect(container.querySelector('h1')?.textContent).toBe('急性胸痛');
-    expect(container.textContent).not.toContain('何军 紧急访问');
+    expect(dom.container.querySelector('h1')?.textContent).toBe('急性胸痛');
+    expect(dom.container.textContent).not.toContain('何军 紧急访问');
 
     act(() => socket.receive({ type: 'message', message: message(THREAD, 3, { sender_id: 'user-he', kind: 'system', body: '何军 opened this case under break-glass' }) }));
     await flush();
     expect(grants).toHaveBeenCalledTimes(2);
-    expect(container.querySelector('section[aria-labelledby="break-glass-notice-heading"] li')?.textContent).toContain(`何军 紧急访问：“${REASON}”，有效至`);
+    expect(dom.container.querySelector('section[aria-labelledby="break-glass-notice-heading"] li')?.textContent).toContain(`何军 紧急访问：“${REASON}”，有效至`);
     // Someone else's access does not make my view read-only.
-    expect(container.querySelector('[role="note"]')).toBeNull();
+    expect(dom.container.querySelector('[role="note"]')).toBeNull();
   });
 });
 
 describe('the emergency access notice', () => {
-  const renderNotice = (grants: BreakGlassDto[], now: number) => act(() => root.render(<BreakGlassNotice grants={grants} now={now} />));
+  const renderNotice = (grants: BreakGlassDto[], now: number) => act(() => dom.root.render(<BreakGlassNotice grants={grants} now={now} />));
   const NOW = Date.parse('2026-05-01T06:00:00Z');
   const local = (iso: string) => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 
@@ -291,7 +273,7 @@ describe('the emergency access notice', () => {
     const ended = grant({ id: 'old', user_name: '李医生', reason: '夜间会诊', started_at: '2026-05-01T03:00:00Z', expires_at: '2026-05-01T04:00:00Z' });
     const running = grant({ started_at: '2026-05-01T05:30:00Z', expires_at: '2026-05-01T06:30:00Z' });
     renderNotice([ended, running], NOW);
-    const lines = [...container.querySelectorAll('li')].map((li) => li.textContent);
+    const lines = [...dom.container.querySelectorAll('li')].map((li) => li.textContent);
     expect(lines).toEqual([`张医生 紧急访问：“${REASON}”，有效至 ${local(running.expires_at)}`, `李医生 紧急访问：“夜间会诊”，已于 ${local(ended.expires_at)} 结束`]);
   });
 
@@ -299,12 +281,12 @@ describe('the emergency access notice', () => {
     setLocale('en');
     const running = grant({ reason: 'patient unconscious in our ER', expires_at: '2026-05-01T06:30:00Z' });
     renderNotice([running], NOW);
-    expect(container.querySelector('h2')?.textContent).toBe('Emergency access');
-    expect(container.querySelector('li')?.textContent).toBe(`Emergency access by 张医生: “patient unconscious in our ER”, until ${local(running.expires_at)}`);
+    expect(dom.container.querySelector('h2')?.textContent).toBe('Emergency access');
+    expect(dom.container.querySelector('li')?.textContent).toBe(`Emergency access by 张医生: “patient unconscious in our ER”, until ${local(running.expires_at)}`);
   });
 
   it('is not there when nobody used emergency access', () => {
     renderNotice([], NOW);
-    expect(container.innerHTML).toBe('');
+    expect(dom.container.innerHTML).toBe('');
   });
 });

@@ -3,53 +3,35 @@
 // their senders, timeline entries, earlier ones on request, the note saying
 // why there is no composer, and no action on any message.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
-import { setLocale } from '../i18n';
 import { zhCN } from '../i18n/zh-CN';
 import { message } from '../realtime/testing';
 import { rest } from '../session';
 import { rememberUsers } from '../users/cache';
 import { ReadOnlyThread } from './ReadOnlyThread';
 import { user } from './testing';
-
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
-}
+import { flush, useTestRoot } from '../testing/dom';
 
 const C = 'conv-case';
-let container: HTMLElement;
-let root: Root;
+const dom = useTestRoot();
 
 beforeEach(() => {
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
-  setLocale('zh-CN');
   rememberUsers([user('user-wang', '王建国'), user('user-li', '李晓红')]);
 });
 
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
   vi.restoreAllMocks();
 });
 
-async function flush(): Promise<void> {
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  });
-}
-
 async function mount(): Promise<void> {
-  act(() => root.render(<ReadOnlyThread conversationId={C} label="讨论（只读）" note="紧急访问为只读：您可在 14:30 前查看此讨论，但不能发言。" />));
+  act(() => dom.root.render(<ReadOnlyThread conversationId={C} label="讨论（只读）" note="紧急访问为只读：您可在 14:30 前查看此讨论，但不能发言。" />));
   await flush();
 }
 
-const shown = () => [...container.querySelectorAll('.message[data-seq]')].map((el) => Number(el.getAttribute('data-seq')));
-const button = (name: string) => [...container.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+const shown = () => [...dom.container.querySelectorAll('.message[data-seq]')].map((el) => Number(el.getAttribute('data-seq')));
+const button = (name: string) => [...dom.container.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
 
 describe('a thread read without being a member', () => {
   it('shows the newest messages in order with their senders, the note, and nothing to write with', async () => {
@@ -57,13 +39,13 @@ describe('a thread read without being a member', () => {
       items: [message(C, 3, { sender_id: 'user-li', body: '已联系导管室' }), message(C, 2, { sender_id: 'user-wang', body: '建议急诊造影' })],
     });
     await mount();
-    expect(container.querySelector('section')?.getAttribute('aria-label')).toBe('讨论（只读）');
-    expect(container.querySelector('[role="note"]')?.textContent).toBe('紧急访问为只读：您可在 14:30 前查看此讨论，但不能发言。');
+    expect(dom.container.querySelector('section')?.getAttribute('aria-label')).toBe('讨论（只读）');
+    expect(dom.container.querySelector('[role="note"]')?.textContent).toBe('紧急访问为只读：您可在 14:30 前查看此讨论，但不能发言。');
     expect(shown()).toEqual([2, 3]);
-    expect(container.querySelector('.message[data-seq="2"]')?.textContent).toContain('王建国');
-    expect(container.querySelector('.message[data-seq="3"]')?.textContent).toContain('已联系导管室');
-    expect(container.querySelector('textarea, input')).toBeNull();
-    expect(container.querySelectorAll('button')).toHaveLength(0);
+    expect(dom.container.querySelector('.message[data-seq="2"]')?.textContent).toContain('王建国');
+    expect(dom.container.querySelector('.message[data-seq="3"]')?.textContent).toContain('已联系导管室');
+    expect(dom.container.querySelector('textarea, input')).toBeNull();
+    expect(dom.container.querySelectorAll('button')).toHaveLength(0);
   });
 
   it('loads earlier messages on request, from where the page ended', async () => {
@@ -83,12 +65,12 @@ describe('a thread read without being a member', () => {
   it('says when there is nothing yet, and why it cannot be read', async () => {
     vi.spyOn(rest, 'history').mockResolvedValueOnce({ items: [] });
     await mount();
-    expect(container.textContent).toContain('暂无消息。');
+    expect(dom.container.textContent).toContain('暂无消息。');
 
-    act(() => root.unmount());
-    root = createRoot(container);
+    act(() => dom.root.unmount());
+    dom.root = createRoot(dom.container);
     vi.spyOn(rest, 'history').mockRejectedValue(new ApiError('not_found', 'gone', 404, 'conversation_not_found'));
     await mount();
-    expect(container.querySelector('[role="alert"]')?.textContent).toBe(zhCN['error.reason.conversation_not_found']);
+    expect(dom.container.querySelector('[role="alert"]')?.textContent).toBe(zhCN['error.reason.conversation_not_found']);
   });
 });

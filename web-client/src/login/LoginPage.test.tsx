@@ -4,48 +4,31 @@
 // said and the step stays; "使用恢复码" switches to a recovery code; a spent
 // challenge goes back to the password, saying why.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import type { MfaChallenge, TokenResponse, UserDto } from '../api/types';
 import { setLocale } from '../i18n';
 import { api } from '../session';
 import { LoginPage } from './LoginPage';
+import { flush, useTestRoot } from '../testing/dom';
 
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
-}
-
-let container: HTMLElement;
-let root: Root;
+const dom = useTestRoot();
 
 beforeEach(() => {
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
   setLocale('zh-CN');
 });
 
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
   vi.restoreAllMocks();
 });
 
 const CHALLENGE: MfaChallenge = { mfa_required: true, mfa_token: 'mfa-token-1', expires_in: 300 };
 const TOKENS = { access_token: 'a', refresh_token: 'r', expires_in: 900, user: { id: 'u1' } as UserDto } satisfies TokenResponse;
 
-async function flush(): Promise<void> {
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  });
-}
-
 /** The field a visible label names. */
 function field(label: string): HTMLInputElement {
-  const l = [...container.querySelectorAll('label')].find((x) => x.textContent === label);
-  if (l === undefined) throw new Error(`no field labelled ${label}; labels: ${[...container.querySelectorAll('label')].map((x) => x.textContent).join(', ')}`);
+  const l = [...dom.container.querySelectorAll('label')].find((x) => x.textContent === label);
+  if (l === undefined) throw new Error(`no field labelled ${label}; labels: ${[...dom.container.querySelectorAll('label')].map((x) => x.textContent).join(', ')}`);
   return document.getElementById(l.htmlFor) as HTMLInputElement;
 }
 
@@ -58,7 +41,7 @@ function type(input: HTMLInputElement, value: string): void {
 }
 
 function button(name: string): HTMLButtonElement {
-  const b = [...container.querySelectorAll('button')].find((x) => x.textContent?.trim() === name);
+  const b = [...dom.container.querySelectorAll('button')].find((x) => x.textContent?.trim() === name);
   if (b === undefined) throw new Error(`no button ${name}`);
   return b;
 }
@@ -68,13 +51,13 @@ async function click(b: HTMLButtonElement): Promise<void> {
   await flush();
 }
 
-const heading = () => container.querySelector('h1')?.textContent;
-const alertText = () => container.querySelector('[role="alert"]')?.textContent;
+const heading = () => dom.container.querySelector('h1')?.textContent;
+const alertText = () => dom.container.querySelector('[role="alert"]')?.textContent;
 
 /** Renders the page and gets past the password to the code step. */
 async function toCodeStep(): Promise<void> {
   vi.spyOn(api, 'login').mockResolvedValue(CHALLENGE);
-  act(() => root.render(<LoginPage endedReason={null} />));
+  act(() => dom.root.render(<LoginPage endedReason={null} />));
   type(field('用户名'), 'wangjianguo');
   type(field('密码'), 'consilium-demo');
   await click(button('登录'));
@@ -84,12 +67,12 @@ describe('the code step of signing in', () => {
   it('asks for the authenticator code after the password, in a one-time-code field, and sends it with the challenge', async () => {
     await toCodeStep();
     expect(heading()).toBe('输入验证码');
-    expect(container.textContent).toContain('6 位验证码');
+    expect(dom.container.textContent).toContain('6 位验证码');
     const code = field('验证码');
     expect(code.getAttribute('autocomplete')).toBe('one-time-code');
     expect(code.getAttribute('inputmode')).toBe('numeric');
     expect(document.activeElement).toBe(code);
-    expect(container.querySelector('#login-password')).toBeNull();
+    expect(dom.container.querySelector('#login-password')).toBeNull();
 
     const complete = vi.spyOn(api, 'completeLogin').mockResolvedValue(TOKENS);
     type(code, '123 456');
@@ -121,7 +104,7 @@ describe('the code step of signing in', () => {
     await click(button('使用恢复码'));
     const recovery = field('恢复码');
     expect(recovery.getAttribute('inputmode')).toBeNull();
-    expect(container.textContent).toContain('每个恢复码只能使用一次');
+    expect(dom.container.textContent).toContain('每个恢复码只能使用一次');
     const complete = vi.spyOn(api, 'completeLogin').mockResolvedValue(TOKENS);
     type(recovery, ' abcde-12345 ');
     await click(button('验证'));
@@ -152,18 +135,18 @@ describe('the code step of signing in', () => {
 
   it('signs in at once when the account has no second factor', async () => {
     const login = vi.spyOn(api, 'login').mockResolvedValue(TOKENS);
-    act(() => root.render(<LoginPage endedReason={null} />));
+    act(() => dom.root.render(<LoginPage endedReason={null} />));
     type(field('用户名'), 'lixiaohong');
     type(field('密码'), 'consilium-demo');
     await click(button('登录'));
     expect(login).toHaveBeenCalledOnce();
-    expect(container.textContent).not.toContain('验证码');
+    expect(dom.container.textContent).not.toContain('验证码');
   });
 
   it('reads in English too', async () => {
     setLocale('en');
     vi.spyOn(api, 'login').mockResolvedValue(CHALLENGE);
-    act(() => root.render(<LoginPage endedReason={null} />));
+    act(() => dom.root.render(<LoginPage endedReason={null} />));
     type(field('Username'), 'wangjianguo');
     type(field('Password'), 'consilium-demo');
     await click(button('Sign in'));
