@@ -12,6 +12,7 @@ use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
+use crate::db::prepared::CachePrepared;
 use crate::db::{models::NewAuditEvent, schema::audit_events};
 
 /// One entry to append.
@@ -119,7 +120,11 @@ async fn verify_snapshot(conn: &mut AsyncPgConnection) -> QueryResult<consilium_
     use crate::db::schema::audit_chain;
     use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
     let checked: i64 = audit_events::table.count().get_result(conn).await?;
-    let bad: Option<BadRow> = diesel::sql_query(FIRST_BAD).get_result(conn).await.optional()?;
+    let bad: Option<BadRow> = diesel::sql_query(FIRST_BAD)
+        .cache_prepared()
+        .get_result(conn)
+        .await
+        .optional()?;
     let mut first_bad_id = bad.map(|b| b.id);
     if first_bad_id.is_none() {
         let (head_seq, head_hash): (i64, Vec<u8>) = audit_chain::table

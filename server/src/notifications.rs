@@ -111,13 +111,18 @@ async fn with_forwarding(
 }
 
 /// How many of `user`'s notifications are unread.
-pub async fn unread_count(conn: &mut AsyncPgConnection, user: UserId) -> Result<i64, ApiError> {
-    Ok(notifications::table
+///
+/// The future does not hold `conn` (it pipelines with other queries).
+pub fn unread_count(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> impl Future<Output = Result<i64, ApiError>> + Send + use<> {
+    let count = notifications::table
         .filter(notifications::user_id.eq(user))
         .filter(notifications::read_at.is_null())
         .count()
-        .get_result(conn)
-        .await?)
+        .get_result::<i64>(conn);
+    async move { Ok(count.await?) }
 }
 
 /// A page of `user`'s notifications, newest first, and whether more follow.

@@ -21,6 +21,7 @@ use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::AuthUser;
+use crate::db::prepared::CachePrepared;
 use crate::db::schema::{referrals, slots};
 use crate::error::ApiError;
 use crate::teams::{member_role, require_active};
@@ -111,7 +112,7 @@ pub async fn create(
             // one publisher at a time per doctor, so the overlap check holds
             diesel::sql_query("select pg_advisory_xact_lock(hashtext('slots:' || $1::text))")
                 .bind::<diesel::sql_types::Uuid, _>(req.doctor_id)
-                .execute(conn)
+                .cache_prepared().execute(conn)
                 .await?;
             let ends_at = req.starts_at + Duration::minutes(i64::from(req.duration_minutes));
             let overlapping: bool = diesel::select(diesel::dsl::exists(

@@ -57,16 +57,21 @@ pub async fn revoke_user_sessions(
 
 /// Whether `session` of `user` is still live and the user active (for
 /// long-lived sockets re-checking after they may have missed a revocation).
-pub async fn is_live(conn: &mut AsyncPgConnection, user: UserId, session: SessionId) -> Result<bool, ApiError> {
-    let row: Option<(Option<chrono::DateTime<Utc>>, bool)> = sessions::table
+///
+/// The future does not hold `conn`: it can be awaited together with other
+/// queries on the same connection, which pipelines them (see `realtime::snapshot`).
+pub fn is_live(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    session: SessionId,
+) -> impl Future<Output = Result<bool, ApiError>> + Send + use<> {
+    let row = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session))
         .filter(sessions::user_id.eq(user))
         .select((sessions::revoked_at, users::active))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(matches!(row, Some((None, true))))
+        .first::<(Option<chrono::DateTime<Utc>>, bool)>(conn);
+    async move { Ok(matches!(row.await.optional()?, Some((None, true)))) }
 }
 
 /// Which of `candidates` have ended (logged out, revoked, user deactivated):

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Int4, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::prepared::CachePrepared;
 use crate::error::ApiError;
 
 #[derive(QueryableByName)]
@@ -67,19 +68,27 @@ left join teams ot on ot.id = case when rf.from_team_id = cs.team_id then rf.to_
 "#;
 
 /// Contexts of those of `ids` that are case, consult or referral threads.
-pub async fn load(
+/// The future does not hold `conn` (it pipelines with other queries).
+pub fn load(
     conn: &mut AsyncPgConnection,
     ids: Vec<ConversationId>,
-) -> Result<HashMap<ConversationId, ConversationContext>, ApiError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+) -> impl Future<Output = Result<HashMap<ConversationId, ConversationContext>, ApiError>> + Send + use<> {
+    let rows = (!ids.is_empty()).then(|| {
+        diesel::sql_query(LOAD_CONTEXTS)
+            .bind::<Array<SqlUuid>, _>(ids)
+            .cache_prepared()
+            .load::<ContextRow>(conn)
+    });
+    async move {
+        match rows {
+            Some(rows) => Ok(contexts_from(rows.await?)),
+            None => Ok(HashMap::new()),
+        }
     }
-    let rows: Vec<ContextRow> = diesel::sql_query(LOAD_CONTEXTS)
-        .bind::<Array<SqlUuid>, _>(ids)
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
+}
+
+fn contexts_from(rows: Vec<ContextRow>) -> HashMap<ConversationId, ConversationContext> {
+    rows.into_iter()
         .map(|r| {
             (
                 r.conversation_id,
@@ -101,5 +110,5 @@ pub async fn load(
                 },
             )
         })
-        .collect())
+        .collect()
 }

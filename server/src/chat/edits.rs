@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::{Message, MessageBody, lock_message_at, member_message, message_at, require_member};
 use crate::audit::{self, AuditEntry};
+use crate::db::prepared::CachePrepared;
 use crate::db::schema::message_versions;
 use crate::error::ApiError;
 
@@ -112,6 +113,7 @@ pub async fn edit(
             .bind::<Text, _>(&body)
             .bind::<diesel::sql_types::Timestamptz, _>(now)
             .bind::<Array<Text>, _>(&names)
+            .cache_prepared()
             .get_result(conn)
             .await?;
             audit::record(
@@ -213,6 +215,7 @@ async fn leads_team_of(
     .bind::<SqlUuid, _>(conversation)
     .bind::<SqlUuid, _>(user)
     .bind::<Text, _>(TeamRole::Lead)
+    .cache_prepared()
     .get_result(conn)
     .await?;
     Ok(found.leads)

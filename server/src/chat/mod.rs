@@ -42,6 +42,7 @@ use serde_json::json;
 use crate::audit::{self, AuditEntry};
 use crate::config::DeadlineConfig;
 use crate::db::models::{NewConversation, User};
+use crate::db::prepared::CachePrepared;
 use crate::db::schema::{
     conversation_members, conversation_participants, conversation_reads, conversations, message_acks, messages, users,
 };
@@ -234,12 +235,16 @@ pub async fn require_reader(
 }
 
 /// Ids of every conversation `user` belongs to.
-pub async fn conversation_ids_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<Vec<ConversationId>, ApiError> {
-    Ok(conversation_members::table
+/// The future does not hold `conn` (it pipelines with other queries).
+pub fn conversation_ids_of(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> impl Future<Output = Result<Vec<ConversationId>, ApiError>> + Send + use<> {
+    let ids = conversation_members::table
         .filter(conversation_members::user_id.eq(user))
         .select(conversation_members::conversation_id)
-        .load::<ConversationId>(conn)
-        .await?)
+        .load::<ConversationId>(conn);
+    async move { Ok(ids.await?) }
 }
 
 /// Everyone who may read `conversation`.
@@ -252,17 +257,21 @@ pub async fn member_ids(conn: &mut AsyncPgConnection, conversation: Conversation
 }
 
 /// Everyone `user` shares at least one conversation with (for presence).
-pub async fn contacts_of(conn: &mut AsyncPgConnection, user: UserId) -> Result<Vec<UserId>, ApiError> {
+/// The future does not hold `conn` (it pipelines with other queries).
+pub fn contacts_of(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> impl Future<Output = Result<Vec<UserId>, ApiError>> + Send + use<> {
     #[derive(QueryableByName)]
     struct Contact {
         #[diesel(sql_type = SqlUuid)]
         user_id: UserId,
     }
-    let rows: Vec<Contact> = diesel::sql_query(queries::CONTACTS)
+    let rows = diesel::sql_query(queries::CONTACTS)
         .bind::<SqlUuid, _>(user)
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(|c| c.user_id).collect())
+        .cache_prepared()
+        .load::<Contact>(conn);
+    async move { Ok(rows.await?.into_iter().map(|c| c.user_id).collect()) }
 }
 
 /// The caller's conversations (or one of them), newest activity first, with
@@ -272,30 +281,57 @@ pub async fn list_for(
     user: UserId,
     only: Option<ConversationId>,
 ) -> Result<Vec<ConversationDto>, ApiError> {
-    let rows: Vec<queries::ConversationRow> = diesel::sql_query(queries::LIST_CONVERSATIONS)
+    let rows = list_rows(conn, user, only).await?;
+    complete_list(conn, rows).await
+}
+
+/// [`list_for`] in two steps, so the first can be pipelined with other
+/// queries: the list's own rows, before their last messages and contexts.
+pub struct ListRows(Vec<queries::ConversationRow>);
+
+/// The first step of [`list_for`]. The future does not hold `conn`.
+pub fn list_rows(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    only: Option<ConversationId>,
+) -> impl Future<Output = Result<ListRows, ApiError>> + Send + use<> {
+    let rows = diesel::sql_query(queries::LIST_CONVERSATIONS)
         .bind::<SqlUuid, _>(user)
         .bind::<Nullable<SqlUuid>, _>(only)
-        .load(conn)
-        .await?;
+        .cache_prepared()
+        .load::<queries::ConversationRow>(conn);
+    async move { Ok(ListRows(rows.await?)) }
+}
+
+/// The second step of [`list_for`]: each conversation's last message and
+/// its case context, the two queries pipelined.
+pub async fn complete_list(
+    conn: &mut AsyncPgConnection,
+    ListRows(rows): ListRows,
+) -> Result<Vec<ConversationDto>, ApiError> {
     let with_messages: Vec<(ConversationId, i64)> = rows
         .iter()
         .filter(|r| r.last_seq > 0)
         .map(|r| (r.id, r.last_seq))
         .collect();
-    let mut last: HashMap<ConversationId, MessageDto> = if with_messages.is_empty() {
-        HashMap::new()
-    } else {
+    let last = (!with_messages.is_empty()).then(|| {
         let (ids, seqs): (Vec<ConversationId>, Vec<i64>) = with_messages.into_iter().unzip();
         diesel::sql_query(
             "select m.* from messages m join unnest($1::uuid[], $2::bigint[]) as k(c, s) on m.conversation_id = k.c and m.seq = k.s",
         )
         .bind::<Array<SqlUuid>, _>(ids)
         .bind::<Array<BigInt>, _>(seqs)
-        .load::<Message>(conn)
-        .await?
-        .into_iter()
-        .map(|m| (m.conversation_id, m.into()))
-        .collect()
+        .cache_prepared().load::<Message>(conn)
+    });
+    let last = async move {
+        Ok::<_, ApiError>(match last {
+            Some(messages) => messages
+                .await?
+                .into_iter()
+                .map(|m| (m.conversation_id, m.into()))
+                .collect(),
+            None => HashMap::<ConversationId, MessageDto>::new(),
+        })
     };
     let threads: Vec<ConversationId> = rows
         .iter()
@@ -307,7 +343,8 @@ pub async fn list_for(
         })
         .map(|r| r.id)
         .collect();
-    let mut contexts = context::load(conn, threads).await?;
+    let contexts = context::load(conn, threads);
+    let (mut last, mut contexts) = futures_util::try_join!(last, contexts)?;
     rows.into_iter()
         .map(|r| {
             let last_read_seq = r.last_read_seq.min(r.last_seq);
@@ -758,6 +795,7 @@ async fn advance_read(
     .bind::<SqlUuid, _>(conversation)
     .bind::<SqlUuid, _>(user)
     .bind::<BigInt, _>(seq)
+    .cache_prepared()
     .get_result::<Position>(conn)
     .await
     .map(|p| p.last_read_seq)

@@ -4,6 +4,7 @@
 //! query returns `QueryResult` and callers map errors in `crate::error`.
 
 pub mod models;
+pub mod prepared;
 pub mod schema;
 pub mod tls;
 

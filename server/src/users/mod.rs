@@ -350,15 +350,22 @@ pub fn effective_duty(user: &User) -> DutyStatus {
 }
 
 /// The duty status of each of `users`, as it stands now.
-pub async fn duties_of(
+///
+/// The future does not hold `conn` (it pipelines with other queries).
+pub fn duties_of(
     conn: &mut AsyncPgConnection,
     users_: &[UserId],
-) -> Result<std::collections::HashMap<UserId, DutyStatus>, ApiError> {
-    let rows: Vec<(UserId, DutyStatus, Option<chrono::DateTime<Utc>>)> = users::table
-        .filter(users::id.eq_any(users_))
+) -> impl Future<Output = Result<std::collections::HashMap<UserId, DutyStatus>, ApiError>> + Send + use<> {
+    let rows = users::table
+        .filter(users::id.eq_any(users_.to_vec()))
         .select((users::id, users::duty_status, users::duty_until))
-        .load(conn)
-        .await?;
+        .load::<(UserId, DutyStatus, Option<chrono::DateTime<Utc>>)>(conn);
+    async move { duties_from(rows.await?) }
+}
+
+fn duties_from(
+    rows: Vec<(UserId, DutyStatus, Option<chrono::DateTime<Utc>>)>,
+) -> Result<std::collections::HashMap<UserId, DutyStatus>, ApiError> {
     let now = Utc::now();
     Ok(rows
         .into_iter()

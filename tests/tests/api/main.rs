@@ -6,6 +6,7 @@ mod cli;
 mod deploy_files;
 mod http_edges;
 mod input;
+mod prepared;
 mod teams;
 mod two_factor;
 mod users;
