@@ -256,22 +256,29 @@ pub async fn member_ids(conn: &mut AsyncPgConnection, conversation: Conversation
         .await?)
 }
 
-/// Everyone `user` shares at least one conversation with (for presence).
-/// The future does not hold `conn` (it pipelines with other queries).
-pub fn contacts_of(
+/// What a socket of `user` listens to: their conversations, and everyone
+/// they share at least one with (whose presence they see).
+#[derive(Debug, QueryableByName)]
+pub struct Membership {
+    /// The conversations `user` belongs to.
+    #[diesel(sql_type = Array<SqlUuid>)]
+    pub conversation_ids: Vec<ConversationId>,
+    /// Everyone else in them.
+    #[diesel(sql_type = Array<SqlUuid>)]
+    pub contacts: Vec<UserId>,
+}
+
+/// `user`'s [`Membership`], in one statement. The future does not hold
+/// `conn` (it pipelines with other queries).
+pub fn membership_of(
     conn: &mut AsyncPgConnection,
     user: UserId,
-) -> impl Future<Output = Result<Vec<UserId>, ApiError>> + Send + use<> {
-    #[derive(QueryableByName)]
-    struct Contact {
-        #[diesel(sql_type = SqlUuid)]
-        user_id: UserId,
-    }
-    let rows = diesel::sql_query(queries::CONTACTS)
+) -> impl Future<Output = Result<Membership, ApiError>> + Send + use<> {
+    let row = diesel::sql_query(queries::MEMBERSHIP)
         .bind::<SqlUuid, _>(user)
         .cache_prepared()
-        .load::<Contact>(conn);
-    async move { Ok(rows.await?.into_iter().map(|c| c.user_id).collect()) }
+        .get_result::<Membership>(conn);
+    async move { Ok(row.await?) }
 }
 
 /// The caller's conversations (or one of them), newest activity first, with

@@ -100,12 +100,23 @@ where $2::uuid is null or c.id = $2
 order by coalesce(c.last_message_at, c.created_at) desc, c.id
 "#;
 
-/// `$1` user: everyone sharing a conversation with them.
-pub const CONTACTS: &str = r#"
-select distinct o.user_id
-from conversation_members mine
-join conversation_members o on o.conversation_id = mine.conversation_id
-where mine.user_id = $1 and o.user_id <> $1
+/// `$1` user: the conversations they belong to, and everyone sharing one
+/// of them (their contacts, for presence), in one statement.
+///
+/// The conversations are collected first, as an array: the members view is
+/// a nine-way union, and the query this replaced joined it to itself, which
+/// made Postgres build and tear down a plan of some 150 nodes for every
+/// socket that connected (2.7 ms of its CPU, most of a reconnect's cost).
+/// Filtered by `conversation_id = any(…)` every branch of the union is an
+/// index lookup (0.9 ms for both answers, measured with pgbench).
+pub const MEMBERSHIP: &str = r#"
+with mine as (
+    select array(select m.conversation_id from conversation_members m where m.user_id = $1) as ids
+)
+select mine.ids as conversation_ids,
+       array(select distinct o.user_id from conversation_members o
+             where o.conversation_id = any(mine.ids) and o.user_id <> $1) as contacts
+from mine
 "#;
 
 /// Stores one message in a single statement — bump the conversation's

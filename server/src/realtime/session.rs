@@ -242,9 +242,14 @@ impl Conn {
         let mut db = self.state.db.get().await?;
         // a logout or deactivation between the token check and the subscription above reached no one
         let live = sessions::is_live(&mut db, self.user, self.session_id);
-        let conversation_ids = chat::conversation_ids_of(&mut db, self.user);
-        let contacts = chat::contacts_of(&mut db, self.user);
-        let (live, conversation_ids, contacts) = futures_util::try_join!(live, conversation_ids, contacts)?;
+        let membership = chat::membership_of(&mut db, self.user);
+        let (
+            live,
+            chat::Membership {
+                conversation_ids,
+                contacts,
+            },
+        ) = futures_util::try_join!(live, membership)?;
         if !live {
             return Err(ApiError::Unauthorized(Reason::SessionEnded, "session ended".into()));
         }
@@ -801,12 +806,10 @@ impl Conn {
     /// tells the client what it gained or lost. Returns false if the socket closed.
     async fn refresh_membership(&mut self) -> Result<bool, ApiError> {
         let mut db = self.state.db.get().await?;
-        let ids: HashSet<ConversationId> = chat::conversation_ids_of(&mut db, self.user)
-            .await?
-            .into_iter()
-            .collect();
-        let contacts: HashSet<UserId> = chat::contacts_of(&mut db, self.user).await?.into_iter().collect();
+        let membership = chat::membership_of(&mut db, self.user).await?;
         drop(db);
+        let ids: HashSet<ConversationId> = membership.conversation_ids.into_iter().collect();
+        let contacts: HashSet<UserId> = membership.contacts.into_iter().collect();
         let removed: Vec<ConversationId> = self.cursors.keys().filter(|id| !ids.contains(id)).copied().collect();
         let added_ids: Vec<ConversationId> = ids
             .iter()

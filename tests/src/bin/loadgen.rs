@@ -74,6 +74,11 @@ enum Workload {
         /// only as many sockets as its open-file limit allows).
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// Put the users into teams of this size, each with a team channel
+        /// and a case, so every `ready` carries conversations and contacts as
+        /// a doctor's would (0: users in no conversation at all).
+        #[arg(long, default_value_t = 20)]
+        team_size: usize,
     },
     /// Teams of members all online; messages at stepped rates into the team channels and case discussions.
     Throughput {
@@ -199,6 +204,62 @@ async fn make_users(
     Ok(users)
 }
 
+/// Puts `users` into teams of `members` (the first of each leads it), each
+/// with its team channel and one case discussion; returns those two
+/// conversations per team.
+async fn make_teams(
+    http: &Arc<Http>,
+    cli: &Cli,
+    admin: &str,
+    run: &str,
+    users: &[LoadUser],
+    members: usize,
+) -> anyhow::Result<Vec<[String; 2]>> {
+    let mut conversations: Vec<[String; 2]> = Vec::with_capacity(users.len().div_ceil(members));
+    for (t, team_users) in users.chunks(members).enumerate() {
+        let node = &cli.nodes[0];
+        let team = http
+            .call(
+                reqwest::Method::POST,
+                &format!("{node}/api/v1/teams"),
+                Some(admin),
+                Some(
+                    json!({"name": format!("loadgen {run} team {t}"), "specialty": "load", "lead_id": team_users[0].2}),
+                ),
+            )
+            .await?;
+        let team_id = team["id"].as_str().unwrap_or_default().to_owned();
+        for u in &team_users[1..] {
+            http.call(
+                reqwest::Method::PUT,
+                &format!("{node}/api/v1/teams/{team_id}/members/{}", u.2),
+                Some(admin),
+                Some(json!({"role": "specialist"})),
+            )
+            .await?;
+        }
+        let case = http
+            .call(
+                reqwest::Method::POST,
+                &format!("{node}/api/v1/teams/{team_id}/cases"),
+                Some(&team_users[0].1),
+                Some(json!({
+                    "patient": {"name": format!("负载患者 {t}"), "sex": "female"},
+                    "title": "高血压随访",
+                    "summary": "血压控制不佳，讨论调整用药",
+                    "priority": "routine"
+                })),
+            )
+            .await?;
+        conversations.push([
+            team["conversation_id"].as_str().unwrap_or_default().to_owned(),
+            case["conversation_id"].as_str().unwrap_or_default().to_owned(),
+        ]);
+    }
+
+    Ok(conversations)
+}
+
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn open_socket(node: &str, token: &str) -> anyhow::Result<(Socket, Value)> {
@@ -207,7 +268,16 @@ async fn open_socket(node: &str, token: &str) -> anyhow::Result<(Socket, Value)>
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let (mut ws, _) = match loopback_source(node)? {
+        Some((source, server)) => {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(source)?;
+            let stream = socket.connect(server).await?;
+            stream.set_nodelay(true)?;
+            tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await?
+        }
+        None => tokio_tungstenite::connect_async(request).await?,
+    };
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(t))) => {
@@ -221,6 +291,30 @@ async fn open_socket(node: &str, token: &str) -> anyhow::Result<(Socket, Value)>
             None => anyhow::bail!("socket closed before ready"),
         }
     }
+}
+
+/// For a node on 127.0.0.1: a source address for the next socket, spread over
+/// 127.0.0.2–127.0.0.65, and the node's address.
+///
+/// Twenty thousand sockets from one address to one port leave the kernel
+/// searching the ephemeral range for a free port on every `connect` (its
+/// `__inet_hash_connect` took 38 % of both cores in a connections run, more
+/// than the server and Postgres together). Real clients come from many
+/// addresses; spreading the sources measures the server, not that search.
+fn loopback_source(node: &str) -> anyhow::Result<Option<(std::net::SocketAddr, std::net::SocketAddr)>> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let Some(authority) = node.strip_prefix("http://") else {
+        return Ok(None);
+    };
+    let server: std::net::SocketAddr = match authority.trim_end_matches('/').parse() {
+        Ok(addr) => addr,
+        Err(_) => return Ok(None),
+    };
+    if server.ip() != std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST) {
+        return Ok(None);
+    }
+    let spread = u8::try_from(NEXT.fetch_add(1, Ordering::Relaxed) % 64)?;
+    Ok(Some((std::net::SocketAddr::from(([127, 0, 0, 2 + spread], 0)), server)))
 }
 
 /// RSS (KiB) and CPU time (clock ticks) of the given processes.
@@ -307,7 +401,14 @@ async fn main() -> anyhow::Result<()> {
             hold_secs,
             users,
             workers,
-        } => connections_workload(&cli, &http, &admin, &run, *connections, *hold_secs, *users, *workers).await?,
+            team_size,
+        } => {
+            let shape = Crowd {
+                users: *users,
+                team_size: *team_size,
+            };
+            connections_workload(&cli, &http, &admin, &run, *connections, *hold_secs, shape, *workers).await?
+        }
         Workload::Throughput {
             teams,
             members,
@@ -388,6 +489,14 @@ async fn hold_worker(
     Ok(())
 }
 
+/// Who holds the sockets of the connections workload.
+#[derive(Debug, Clone, Copy)]
+struct Crowd {
+    users: usize,
+    /// Teams of this size (0: none).
+    team_size: usize,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn connections_workload(
     cli: &Cli,
@@ -396,10 +505,13 @@ async fn connections_workload(
     run: &str,
     connections: usize,
     hold_secs: u64,
-    users: usize,
+    shape: Crowd,
     workers: usize,
 ) -> anyhow::Result<Value> {
-    let users = make_users(http, cli, admin, &format!("lgc{run}_"), users.max(1)).await?;
+    let users = make_users(http, cli, admin, &format!("lgc{run}_"), shape.users.max(1)).await?;
+    if shape.team_size > 0 {
+        make_teams(http, cli, admin, run, &users, shape.team_size).await?;
+    }
     let tokens_file = std::env::temp_dir().join(format!("loadgen-{run}-tokens"));
     std::fs::write(
         &tokens_file,
@@ -644,49 +756,7 @@ async fn throughput_workload(
 ) -> anyhow::Result<Value> {
     println!("creating {} users, {teams} teams and a case per team…", teams * members);
     let users = make_users(http, cli, admin, &format!("lgt{run}_"), teams * members).await?;
-    // per team: [team channel, a case discussion]
-    let mut conversations: Vec<[String; 2]> = Vec::with_capacity(teams);
-    for t in 0..teams {
-        let team_users = &users[t * members..(t + 1) * members];
-        let node = &cli.nodes[0];
-        let team = http
-            .call(
-                reqwest::Method::POST,
-                &format!("{node}/api/v1/teams"),
-                Some(admin),
-                Some(
-                    json!({"name": format!("loadgen {run} team {t}"), "specialty": "load", "lead_id": team_users[0].2}),
-                ),
-            )
-            .await?;
-        let team_id = team["id"].as_str().unwrap_or_default().to_owned();
-        for u in &team_users[1..] {
-            http.call(
-                reqwest::Method::PUT,
-                &format!("{node}/api/v1/teams/{team_id}/members/{}", u.2),
-                Some(admin),
-                Some(json!({"role": "specialist"})),
-            )
-            .await?;
-        }
-        let case = http
-            .call(
-                reqwest::Method::POST,
-                &format!("{node}/api/v1/teams/{team_id}/cases"),
-                Some(&team_users[0].1),
-                Some(json!({
-                    "patient": {"name": format!("负载患者 {t}"), "sex": "female"},
-                    "title": "高血压随访",
-                    "summary": "血压控制不佳，讨论调整用药",
-                    "priority": "routine"
-                })),
-            )
-            .await?;
-        conversations.push([
-            team["conversation_id"].as_str().unwrap_or_default().to_owned(),
-            case["conversation_id"].as_str().unwrap_or_default().to_owned(),
-        ]);
-    }
+    let conversations = make_teams(http, cli, admin, run, &users, members).await?;
 
     println!("opening {} sockets…", users.len());
     let epoch = Instant::now();
