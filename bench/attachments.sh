@@ -12,7 +12,8 @@
 #    alone, and again while 50 concurrent 5 MiB uploads run (one curl
 #    process, all transfers in parallel).
 #
-# Knobs: BIG_MIB (1024), CHAT_RATE (500), UPLOADS (50), CONSILIUM_BIN.
+# Knobs: BIG_MIB (1024), CHAT_RATE (500), UPLOADS (50), CONSILIUM_BIN, PERF_OUT
+# (a file: `perf record -a -g` of the whole machine during the big upload).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,7 +70,10 @@ rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
   sync
   before=$(rss_kib "$server_pid" VmRSS)
   start=$(date +%s.%N)
-  status=$(curl -s -o "$work/upload.json" -w '%{http_code}' "$api/conversations/${conversation}/attachments" "${auth[@]}" \
+  # PERF_OUT=file: profile the whole machine during the upload (perf report -i file)
+  profile=()
+  [[ -n ${PERF_OUT:-} ]] && profile=(perf record -a -g -F 999 -o "$PERF_OUT" --)
+  status=$("${profile[@]}" curl -s -o "$work/upload.json" -w '%{http_code}' "$api/conversations/${conversation}/attachments" "${auth[@]}" \
     -F "file=@$work/big.pdf;type=application/octet-stream")
   sync
   up_secs=$(echo "$(date +%s.%N) - $start" | bc)
