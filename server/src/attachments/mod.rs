@@ -440,7 +440,7 @@ async fn render(
     })
 }
 
-/// Whether `user` reads `conversation` (the derived membership view; the
+/// Whether `user` reads `conversation` (the derived membership table; the
 /// chat module sits above this one, so it is asked directly).
 async fn is_member(conn: &mut AsyncPgConnection, conversation: ConversationId, user: UserId) -> Result<bool, ApiError> {
     Ok(diesel::select(diesel::dsl::exists(

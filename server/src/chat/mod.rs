@@ -1,9 +1,10 @@
 //! Conversations and messages: membership, durable ordered sends, history,
 //! read state, recall and search.
 //!
-//! Membership is derived (the `conversation_members` view over rosters,
-//! consults, referrals and direct participants), so it follows roster changes
-//! without copying. A message's `seq` comes from bumping `conversations.last_seq`
+//! Membership is derived from rosters, consults, referrals and direct
+//! participants (`conversation_membership_sources`), and kept in the
+//! `conversation_members` table by triggers in the transactions that change
+//! those, so it follows a roster change at its commit and reads are index scans. A message's `seq` comes from bumping `conversations.last_seq`
 //! inside the inserting transaction: the row lock serialises concurrent senders,
 //! so seqs are gapless and in commit order on every node.
 //!

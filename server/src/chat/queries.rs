@@ -103,12 +103,10 @@ order by coalesce(c.last_message_at, c.created_at) desc, c.id
 /// `$1` user: the conversations they belong to, and everyone sharing one
 /// of them (their contacts, for presence), in one statement.
 ///
-/// The conversations are collected first, as an array: the members view is
-/// a nine-way union, and the query this replaced joined it to itself, which
-/// made Postgres build and tear down a plan of some 150 nodes for every
-/// socket that connected (2.7 ms of its CPU, most of a reconnect's cost).
-/// Filtered by `conversation_id = any(…)` every branch of the union is an
-/// index lookup (0.9 ms for both answers, measured with pgbench).
+/// Both answers are index scans of the `conversation_members` table
+/// (migration 15): the user's rows by `(user_id, …)`, then the members of
+/// those conversations by the primary key. When membership was a nine-way
+/// view this query was most of a reconnect's Postgres time.
 pub const MEMBERSHIP: &str = r#"
 with mine as (
     select array(select m.conversation_id from conversation_members m where m.user_id = $1) as ids
@@ -231,14 +229,12 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessage<'_> {
 
 /// Stores a batch of messages in one statement (see `chat::writer`): locks
 /// the batch's conversations in id order, keeps the messages it can vouch
-/// for cheaply (a team channel or case discussion whose team has the sender
-/// on its roster, or a direct conversation the sender is in; a reply to an
-/// earlier message; a `client_msg_id` not used before), numbers them per
-/// conversation from `last_seq`, bumps each conversation once, and moves each
-/// sender's read position. Everything else comes back as missing rows and
-/// takes the single-send path, which consults the full membership view: the
-/// view's nine-way union is what made planning this statement expensive.
-/// Messages with mentions never come here (resolving them needs the view).
+/// for (the sender is a member; a reply to an earlier message; a
+/// `client_msg_id` not used before), numbers them per conversation from
+/// `last_seq`, bumps each conversation once, and moves each sender's read
+/// position. Everything else comes back as missing rows and takes the
+/// single-send path, which tells the caller why. Messages with mentions
+/// never come here (resolving them is per message).
 /// The arrays are parallel, one element per message.
 #[derive(Debug)]
 pub struct StoreMessages<'a> {
@@ -277,7 +273,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
         out.push_sql(
             "::int8[]) with ordinality as t(id, conv, sender, client_msg_id, body, reply_to_seq, ord)\
              ), locked as (\
-               select conversations.id, conversations.last_seq, conversations.kind, conversations.team_id \
+               select conversations.id, conversations.last_seq \
                from conversations where conversations.id in (select conv from input) and ",
         );
         out.push_sql(OF_NO_ARCHIVED_TEAM);
@@ -285,10 +281,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMessages<'_> 
             " order by conversations.id for no key update\
              ), eligible as (\
                select i.*, l.last_seq from input i join locked l on l.id = i.conv \
-               where ((l.kind in ('team', 'case') and exists (\
-                        select 1 from team_members tm where tm.team_id = l.team_id and tm.user_id = i.sender)) \
-                      or (l.kind = 'direct' and exists (select 1 from conversation_participants p \
-                                 where p.conversation_id = i.conv and p.user_id = i.sender))) \
+               where exists (select 1 from conversation_members m \
+                             where m.conversation_id = i.conv and m.user_id = i.sender) \
                  and (i.reply_to_seq is null or i.reply_to_seq between 1 and l.last_seq) \
                  and not exists (select 1 from messages x \
                                  where x.sender_id = i.sender and x.client_msg_id = i.client_msg_id)\

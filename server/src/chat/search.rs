@@ -146,7 +146,7 @@ async fn find_messages(
     };
     // The caller's conversations as a list: Postgres hashes a constant
     // array, so checking each candidate costs the same for a doctor in one
-    // team as for one in fifty (a semi-join on the membership view was
+    // team as for one in fifty (a semi-join on the membership was
     // planned as a nested loop over every candidate).
     let conversations: Vec<ConversationId> = match query.conversation_id {
         Some(c) => vec![c],

@@ -367,7 +367,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// A view (migration 2): every conversation's derived members.
+    /// Every conversation's members, derived from rosters, consults, referrals
+    /// and participants and kept by triggers (migrations 2 and 15).
     conversation_members (conversation_id, user_id) {
         conversation_id -> Uuid,
         user_id -> Uuid,

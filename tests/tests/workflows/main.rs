@@ -17,6 +17,7 @@ mod cases;
 mod consults;
 mod events;
 mod follow_ups;
+mod membership;
 mod paging;
 mod referrals;
 mod slots;
