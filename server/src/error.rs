@@ -39,9 +39,10 @@ pub enum ApiError {
     /// 416: a byte range outside the file.
     #[error("{1}")]
     RangeNotSatisfiable(Reason, String),
-    /// 429: too many attempts.
+    /// 429: too many attempts; with how long to wait, when that is known,
+    /// sent as `Retry-After` so clients back off instead of hammering.
     #[error("{1}")]
-    RateLimited(Reason, String),
+    RateLimited(Reason, String, Option<std::time::Duration>),
     /// 409 `call_in_progress`, carrying the live call so the client can join it.
     #[error("the conversation already has a live call")]
     CallInProgress(Box<consilium_shared::calls::CallDto>),
@@ -78,7 +79,7 @@ impl ApiError {
             | Self::TooLarge(r, _)
             | Self::UnsupportedMediaType(r, _)
             | Self::RangeNotSatisfiable(r, _)
-            | Self::RateLimited(r, _) => *r,
+            | Self::RateLimited(r, _, _) => *r,
             Self::CallInProgress(_) => Reason::CallInProgress,
             Self::Unexpected(_) => Reason::Internal,
         }
@@ -117,7 +118,13 @@ impl ResponseError for ApiError {
         if let Self::Unexpected(cause) = self {
             tracing::error!(error = ?cause, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::RateLimited(_, _, Some(wait)) = self {
+            // whole seconds, rounded up (RFC 9110 §10.2.3)
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs));
+        }
+        response.json(self.body())
     }
 }
 

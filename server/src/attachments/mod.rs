@@ -292,6 +292,8 @@ pub async fn check_may_upload(
                 "{pending} uploads are waiting to be sent; send or discard them first (at most {})",
                 service.config.max_pending
             ),
+            // waiting does not help: sending or discarding them does
+            None,
         ));
     }
     Ok(())

@@ -55,6 +55,8 @@ pub const MAX_FAILURES_PER_IP: i64 = 30;
 
 /// The sliding window failures are counted in.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// The same window, as the longest a throttled client must wait (`Retry-After`).
+const THROTTLE_WINDOW: std::time::Duration = std::time::Duration::from_secs(THROTTLE_WINDOW_MINUTES as u64 * 60);
 
 const INVALID_CREDENTIALS: &str = "invalid username or password";
 
@@ -82,6 +84,7 @@ async fn check_throttle(conn: &mut AsyncPgConnection, username: &str, ip: Option
         return Err(ApiError::RateLimited(
             Reason::TooManyFailedLogins,
             format!("too many failed logins for this account; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
+            Some(THROTTLE_WINDOW),
         ));
     }
     if let Some(ip) = ip {
@@ -96,6 +99,7 @@ async fn check_throttle(conn: &mut AsyncPgConnection, username: &str, ip: Option
             return Err(ApiError::RateLimited(
                 Reason::TooManyFailedLogins,
                 format!("too many failed logins from this address; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
+                Some(THROTTLE_WINDOW),
             ));
         }
     }
@@ -195,6 +199,7 @@ pub async fn login(
             return Err(ApiError::RateLimited(
                 Reason::TooManyLogins,
                 "too many sign-ins at once on this server; try again in a moment".into(),
+                Some(std::time::Duration::from_secs(1)),
             ));
         }
         Err(password::PasswordError::Failed(e)) => return Err(e.into()),

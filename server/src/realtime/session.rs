@@ -40,6 +40,13 @@ const GAP_GRACE: Duration = Duration::from_millis(300);
 /// Messages fetched per query when syncing.
 const SYNC_PAGE: i64 = 500;
 
+/// The clock of every socket's send limiter. `QuantaClock::default()` asks
+/// the CPU (`cpuid`) whether its TSC is usable each time it is made, and a
+/// `cpuid` in a virtual machine traps to the hypervisor: made per socket it
+/// showed in a reconnect storm's profile. One clock, cloned, asks once.
+static SEND_CLOCK: std::sync::LazyLock<governor::clock::QuantaClock> =
+    std::sync::LazyLock::new(governor::clock::QuantaClock::default);
+
 /// The fields of a `send` frame besides its request id and conversation.
 struct SendFrame {
     client_msg_id: String,
@@ -104,9 +111,10 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
         let presence_id = uuid::Uuid::now_v7();
         rt.hub()
             .register(key, auth.id(), auth.session_id, presence_id, tx, cancel.clone());
-        let limiter = RateLimiter::direct(
+        let limiter = RateLimiter::direct_with_clock(
             Quota::per_second(NonZeroU32::new(cfg.send_rate_per_sec).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(cfg.send_burst).unwrap_or(NonZeroU32::MIN)),
+            SEND_CLOCK.clone(),
         );
         let mut conn = Conn {
             state: state.clone(),
@@ -536,6 +544,7 @@ impl Conn {
             return Err(ApiError::RateLimited(
                 Reason::SendingTooFast,
                 "sending too fast; slow down".into(),
+                None,
             ));
         }
         let body = chat::MessageBody::parse(body)?;
@@ -563,7 +572,7 @@ impl Conn {
         if self.limiter.check().is_err() {
             return error_event(
                 Some(id),
-                &ApiError::RateLimited(Reason::SendingTooFast, "sending too fast; slow down".into()),
+                &ApiError::RateLimited(Reason::SendingTooFast, "sending too fast; slow down".into(), None),
             );
         }
         let result = async {

@@ -60,7 +60,7 @@ impl Modify for UniqueOperationIds {
 /// The OpenAPI document of every HTTP endpoint.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Consilium API", description = "Realtime collaboration for expert-led doctor teams. Errors are `{\"error\": {\"code\", \"reason\", \"message\"}}`: `reason` is a stable word (ErrorReason) a client translates; any text containing U+0000 is refused with reason `nul_character`; the websocket protocol is described in docs/protocol.md."),
+    info(title = "Consilium API", description = "Realtime collaboration for expert-led doctor teams. Errors are `{\"error\": {\"code\", \"reason\", \"message\"}}`: `reason` is a stable word (ErrorReason) a client translates; any text containing U+0000 is refused with reason `nul_character`; a 429 carries `Retry-After` (seconds) when waiting helps: `too_many_logins` (1) and `too_many_failed_logins` (the 15-minute window); the websocket protocol is described in docs/protocol.md."),
     modifiers(&BearerAuth, &UniqueOperationIds),
     // Schemas only referred to from query parameters are not collected on
     // their own; name them so every `$ref` resolves.

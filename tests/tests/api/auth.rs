@@ -444,6 +444,16 @@ async fn a_login_storm_past_the_queue_is_refused_at_once_with_429_too_many_login
         .filter(|r| r.status == 429 && r.body["error"]["reason"] == "too_many_logins")
         .count();
     assert!(busy > 0, "the storm overflowed the queue: {answers:#?}");
+    for refused in answers
+        .iter()
+        .filter(|r| r.status == 429 && r.body["error"]["reason"] == "too_many_logins")
+    {
+        assert_eq!(
+            refused.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("1"),
+            "a busy server asks for a moment: {refused:#?}"
+        );
+    }
     assert!(
         answers.iter().all(|r| matches!(r.status, 200 | 401 | 429)),
         "nothing but sign-ins, wrong passwords and refusals: {answers:#?}"

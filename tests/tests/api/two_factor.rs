@@ -256,6 +256,11 @@ async fn guessing_codes_wears_out_the_challenge_and_locks_the_account_like_wrong
     // and they count as failed logins: the password no longer opens a challenge
     let r = app.anon.try_login("dr_guessed", USER_PASSWORD).await;
     assert_reason(&r, 429, "too_many_failed_logins", "after five wrong codes");
+    assert_eq!(
+        r.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("900"),
+        "a throttled sign-in says how long the throttle window lasts"
+    );
     let failed = app.audit("login_failed").await;
     assert_eq!(failed.len(), 5, "{failed:#?}");
     assert!(
