@@ -11,6 +11,12 @@
 # leftovers). The difference between the layers is what Consilium's own
 # session costs; the first layer is the HTTP/websocket stack's floor.
 # Knobs: SOCKETS (5000), CONSILIUM_BIN.
+#
+# HEAPTRACK=1 profiles the heap instead (where the bytes go, by allocation
+# site): it builds the node with the system allocator (`--features
+# system-allocator`; heaptrack hooks malloc, which mimalloc bypasses), runs it
+# under Debian's heaptrack, and writes the top peak consumers of the run,
+# whose peak is with every socket of both layers open, to heap-peak.txt.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,22 +32,42 @@ mkdir -p "$out"
 trap 'kill "${server_pid:-}" 2>/dev/null || true' EXIT
 ulimit -n "$(ulimit -Hn)"
 
-if [[ -z ${CONSILIUM_BIN:-} ]]; then
-  cargo build --release --quiet -p consilium-server --bin consilium
+wrapper=()
+if [[ ${HEAPTRACK:-0} == 1 ]]; then
+  command -v heaptrack >/dev/null || { sudo -n true 2>/dev/null && s=sudo; ${s:-} apt-get install -y -q heaptrack >/dev/null; }
+  cargo build --release --quiet -p consilium-server --bin consilium --features system-allocator \
+    --target-dir target/heaptrack
+  bin=target/heaptrack/release/consilium
+  wrapper=(heaptrack -o "$out/heaptrack")
+else
+  if [[ -z ${CONSILIUM_BIN:-} ]]; then
+    cargo build --release --quiet -p consilium-server --bin consilium
+  fi
+  bin=${CONSILIUM_BIN:-target/release/consilium}
 fi
-bin=${CONSILIUM_BIN:-target/release/consilium}
 
 psql -q "${pg}/postgres" -c "drop database if exists ${db} with (force)" -c "create database ${db}"
 env DATABASE_URL="${pg}/${db}" BIND_ADDR="127.0.0.1:${port}" JWT_SECRET=bench-secret-bench-secret-bench-secret \
   BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD="$admin_password" APP_ENV=production REQUIRE_2FA_FOR_ADMINS=false \
   DATA_ENCRYPTION_KEY="$(printf 'ab%.0s' $(seq 32))" RUST_LOG=warn WS_AUTH_TIMEOUT_MS=600000 \
-  ALLOWED_ORIGINS="http://127.0.0.1:${port}" "$bin" serve >"$out/node.log" 2>&1 &
+  ALLOWED_ORIGINS="http://127.0.0.1:${port}" "${wrapper[@]}" "$bin" serve >"$out/node.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:${port}/readyz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do curl -fs "http://127.0.0.1:${port}/readyz" >/dev/null && break; sleep 0.2; done
+if [[ ${HEAPTRACK:-0} == 1 ]]; then
+  # heaptrack runs the node as its child: measure the node's RSS, not the wrapper's
+  for _ in $(seq 50); do
+    child=$(pgrep -P "$server_pid" -x consilium || true)
+    [[ -n $child ]] && break
+    sleep 0.1
+  done
+  node_pid=${child:-$server_pid}
+else
+  node_pid=$server_pid
+fi
 token=$(curl -fs "http://127.0.0.1:${port}/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"${admin_password}\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
-python3 - "$server_pid" "$port" "$token" "${SOCKETS:-5000}" <<'PY' | tee "$out/summary.md"
+python3 - "$node_pid" "$port" "$token" "${SOCKETS:-5000}" <<'PY' | tee "$out/summary.md"
 import base64, os, selectors, socket, sys, time
 
 pid, port, token, n = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
@@ -96,3 +122,15 @@ print(f"| the session's own share | {per_auth - per_unauth:.1f} |")
 for s in unauth + authed:
     s.close()
 PY
+
+if [[ ${HEAPTRACK:-0} == 1 ]]; then
+  kill -TERM "$node_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  data=$(compgen -G "$out/heaptrack*" | head -1 || true)
+  heaptrack_print --print-peaks 1 --print-allocators 0 --print-temporary 0 --print-leaks 0 \
+    --peak-limit 25 --sub-peak-limit 3 "$data" > "$out/heap-peak.txt"
+  # one line per allocation site: what it holds at the peak, and from how many calls
+  awk '/peak memory consumed over/{size=$1; calls=$6; getline; sub(/^ +/, ""); print size "\t" calls "\t" substr($0, 1, 160)}' \
+    "$out/heap-peak.txt" > "$out/heap-peak-sites.tsv"
+  echo "heap profile: $out/heap-peak.txt, by site: $out/heap-peak-sites.tsv (raw: $data)"
+fi

@@ -4,7 +4,10 @@ use clap::Parser;
 
 /// mimalloc returns freed memory to the OS promptly and keeps per-thread
 /// caches small, where glibc's per-thread arenas kept hundreds of MiB of
-/// freed argon2 buffers resident under a login burst.
+/// freed argon2 buffers resident under a login burst. The `system-allocator`
+/// feature leaves it out, so heap profilers that hook `malloc` (heaptrack,
+/// valgrind) see every allocation: `bench/ws-memory.sh` with `HEAPTRACK=1`.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
