@@ -96,7 +96,7 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
         .max_continuation_size(MAX_FRAME_BYTES);
     let auth = match pre_auth {
         Some(a) => a,
-        None => match wait_for_auth(&state, &mut ws, &mut stream).await {
+        None => match Box::pin(wait_for_auth(&state, &mut ws, &mut stream)).await {
             Some(a) => a,
             None => return,
         },
@@ -131,7 +131,12 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
         };
         // a reconnect storm queues here instead of taking every database connection
         let turn = rt.handshake_turn().await;
-        let started = conn.start().await;
+        // The socket's task is allocated at the size of its largest state for
+        // as long as the socket lives. The handshake, the frame handlers and
+        // the database work behind them are boxed, so an idle socket's task
+        // holds only its loop (a heap profile put the unboxed task at
+        // 8.8 KiB per socket; docs/performance.md).
+        let started = Box::pin(conn.start()).await;
         drop(turn);
         let end = match started {
             Ok(()) => {
@@ -144,7 +149,7 @@ pub async fn run(state: AppState, mut ws: Session, stream: MessageStream, pre_au
                 End::Close(CloseCode::Error, WsCloseReason::InternalError)
             }
         };
-        conn.finish().await;
+        Box::pin(conn.finish()).await;
         if let End::Close(code, why) = end {
             close_within(ws, code, why, Duration::from_secs(10)).await;
         }
@@ -192,7 +197,8 @@ async fn wait_for_auth(
                             return None;
                         }
                     };
-                    return match sessions::authenticate(&state.jwt, &state.db, &token, state.auth_rules()).await {
+                    // boxed: a socket waits here with this state allocated
+                    return match Box::pin(sessions::authenticate(&state.jwt, &state.db, &token, state.auth_rules())).await {
                         Ok(auth) => Some(auth),
                         Err(e) => {
                             let _ = send_event(ws, &error_event(None, &e)).await;
@@ -369,7 +375,7 @@ impl Conn {
                     last_heard = Instant::now();
                     match msg {
                         Some(Ok(actix_ws::AggregatedMessage::Text(text))) => {
-                            if let Some(end) = self.on_text(&text).await {
+                            if let Some(end) = Box::pin(self.on_text(&text)).await {
                                 return end;
                             }
                         }
@@ -407,10 +413,10 @@ impl Conn {
                     if self.ws.ping(b"").await.is_err() {
                         return End::ClientClosed;
                     }
-                    self.set_presence(Some(self.status)).await;
+                    Box::pin(self.set_presence(Some(self.status))).await;
                 }
                 _ = gap_timer => {
-                    if let Err(e) = self.fill_gaps().await {
+                    if let Err(e) = Box::pin(self.fill_gaps()).await {
                         tracing::warn!(error = %e, "gap fill failed");
                     }
                 }
@@ -654,7 +660,7 @@ impl Conn {
     async fn on_outbound(&mut self, out: Outbound) -> Option<End> {
         let envelope = match out {
             Outbound::CatchUp => {
-                return match self.catch_up().await {
+                return match Box::pin(self.catch_up()).await {
                     Ok(true) => None,
                     Ok(false) => Some(End::Close(CloseCode::Policy, WsCloseReason::SessionEnded)),
                     Err(e) => {
@@ -666,7 +672,7 @@ impl Conn {
             Outbound::Envelope(e) => e,
         };
         match (&envelope.payload, envelope.topic, envelope.seq) {
-            (Payload::Control(control), _, _) => self.on_control(control.clone()).await,
+            (Payload::Control(control), _, _) => Box::pin(self.on_control(control.clone())).await,
             (Payload::Event(json), Topic::Conversation(conversation), Some(seq)) => {
                 let json = json.clone();
                 self.on_message(conversation, seq, json).await
