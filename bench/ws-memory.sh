@@ -34,7 +34,7 @@ ulimit -n "$(ulimit -Hn)"
 
 wrapper=()
 if [[ ${HEAPTRACK:-0} == 1 ]]; then
-  command -v heaptrack >/dev/null || { sudo -n true 2>/dev/null && s=sudo; ${s:-} apt-get install -y -q heaptrack >/dev/null; }
+  command -v heaptrack >/dev/null || { echo "ws-memory: HEAPTRACK=1 needs Debian's heaptrack (apt-get install heaptrack)" >&2; exit 1; }
   cargo build --release --quiet -p consilium-server --bin consilium --features system-allocator \
     --target-dir target/heaptrack
   bin=target/heaptrack/release/consilium

@@ -95,16 +95,15 @@ create function conversations_of_case(one_case uuid) returns uuid[] language sql
     )
 $$;
 
+-- The triggers below read both `old` and `new`: on an insert `old` is null,
+-- on a delete `new` is, and the two functions above skip null ids, so one
+-- body serves every operation.
+
 create function conversation_members_follow_roster() returns trigger language plpgsql as $$
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform lock_team_memberships(array[old.team_id]);
-        perform refresh_conversation_members(conversations_following_team(old.team_id), old.user_id);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        perform lock_team_memberships(array[new.team_id]);
-        perform refresh_conversation_members(conversations_following_team(new.team_id), new.user_id);
-    end if;
+    perform lock_team_memberships(array[old.team_id, new.team_id]);
+    perform refresh_conversation_members(conversations_following_team(old.team_id), old.user_id);
+    perform refresh_conversation_members(conversations_following_team(new.team_id), new.user_id);
     return null;
 end
 $$;
@@ -114,12 +113,7 @@ create trigger conversation_members_follow_roster
 
 create function conversation_members_follow_participants() returns trigger language plpgsql as $$
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        perform refresh_conversation_members(array[old.conversation_id]);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        perform refresh_conversation_members(array[new.conversation_id]);
-    end if;
+    perform refresh_conversation_members(array[old.conversation_id, new.conversation_id]);
     return null;
 end
 $$;
@@ -130,11 +124,7 @@ create trigger conversation_members_follow_participants
 -- a team channel created after its roster, or a conversation moved to a team
 create function conversation_members_follow_conversation() returns trigger language plpgsql as $$
 begin
-    if tg_op = 'UPDATE' then
-        perform lock_team_memberships(array[old.team_id, new.team_id]);
-    else
-        perform lock_team_memberships(array[new.team_id]);
-    end if;
+    perform lock_team_memberships(array[old.team_id, new.team_id]);
     perform refresh_conversation_members(array[new.id]);
     return null;
 end
@@ -146,13 +136,8 @@ create trigger conversation_members_follow_conversation
 -- a case's team reaches its discussion and its consults' threads
 create function conversation_members_follow_case() returns trigger language plpgsql as $$
 begin
-    if tg_op = 'UPDATE' then
-        perform lock_team_memberships(array[old.team_id, new.team_id]);
-        perform refresh_conversation_members(conversations_of_case(new.id) || old.conversation_id);
-    else
-        perform lock_team_memberships(array[new.team_id]);
-        perform refresh_conversation_members(conversations_of_case(new.id));
-    end if;
+    perform lock_team_memberships(array[old.team_id, new.team_id]);
+    perform refresh_conversation_members(conversations_of_case(new.id) || old.conversation_id);
     return null;
 end
 $$;
@@ -163,20 +148,11 @@ create trigger conversation_members_follow_case
 -- a consult's people reach its thread and, while it is live or finished, the
 -- case's discussion; its case's team is in its thread
 create function conversation_members_follow_consult() returns trigger language plpgsql as $$
-declare
-    cases_touched uuid[] := '{}';
-    threads uuid[] := '{}';
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        cases_touched := cases_touched || old.case_id;
-        threads := threads || old.conversation_id;
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        cases_touched := cases_touched || new.case_id;
-        threads := threads || new.conversation_id;
-    end if;
-    perform lock_team_memberships(array(select cs.team_id from cases cs where cs.id = any(cases_touched)));
-    perform refresh_conversation_members(threads || array(select cs.conversation_id from cases cs where cs.id = any(cases_touched)));
+    perform lock_team_memberships(array(
+        select cs.team_id from cases cs where cs.id in (old.case_id, new.case_id)));
+    perform refresh_conversation_members(array[old.conversation_id, new.conversation_id] || array(
+        select cs.conversation_id from cases cs where cs.id in (old.case_id, new.case_id)));
     return null;
 end
 $$;
@@ -185,21 +161,14 @@ create trigger conversation_members_follow_consult
     for each row execute function conversation_members_follow_consult();
 
 create function conversation_members_follow_consultants() returns trigger language plpgsql as $$
-declare
-    consults_touched uuid[] := '{}';
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        consults_touched := consults_touched || old.consult_id;
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        consults_touched := consults_touched || new.consult_id;
-    end if;
     perform lock_team_memberships(array(
-        select cs.team_id from consults co join cases cs on cs.id = co.case_id where co.id = any(consults_touched)));
+        select cs.team_id from consults co join cases cs on cs.id = co.case_id
+        where co.id in (old.consult_id, new.consult_id)));
     perform refresh_conversation_members(array(
         select x from consults co join cases cs on cs.id = co.case_id,
              lateral (values (co.conversation_id), (cs.conversation_id)) v(x)
-        where co.id = any(consults_touched)));
+        where co.id in (old.consult_id, new.consult_id)));
     return null;
 end
 $$;
@@ -209,23 +178,11 @@ create trigger conversation_members_follow_consultants
 
 -- a referral's teams reach its thread, and the referring team the case it created
 create function conversation_members_follow_referral() returns trigger language plpgsql as $$
-declare
-    teams uuid[] := '{}';
-    threads uuid[] := '{}';
-    targets uuid[] := '{}';
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
-        teams := teams || old.from_team_id || old.to_team_id;
-        threads := threads || old.conversation_id;
-        targets := targets || old.target_case_id;
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        teams := teams || new.from_team_id || new.to_team_id;
-        threads := threads || new.conversation_id;
-        targets := targets || new.target_case_id;
-    end if;
-    perform lock_team_memberships(teams || array(select cs.team_id from cases cs where cs.id = any(targets)));
-    perform refresh_conversation_members(threads || array(select cs.conversation_id from cases cs where cs.id = any(targets)));
+    perform lock_team_memberships(array[old.from_team_id, old.to_team_id, new.from_team_id, new.to_team_id]
+        || array(select cs.team_id from cases cs where cs.id in (old.target_case_id, new.target_case_id)));
+    perform refresh_conversation_members(array[old.conversation_id, new.conversation_id]
+        || array(select cs.conversation_id from cases cs where cs.id in (old.target_case_id, new.target_case_id)));
     return null;
 end
 $$;

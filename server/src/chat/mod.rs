@@ -4,7 +4,8 @@
 //! Membership is derived from rosters, consults, referrals and direct
 //! participants (`conversation_membership_sources`), and kept in the
 //! `conversation_members` table by triggers in the transactions that change
-//! those, so it follows a roster change at its commit and reads are index scans. A message's `seq` comes from bumping `conversations.last_seq`
+//! those, so it follows a roster change at its commit and reads are index
+//! scans. A message's `seq` comes from bumping `conversations.last_seq`
 //! inside the inserting transaction: the row lock serialises concurrent senders,
 //! so seqs are gapless and in commit order on every node.
 //!
