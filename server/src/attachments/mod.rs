@@ -202,21 +202,28 @@ async fn spool<E>(
         .tempfile_in(dir)
         .map_err(SpoolError::Io)?;
     let (file, path) = temp.into_parts();
-    // Hashing and writing run on a blocking thread of their own, fed
-    // through a short queue: the worker thread only parses the request, so
-    // a large upload uses two cores instead of one, and the worker stays
-    // free for the chat it also serves.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(SPOOL_QUEUE_CHUNKS);
-    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+    // Hashing and writing each run on a blocking thread of their own, fed
+    // the same pieces (`Bytes` clones share one buffer) through short
+    // queues: the worker thread only parses the request and stays free for
+    // the chat it also serves; the hash (SHA-256 runs at about 1.4 GB/s on
+    // one core, SHA-NI included) no longer waits for each `write`, nor the
+    // disk for the hash. One thread doing both bounded a 1 GiB upload.
+    let (to_hasher, mut hasher_rx) = tokio::sync::mpsc::channel::<Bytes>(SPOOL_QUEUE_CHUNKS);
+    let (to_writer, mut writer_rx) = tokio::sync::mpsc::channel::<Bytes>(SPOOL_QUEUE_CHUNKS);
+    let hasher = tokio::task::spawn_blocking(move || {
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = hasher_rx.blocking_recv() {
+            hasher.update(&chunk);
+        }
+        hex::encode(hasher.finalize())
+    });
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         use std::io::Write;
         let mut file = std::io::BufWriter::with_capacity(256 * 1024, file);
-        let mut hasher = Sha256::new();
-        while let Some(chunk) = rx.blocking_recv() {
-            hasher.update(&chunk);
+        while let Some(chunk) = writer_rx.blocking_recv() {
             file.write_all(&chunk)?;
         }
-        file.flush()?;
-        Ok(hex::encode(hasher.finalize()))
+        file.flush()
     });
     let mut size: u64 = 0;
     let mut head = Vec::with_capacity(detect::SNIFF_BYTES);
@@ -232,27 +239,30 @@ async fn spool<E>(
                 let take = (detect::SNIFF_BYTES - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
             }
-            if tx.send(chunk).await.is_err() {
-                // the writer stopped: its error is reported below
+            if to_hasher.send(chunk.clone()).await.is_err() || to_writer.send(chunk).await.is_err() {
+                // a thread stopped: the writer's error is reported below
                 break;
             }
         }
         Ok(())
     }
     .await;
-    drop(tx);
-    let written = writer.await.map_err(|e| SpoolError::Io(std::io::Error::other(e)))?;
+    drop((to_hasher, to_writer));
+    let joined = |e: tokio::task::JoinError| SpoolError::Io(std::io::Error::other(e));
+    let written = writer.await.map_err(joined)?;
+    let sha256 = hasher.await.map_err(joined)?;
     read?;
+    written.map_err(SpoolError::Io)?;
     Ok(Spooled {
         file: path,
         size,
         head,
-        sha256: written.map_err(SpoolError::Io)?,
+        sha256,
     })
 }
 
-/// Chunks queued between an upload's reader and its writer thread (the
-/// request's pieces are at most 64 KiB: about a megabyte per upload).
+/// Chunks queued from an upload's reader to each of its hashing and writing
+/// threads (the request's pieces are at most 64 KiB: about a megabyte each).
 const SPOOL_QUEUE_CHUNKS: usize = 16;
 
 /// An upload to store: who, where, the name the browser gave.

@@ -123,16 +123,20 @@ impl Storage {
         if self.exists(&path).await? {
             return Ok(());
         }
-        if let Some(relative) = self
-            .local_root
-            .as_deref()
-            .and_then(|root| spooled.strip_prefix(root).ok())
-            && let Some(relative) = relative.to_str()
+        if let Some(root) = self.local_root.as_deref()
+            && let Some(relative) = spooled.strip_prefix(root).ok().and_then(Path::to_str)
         {
+            // The bytes reach the disk before the row that names them
+            // commits, and the name after: a message must not outlive its
+            // ECG when the power fails. (S3 answers a put once it is durable.)
+            let file = spooled.to_path_buf();
+            blocking(move || std::fs::File::open(file)?.sync_data()).await?;
             // a rename within the store's own disk: writing the bytes a
             // second time halved upload speed and doubled the disk traffic
             // that Postgres' commits wait behind
             self.store.rename(&ObjectPath::from(relative), &path).await?;
+            let dir = root.join("blobs");
+            blocking(move || std::fs::File::open(dir)?.sync_all()).await?;
             return Ok(());
         }
         let mut file = tokio::fs::File::open(spooled).await?;
@@ -169,6 +173,15 @@ impl Storage {
     /// Stores a rendering of the blob `sha256`.
     pub async fn put_preview(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), StorageError> {
         self.store.put(&Self::preview(sha256), PutPayload::from(bytes)).await?;
+        if let Some(root) = self.local_root.as_deref() {
+            // durable with the blob it renders (`put` renames but never syncs)
+            let (dir, file) = (root.join("previews"), root.join("previews").join(sha256));
+            blocking(move || {
+                std::fs::File::open(file)?.sync_data()?;
+                std::fs::File::open(dir)?.sync_all()
+            })
+            .await?;
+        }
         Ok(())
     }
 
@@ -190,4 +203,9 @@ impl Storage {
     pub async fn read_preview(&self, sha256: &str) -> Result<Bytes, StorageError> {
         Ok(self.store.get(&Self::preview(sha256)).await?.bytes().await?)
     }
+}
+
+/// Runs a blocking file operation off the worker thread.
+async fn blocking(op: impl FnOnce() -> std::io::Result<()> + Send + 'static) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(op).await.map_err(std::io::Error::other)?
 }

@@ -349,6 +349,43 @@ async fn the_same_file_is_stored_once_on_disk() {
 }
 
 #[tokio::test]
+async fn a_large_upload_is_stored_byte_for_byte_under_its_own_hash() {
+    use sha2::Digest;
+    let dir = std::env::temp_dir().join(format!("consilium-large-{}", uuid::Uuid::new_v4().simple()));
+    let w = World::with_env(Bus::Local, vec![("STORAGE_DIR".into(), dir.display().to_string())]).await;
+    let case = chest_pain_case(&w.ma, &w.county).await;
+    let thread = s(&case, "conversation_id");
+    // 6 MiB of a scanned report: the request arrives in many pieces, which
+    // the hashing and the writing threads each see in order
+    let mut scan = b"%PDF-1.7\n".to_vec();
+    let mut x: u32 = 0x2545_f491;
+    while scan.len() < 6 * 1024 * 1024 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        scan.extend_from_slice(&x.to_le_bytes());
+    }
+    let stored = upload(&w.ma, &thread, "scan.pdf", &scan).await;
+    let sha256 = hex::encode(sha2::Sha256::digest(&scan));
+    assert_eq!(stored["sha256"], sha256.as_str());
+    assert_eq!(stored["size"], scan.len());
+    let on_disk = std::fs::read(dir.join("blobs").join(&sha256)).unwrap_or_default();
+    assert!(
+        on_disk == scan,
+        "the blob holds {} bytes, not the upload's",
+        on_disk.len()
+    );
+    let spool: Vec<_> = std::fs::read_dir(dir.join("tmp"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(spool.is_empty(), "nothing left in the spool: {spool:?}");
+    let served = w.ma.fetch_bytes(s(&stored, "content_url").as_str(), None, false).await;
+    assert_eq!(served.status, 200);
+    assert!(served.body == scan, "served as uploaded");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn bad_files_are_refused_with_a_reason_and_nothing_is_stored() {
     let w = World::with_env(Bus::Local, vec![("ATTACHMENT_MAX_BYTES".into(), "1048576".into())]).await;
     let case = chest_pain_case(&w.ma, &w.county).await;
