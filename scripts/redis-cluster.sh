@@ -24,20 +24,9 @@
 _consilium_redis_cluster() (
   set -euo pipefail
 
-  log() { printf 'redis-cluster: %s\n' "$*" >&2; }
-  die() {
-    printf 'redis-cluster: ERROR: %s\n' "$*" >&2
-    exit 1
-  }
-  as_root() {
-    if [[ ${EUID} -eq 0 ]]; then
-      "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-      sudo "$@"
-    else
-      die "need root or sudo to run: $*"
-    fi
-  }
+  lib_tag=redis-cluster
+  # shellcheck source=scripts/lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
   dir=${CONSILIUM_REDIS_CLUSTER_DIR:-${TMPDIR:-/tmp}/consilium-redis-cluster}
   base=${REDIS_CLUSTER_BASE_PORT:-7101}
@@ -47,11 +36,7 @@ _consilium_redis_cluster() (
   for i in 0 1 2 3 4 5; do ports+=($((base + i))); done
 
   if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install redis-server and redis-tools yourself"
-    log "apt-get install redis-server redis-tools"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      redis-server redis-tools >/dev/null
+    apt_install redis-server redis-tools
   fi
   mkdir -p "${dir}"
 

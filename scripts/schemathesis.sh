@@ -58,14 +58,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "${repo}"
 
-log() { printf 'schemathesis.sh: %s\n' "$*" >&2; }
-die() {
-  printf 'schemathesis.sh: ERROR: %s\n' "$*" >&2
-  exit 2
-}
-as_root() {
-  if [[ ${EUID} -eq 0 ]]; then "$@"; else sudo "$@"; fi
-}
+lib_tag=schemathesis.sh
+lib_die_status=2
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 bin=${CONSILIUM_BIN:-${repo}/target/debug/consilium}
 base_db=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -94,16 +90,12 @@ sys.exit(0 if version("schemathesis") == sys.argv[1] and version("websocket-clie
 EOF
 }
 install_st() {
-  command -v python3 >/dev/null 2>&1 || {
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-venv >/dev/null
-  }
+  command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
   if [[ ! -x ${venv}/bin/python ]] || ! "${venv}/bin/python" -m pip --version >/dev/null 2>&1; then
     rm -rf "${venv}"
     if ! python3 -m venv "${venv}" >/dev/null 2>&1; then
       rm -rf "${venv}"
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv >/dev/null
+      apt_install python3-venv
       python3 -m venv "${venv}" || die "python3 -m venv ${venv} failed"
     fi
   fi

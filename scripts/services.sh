@@ -17,35 +17,9 @@
 _consilium_services() (
   set -euo pipefail
 
-  log() { printf 'services: %s\n' "$*" >&2; }
-  die() {
-    printf 'services: ERROR: %s\n' "$*" >&2
-    exit 1
-  }
-
-  # Root runs commands directly; anyone else needs sudo for apt and pg_*.
-  as_root() {
-    if [[ ${EUID} -eq 0 ]]; then
-      "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-      sudo "$@"
-    else
-      die "need root or sudo to run: $*"
-    fi
-  }
-
-  apt_updated=0
-  apt_install() {
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* yourself"
-    # A fresh machine has no package lists; update them once per run.
-    if [[ ${apt_updated} -eq 0 ]]; then
-      log "apt-get update"
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-      apt_updated=1
-    fi
-    log "apt-get install $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
-  }
+  lib_tag=services
+  # shellcheck source=scripts/lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
   is_local_host() {
     case "$1" in

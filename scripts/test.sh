@@ -36,9 +36,9 @@ has_npm_script() {
   (cd web-client && node -e 'process.exit((require("./package.json").scripts || {})[process.argv[1]] ? 0 : 1)' "$1")
 }
 
-as_root() {
-  if [[ ${EUID} -eq 0 ]]; then "$@"; else sudo "$@"; fi
-}
+lib_tag=test.sh
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 # ------------------------------------------------------------------------
 # End-to-end browser tests (the spot for them).
@@ -59,10 +59,7 @@ run_browser_tests() {
   # Chinese screenshots need a CJK font; without one every character is a box.
   if [[ ! -x /usr/bin/chromium ]] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
     echo "installing Debian's chromium and fonts for the browser tests"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    # Recommends pull in printing and desktop bits a headless run never uses.
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      chromium fonts-liberation fonts-noto-cjk
+    apt_install chromium fonts-liberation fonts-noto-cjk
   fi
   export CHROME_BIN=/usr/bin/chromium
   export CONSILIUM_BIN="${target_dir}/debug/consilium"
@@ -156,10 +153,7 @@ stage "Rust tests"
 # The OpenAPI document is checked by a standard validator from PyPI.
 if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
   echo "installing openapi-spec-validator (PyPI) for the OpenAPI test"
-  if ! python3 -m pip --version >/dev/null 2>&1; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-pip
-  fi
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
   python3 -m pip install --quiet openapi-spec-validator ||
     python3 -m pip install --quiet --break-system-packages openapi-spec-validator
 fi

@@ -27,33 +27,9 @@
 _consilium_tls_services() (
   set -euo pipefail
 
-  log() { printf 'tls-services: %s\n' "$*" >&2; }
-  die() {
-    printf 'tls-services: ERROR: %s\n' "$*" >&2
-    exit 1
-  }
-
-  as_root() {
-    if [[ ${EUID} -eq 0 ]]; then
-      "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-      sudo "$@"
-    else
-      die "need root or sudo to run: $*"
-    fi
-  }
-
-  apt_updated=0
-  apt_install() {
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* yourself"
-    if [[ ${apt_updated} -eq 0 ]]; then
-      log "apt-get update"
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-      apt_updated=1
-    fi
-    log "apt-get install $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
-  }
+  lib_tag=tls-services
+  # shellcheck source=scripts/lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
   timeout=${SERVICES_TIMEOUT:-30}
   wait_for() {

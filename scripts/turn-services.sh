@@ -24,20 +24,9 @@
 _consilium_turn_services() (
   set -euo pipefail
 
-  log() { printf 'turn-services: %s\n' "$*" >&2; }
-  die() {
-    printf 'turn-services: ERROR: %s\n' "$*" >&2
-    exit 1
-  }
-  as_root() {
-    if [[ ${EUID} -eq 0 ]]; then
-      "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-      sudo "$@"
-    else
-      die "need root or sudo to run: $*"
-    fi
-  }
+  lib_tag=turn-services
+  # shellcheck source=scripts/lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
   dir=${CONSILIUM_TURN_DIR:-${TMPDIR:-/tmp}/consilium-turn}
   port=${TURN_TEST_PORT:-3479}
@@ -48,12 +37,7 @@ _consilium_turn_services() (
   pidfile=${dir}/turnserver-${port}.pid
   logfile=${dir}/turnserver-${port}.log
 
-  if ! command -v turnserver >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install coturn yourself"
-    log "apt-get install coturn"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends coturn >/dev/null
-  fi
+  command -v turnserver >/dev/null 2>&1 || apt_install coturn
 
   # one secret per state directory, kept so a running server and later runs agree
   [[ -s ${dir}/secret ]] || od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"${dir}/secret"
