@@ -69,9 +69,10 @@ rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
   # PERF_OUT=file: profile the whole machine during the first upload (perf report -i file)
   profile=()
   [[ -n ${PERF_OUT:-} ]] && profile=(perf record -a -g -F 999 -o "$PERF_OUT" --)
-  # A flush to this virtual disk takes from 0.3 to 1.5 s for the same
-  # gigabyte, so one pair of timings says little: cp and upload alternate
-  # REPEAT times and the medians are compared.
+  # `cp` of the same gigabyte, then `sync`, took from 0.85 to 4.4 s on one
+  # virtual disk (docs/performance.md), so one pair of timings says little:
+  # cp and upload alternate REPEAT times (at most 10 distinct files) and the
+  # medians are compared.
   echo
   echo "| run | cp (then sync) | upload (then sync) | upload / cp |"
   echo "|---|---|---|---|"
