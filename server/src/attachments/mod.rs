@@ -60,20 +60,12 @@ pub struct Attachments {
     /// at the same moment would otherwise interleave fifty streams of
     /// parsing, hashing and writing with every chat message on the same
     /// two cores (chat p99 went from 11 ms to 185 ms during such a burst);
-    /// the others wait, their TCP windows holding the bytes back.
+    /// the others wait, their TCP windows holding the bytes back. A turn is
+    /// held only while an upload's bytes keep arriving (see [`spool`]).
     upload_slots: Arc<Semaphore>,
 }
 
 impl Attachments {
-    /// Waits for a turn to read an upload; the turn ends when it is dropped.
-    pub async fn upload_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-        self.upload_slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| ApiError::Unexpected(e.into()))
-    }
-
     /// The service over `storage`.
     pub fn new(storage: Storage, signer: UrlSigner, config: AttachmentConfig) -> Self {
         let slots = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -194,6 +186,7 @@ pub enum SpoolError<E> {
 
 async fn spool<E>(
     dir: &std::path::Path,
+    turns: &Semaphore,
     mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
     max_bytes: u64,
 ) -> Result<Spooled, SpoolError<E>> {
@@ -228,8 +221,41 @@ async fn spool<E>(
     let mut size: u64 = 0;
     let mut head = Vec::with_capacity(detect::SNIFF_BYTES);
     let read = async {
-        while let Some(chunk) = chunks.next().await {
+        // A turn covers an upload while its bytes come fast enough to keep
+        // a core busy. One that comes slowly (a phone on a ward's Wi-Fi) or
+        // stops gives its turn back at the end of a window and carries on
+        // without one, so it never makes the node's other uploads wait
+        // behind it for minutes; its few bytes cost little CPU.
+        let mut turn: Option<Turn<'_>> = None;
+        let mut slow = false;
+        loop {
+            let next = match &turn {
+                Some(held) => match tokio::time::timeout_at(held.window_end(), chunks.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        // a whole window without a byte
+                        turn = None;
+                        slow = true;
+                        continue;
+                    }
+                },
+                None => chunks.next().await,
+            };
+            let Some(chunk) = next else { break };
             let chunk = chunk.map_err(SpoolError::Stream)?;
+            if turn.is_none() && !slow {
+                let permit = turns
+                    .acquire()
+                    .await
+                    .map_err(|e| SpoolError::Io(std::io::Error::other(e)))?;
+                turn = Some(Turn::new(permit));
+            }
+            if let Some(held) = &mut turn
+                && !held.count(chunk.len())
+            {
+                turn = None;
+                slow = true;
+            }
             size += chunk.len() as u64;
             if size > max_bytes {
                 // the rest is never read: the connection closes after the answer
@@ -264,6 +290,46 @@ async fn spool<E>(
 /// Chunks queued from an upload's reader to each of its hashing and writing
 /// threads (the request's pieces are at most 64 KiB: about a megabyte each).
 const SPOOL_QUEUE_CHUNKS: usize = 16;
+
+/// An upload's turn to be read, with its pace over the current window.
+struct Turn<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    window_start: tokio::time::Instant,
+    window_bytes: u64,
+}
+
+/// How long an upload's pace is measured before its turn is kept or given up.
+const TURN_WINDOW: Duration = Duration::from_secs(1);
+/// Uploads slower than this over a [`TURN_WINDOW`] give their turn back.
+const SLOW_UPLOAD_BYTES_PER_WINDOW: u64 = 4 * 1024 * 1024;
+
+impl<'a> Turn<'a> {
+    fn new(permit: tokio::sync::SemaphorePermit<'a>) -> Self {
+        Self {
+            _permit: permit,
+            window_start: tokio::time::Instant::now(),
+            window_bytes: 0,
+        }
+    }
+
+    fn window_end(&self) -> tokio::time::Instant {
+        self.window_start + TURN_WINDOW
+    }
+
+    /// Counts `bytes` read; false when a window ended below the pace worth
+    /// a turn.
+    fn count(&mut self, bytes: usize) -> bool {
+        self.window_bytes += bytes as u64;
+        let now = tokio::time::Instant::now();
+        if now < self.window_end() {
+            return true;
+        }
+        let fast = self.window_bytes >= SLOW_UPLOAD_BYTES_PER_WINDOW;
+        self.window_start = now;
+        self.window_bytes = 0;
+        fast
+    }
+}
 
 /// An upload to store: who, where, the name the browser gave.
 pub struct Upload<'a> {
@@ -317,7 +383,7 @@ pub async fn store_upload<E: std::fmt::Display>(
     chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
 ) -> Result<AttachmentRow, ApiError> {
     let max = service.config.max_bytes;
-    let spooled = match spool(service.storage.spool_dir(), chunks, max).await {
+    let spooled = match spool(service.storage.spool_dir(), &service.upload_slots, chunks, max).await {
         Ok(spooled) => spooled,
         Err(SpoolError::TooLarge) => return Err(too_large(max)),
         Err(SpoolError::Stream(e)) => {
@@ -341,6 +407,15 @@ pub async fn store_upload<E: std::fmt::Display>(
         )
     })?;
     let processed = render(service, &spooled, detected.format).await?;
+    // Storing takes a turn again: fifty finished uploads syncing their
+    // files at once would queue every chat commit behind them on a shared
+    // disk (chat p99 280 ms against 100 ms with turns, `bench/attachments.sh`).
+    // No client is waited for here, so a turn is soon given back.
+    let _turn = service
+        .upload_slots
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?;
     let (sha256, size, served_path) = match processed.served {
         Some(bytes) => {
             let sha256 = hex::encode(Sha256::digest(&bytes));

@@ -65,8 +65,6 @@ pub async fn upload(
         let mut conn = state.db.get().await?;
         attachments::check_may_upload(&mut conn, service, caller.id(), *id).await?;
     }
-    // held until the file is stored and recorded
-    let _turn = service.upload_turn().await?;
     let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
     let field = loop {
         match parts.next().await {

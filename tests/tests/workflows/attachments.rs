@@ -385,6 +385,48 @@ async fn a_large_upload_is_stored_byte_for_byte_under_its_own_hash() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Opens an upload and sends its first 64 KiB of a 10 MB file, then goes
+/// quiet, as a phone losing its signal does; the socket keeps it open.
+async fn stalled_upload(api: &Api, conversation: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = api.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {address}: {e}"));
+    let mut body =
+        b"--stall\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ct.pdf\"\r\n\r\n%PDF-1.7\n".to_vec();
+    body.resize(64 * 1024, b'x');
+    let head = format!(
+        "POST /api/v1/conversations/{conversation}/attachments HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=stall\r\n\
+         Content-Length: 10000000\r\n\r\n",
+        api.token.as_deref().unwrap_or_default()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap_or_default();
+    socket.write_all(&body).await.unwrap_or_default();
+    socket
+}
+
+#[tokio::test]
+async fn uploads_that_stall_do_not_hold_up_the_others() {
+    let w = World::new().await;
+    let case = chest_pain_case(&w.ma, &w.county).await;
+    let thread = s(&case, "conversation_id");
+    // more stalled uploads than the node reads at once (one per core)
+    let turns = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut stalled = Vec::new();
+    for _ in 0..=turns {
+        stalled.push(stalled_upload(&w.ma, &thread).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let report = attachment_fixture("lab-report.pdf");
+    let answered = tokio::time::timeout(Duration::from_secs(15), w.huang.upload(&thread, "echo.pdf", &report)).await;
+    let r = answered.unwrap_or_else(|_| panic!("an upload waited behind {} stalled ones", stalled.len()));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["name"], "echo.pdf");
+    drop(stalled);
+}
+
 #[tokio::test]
 async fn bad_files_are_refused_with_a_reason_and_nothing_is_stored() {
     let w = World::with_env(Bus::Local, vec![("ATTACHMENT_MAX_BYTES".into(), "1048576".into())]).await;
