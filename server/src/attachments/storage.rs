@@ -100,6 +100,13 @@ impl Storage {
         &self.spool_dir
     }
 
+    /// True when a spooled upload becomes the stored file itself (the local
+    /// backend renames it into place), so its bytes are worth writing to
+    /// the disk while they arrive; an S3 upload's spool file is deleted.
+    pub fn keeps_spooled_files(&self) -> bool {
+        self.local_root.is_some()
+    }
+
     fn blob(sha256: &str) -> ObjectPath {
         ObjectPath::from(format!("blobs/{sha256}"))
     }

@@ -355,11 +355,13 @@ async fn a_large_upload_is_stored_byte_for_byte_under_its_own_hash() {
     let w = World::with_env(Bus::Local, vec![("STORAGE_DIR".into(), dir.display().to_string())]).await;
     let case = chest_pain_case(&w.ma, &w.county).await;
     let thread = s(&case, "conversation_id");
-    // 6 MiB of a scanned report: the request arrives in many pieces, which
-    // the hashing and the writing threads each see in order
+    // 14 MiB of a scanned report: the request arrives in many pieces, which
+    // the hashing and the writing threads each see in order, and the writer
+    // hands its first steps to the disk and drops them from the page cache
+    // before the last byte comes (the stored file must not notice)
     let mut scan = b"%PDF-1.7\n".to_vec();
     let mut x: u32 = 0x2545_f491;
-    while scan.len() < 6 * 1024 * 1024 {
+    while scan.len() < 14 * 1024 * 1024 + 12_345 {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
