@@ -187,17 +187,17 @@ pub enum SpoolError<E> {
 }
 
 async fn spool<E>(
-    dir: &std::path::Path,
-    write_back: bool,
+    storage: &Storage,
     turns: &Semaphore,
     mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
     max_bytes: u64,
 ) -> Result<Spooled, SpoolError<E>> {
     let temp = tempfile::Builder::new()
         .prefix("upload-")
-        .tempfile_in(dir)
+        .tempfile_in(storage.spool_dir())
         .map_err(SpoolError::Io)?;
     let (mut file, path) = temp.into_parts();
+    let write_back = storage.keeps_spooled_files();
     // Hashing and writing each run on a blocking thread of their own, fed
     // the same pieces (`Bytes` clones share one buffer) through short
     // queues: the worker thread only parses the request and stays free for
@@ -217,12 +217,10 @@ async fn spool<E>(
         use std::io::Write;
         // pieces are a mebibyte (the last one less): written as they come
         let mut writeback = writeback::Writeback::default();
-        let mut written: u64 = 0;
         while let Some(piece) = writer_rx.blocking_recv() {
             file.write_all(&piece)?;
-            written += piece.len() as u64;
             if write_back {
-                writeback.advance(&file, written);
+                writeback.wrote(&file, piece.len());
             }
         }
         Ok(())
@@ -415,15 +413,7 @@ pub async fn store_upload<E: std::fmt::Display>(
     chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
 ) -> Result<AttachmentRow, ApiError> {
     let max = service.config.max_bytes;
-    let spooled = match spool(
-        service.storage.spool_dir(),
-        service.storage.keeps_spooled_files(),
-        &service.upload_slots,
-        chunks,
-        max,
-    )
-    .await
-    {
+    let spooled = match spool(&service.storage, &service.upload_slots, chunks, max).await {
         Ok(spooled) => spooled,
         Err(SpoolError::TooLarge) => return Err(too_large(max)),
         Err(SpoolError::Stream(e)) => {

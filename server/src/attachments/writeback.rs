@@ -28,6 +28,8 @@ pub const STEP_BYTES: u64 = 4 * 1024 * 1024;
 /// The writeback of one file written front to back.
 #[derive(Debug, Default)]
 pub struct Writeback {
+    /// Bytes the file holds.
+    written: u64,
     /// Bytes handed to the disk so far (a multiple of [`STEP_BYTES`]).
     started: u64,
     /// Bytes dropped from the page cache so far.
@@ -38,11 +40,13 @@ pub struct Writeback {
 }
 
 impl Writeback {
-    /// Hands every whole step below `written` (the bytes the file now
-    /// holds) to the disk, and drops the steps before the last two, which
-    /// have had time to be written, from the page cache.
-    pub fn advance(&mut self, file: &File, written: u64) {
-        while !self.unavailable && written >= self.started + STEP_BYTES {
+    /// Records `bytes` more written to the end of `file`, hands every
+    /// whole step now in it to the disk, and drops from the page cache the
+    /// steps more than two behind the newest, which have had time to be
+    /// written.
+    pub fn wrote(&mut self, file: &File, bytes: usize) {
+        self.written += bytes as u64;
+        while !self.unavailable && self.written >= self.started + STEP_BYTES {
             let start = self.started;
             self.started += STEP_BYTES;
             let mut result = advise(file, start, STEP_BYTES);
@@ -87,7 +91,7 @@ mod tests {
             file.write_all(&piece)?;
             expected.extend_from_slice(&piece);
             written += piece.len() as u64;
-            writeback.advance(&file, written);
+            writeback.wrote(&file, piece.len());
             assert!(writeback.started <= written && written - writeback.started < STEP_BYTES);
             assert!(writeback.dropped + 2 * STEP_BYTES <= writeback.started || writeback.dropped == 0);
         }
