@@ -12,8 +12,9 @@
 #    alone, and again while 50 concurrent 5 MiB uploads run (one curl
 #    process, all transfers in parallel).
 #
-# Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), CONSILIUM_BIN, PERF_OUT
+# Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), UPLOAD_KIB (5120), WORK_PARENT (/var/tmp: where the store and the files live), UPLOAD_CLIENT_PREFIX (say `nice -n 19`, before the uploads' curl), CONSILIUM_BIN, PERF_OUT
 # (a file: `perf record -a -g` of the whole machine during the big upload),
+# PERF_BURST_OUT (the same through the first 3 s of the 50 uploads),
 # CHAT=0 (stop after parts 1 and 2, to iterate on the upload path).
 set -euo pipefail
 
@@ -24,6 +25,7 @@ bash scripts/services.sh >/dev/null
 big_mib=${BIG_MIB:-1024}
 rate=${CHAT_RATE:-500}
 uploads=${UPLOADS:-50}
+upload_kib=${UPLOAD_KIB:-5120}
 repeat=${REPEAT:-5}
 pg=postgres://postgres@127.0.0.1:5432
 db=consilium_bench_attachments
@@ -31,7 +33,7 @@ port=18311
 admin_password=bench-admin-password
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-attachments"
 mkdir -p "$out"
-work=$(mktemp -d /var/tmp/consilium-attach-bench.XXXXXX)
+work=$(mktemp -d "${WORK_PARENT:-/var/tmp}/consilium-attach-bench.XXXXXX")
 trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 if [[ -z ${CONSILIUM_BIN:-} ]]; then
@@ -124,7 +126,7 @@ loadgen() {
     throughput --teams 20 --members 10 --rates "$rate" --step-secs 40 --hold-secs 0 --stop-p99-ms 10000 | tee "$out/$1.md"
 }
 loadgen chat-alone >/dev/null
-head -c $((5 * 1024 * 1024 - 9)) /dev/urandom >"$work/five.bin"
+head -c $((upload_kib * 1024 - 9)) /dev/urandom >"$work/five.bin"
 (
   sleep 12
   for i in $(seq "$uploads"); do
@@ -139,18 +141,37 @@ head -c $((5 * 1024 * 1024 - 9)) /dev/urandom >"$work/five.bin"
     args+=(-s -o /dev/null -w '%{http_code} %{time_total}\n' "${auth[@]}" -F "file=@$work/five-$i.pdf"
       "$api/conversations/${conversation}/attachments")
   done
-  curl --silent --parallel --parallel-immediate --parallel-max "$uploads" "${args[@]}" 2>/dev/null
+  # PERF_BURST_OUT=file: profile the whole machine through the burst
+  [[ -n ${PERF_BURST_OUT:-} ]] && perf record -a -g -F 999 -o "$PERF_BURST_OUT" -- sleep 3 >/dev/null 2>&1 &
+  ${UPLOAD_CLIENT_PREFIX:-} curl --silent --parallel --parallel-immediate --parallel-max "$uploads" "${args[@]}" 2>/dev/null
 ) >"$out/uploads.txt" &
 uploader=$!
+# the machine second by second (CPU user/system/iowait, blocked tasks, disk
+# writes) through the run with uploads: which resource the burst takes
+vmstat -n -t 1 >"$out/vmstat-with-uploads.txt" &
+vmstat_pid=$!
 loadgen chat-with-uploads >/dev/null
 wait "$uploader"
+kill "$vmstat_pid" 2>/dev/null || true
 {
-  echo "## Chat at ${rate} msg/s, alone and with ${uploads} concurrent 5 MiB uploads"
+  echo "## Chat at ${rate} msg/s, alone and with ${uploads} concurrent ${upload_kib} KiB uploads"
   echo
   echo "alone:"
   grep -E '^\|' "$out/chat-alone.md" | head -4
   echo
   echo "with uploads ($(grep -c '^201' "$out/uploads.txt")/${uploads} answered 201; slowest $(sort -k2 -n "$out/uploads.txt" | tail -1 | cut -d' ' -f2) s):"
   grep -E '^\|' "$out/chat-with-uploads.md" | head -4
+  echo
+  # when chat was slow, and how slow: the tenths of a second whose slowest
+  # ack took more than twice the p99 of chat alone
+  python3 - "$out/chat-alone.json" "$out/chat-with-uploads.json" <<'PY'
+import json, sys
+alone, loaded = (json.load(open(f))["steps"][0] for f in sys.argv[1:])
+bar = 2 * alone["ack"]["p99_ms"]
+slow = [f"{at:.1f} s: {ms:.0f} ms" for at, ms in loaded["worst_ack_ms_by_tenth"] if ms > bar]
+print(f"- tenths of a second with an ack slower than {bar:.0f} ms (twice alone's p99): {len(slow)}")
+if slow:
+    print("  " + ", ".join(slow))
+PY
 } | tee -a "$out/summary.md"
 echo "results in $out"

@@ -17,7 +17,7 @@
 //! the generator measures the server rather than contention inside itself.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -637,6 +637,10 @@ struct SocketStats {
     max_acked: HashMap<String, i64>,
     /// Request id → send time (µs since the epoch) of sends awaiting their ack.
     pending: HashMap<String, u64>,
+    /// The slowest ack (µs) of the sends of each tenth of a second (by
+    /// send time, in tenths since the epoch): when a burst of other work
+    /// slows chat, and for how long, which one p99 does not tell.
+    worst_ack_by_tenth: BTreeMap<u64, u64>,
 }
 
 impl SocketStats {
@@ -651,6 +655,7 @@ impl SocketStats {
             duplicated: 0,
             max_acked: HashMap::new(),
             pending: HashMap::new(),
+            worst_ack_by_tenth: BTreeMap::new(),
         }
     }
 
@@ -659,6 +664,7 @@ impl SocketStats {
         self.ack.reset();
         self.deliveries = 0;
         self.errors = 0;
+        self.worst_ack_by_tenth.clear();
     }
 }
 
@@ -713,7 +719,10 @@ fn read_frame(text: &str, now: u64, stats: &Mutex<SocketStats>) {
         }
         "ack" => {
             if let Some(sent) = frame.id.and_then(|id| s.pending.remove(id.as_ref())) {
-                let _ = s.ack.record(now.saturating_sub(sent).max(1));
+                let took = now.saturating_sub(sent).max(1);
+                let _ = s.ack.record(took);
+                let worst = s.worst_ack_by_tenth.entry(sent / 100_000).or_insert(0);
+                *worst = (*worst).max(took);
             }
             if let (Some(conv), Some(seq)) = (frame.conversation_id, frame.seq) {
                 let top = s.max_acked.entry(conv.into_owned()).or_insert(0);
@@ -897,6 +906,7 @@ async fn run_step(
     let (_, db_before) = sample(&db_pids);
     let (_, redis_before) = sample(&redis_pids);
     let started = Instant::now();
+    let step_start_us = epoch.elapsed().as_micros() as u64;
     let mut sent = 0u64;
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -935,8 +945,13 @@ async fn run_step(
     let mut ack = histogram();
     let (mut deliveries, mut errors, mut lost, mut dup) = (0u64, 0u64, 0u64, 0u64);
     let mut acked: HashMap<String, i64> = HashMap::new();
+    let mut worst_by_tenth: BTreeMap<u64, u64> = BTreeMap::new();
     for m in roster {
         let Ok(s) = m.stats.lock() else { continue };
+        for (tenth, took) in &s.worst_ack_by_tenth {
+            let worst = worst_by_tenth.entry(*tenth).or_insert(0);
+            *worst = (*worst).max(*took);
+        }
         let _ = deliver.add(&s.deliver);
         let _ = ack.add(&s.ack);
         deliveries += s.deliveries;
@@ -965,5 +980,10 @@ async fn run_step(
         "lost_or_reordered": lost, "duplicated": dup, "errors": errors,
         "server_cpu_percent": cpu_pct, "loadgen_cpu_percent": self_pct, "postgres_cpu_percent": db_pct,
         "redis_cpu_percent": redis_pct, "server_rss_kib": rss as f64,
+        // [seconds into the step, slowest ack in ms] per tenth of a second
+        "worst_ack_ms_by_tenth": worst_by_tenth.iter().map(|(tenth, took)| {
+            let at = (*tenth * 100_000).saturating_sub(step_start_us) as f64 / 1e6;
+            json!([(at * 10.0).round() / 10.0, *took as f64 / 1000.0])
+        }).collect::<Vec<_>>(),
     })
 }
