@@ -160,3 +160,23 @@ async fn search_pages_newest_first_across_its_time_windows() {
     let expected: Vec<String> = (0..24).rev().map(|i| format!("糖化血红蛋白 {i}")).collect();
     assert_eq!(seen, expected);
 }
+
+/// Migration 16: the search index merges its new entries into itself in
+/// small steps. With the default 4 MB pending list, the message that filled
+/// it merged all of it while holding its conversation's lock, and chat
+/// stalled for a tenth of a second every 8,750 messages (docs/performance.md,
+/// "Fifth machine"). A later migration that rebuilds the index must keep it.
+#[tokio::test]
+async fn the_search_index_merges_new_entries_in_small_steps() {
+    let w = world(Bus::Local).await;
+    let db = w.d.db().connect().await;
+    let options: Option<Vec<String>> = db
+        .query_one(
+            "select reloptions from pg_class where relname = 'messages_search_keys'",
+            &[],
+        )
+        .await
+        .expect("the search index exists")
+        .get(0);
+    assert_eq!(options, Some(vec!["gin_pending_list_limit=256".to_owned()]));
+}
