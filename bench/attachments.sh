@@ -12,7 +12,7 @@
 #    alone, and again while 50 concurrent 5 MiB uploads run (one curl
 #    process, all transfers in parallel).
 #
-# Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), UPLOAD_KIB (5120), WORK_PARENT (/var/tmp: where the store and the files live), UPLOAD_CLIENT_PREFIX (say `nice -n 19`, before the uploads' curl), CONSILIUM_BIN, PERF_OUT
+# Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), UPLOAD_KIB (5120), WORK_PARENT (/var/tmp: where the store and the files live), UPLOAD_CLIENT_PREFIX (say `nice -n 19`, before the uploads' curl), UPLOAD_RATE (curl's --limit-rate for each upload: 2400K for fifty sharing a 1 Gbit/s link; unset, loopback delivers at memory speed), CONSILIUM_BIN, PERF_OUT
 # (a file: `perf record -a -g` of the whole machine during the big upload),
 # PERF_BURST_OUT (the same through the first 3 s of the 50 uploads),
 # CHAT=0 (stop after parts 1 and 2, to iterate on the upload path).
@@ -125,20 +125,24 @@ loadgen() {
     --pids "$server_pid" --setup-concurrency 16 --out "$out/$1.json" \
     throughput --teams 20 --members 10 --rates "$rate" --step-secs 40 --hold-secs 0 --stop-p99-ms 10000 | tee "$out/$1.md"
 }
-loadgen chat-alone >/dev/null
+# The client's files are written, and synced, before chat starts: written
+# during the run, the kernel flushed their 250 MiB 30 s later
+# (dirty_expire_centisecs) and chat stalled then for the benchmark's own sake.
 head -c $((upload_kib * 1024 - 9)) /dev/urandom >"$work/five.bin"
+for i in $(seq "$uploads"); do
+  { printf '%%PDF-1.7\n'; cat "$work/five.bin"; printf '%s' "$i"; } >"$work/five-$i.pdf"
+done
+sync
+loadgen chat-alone >/dev/null
 (
   sleep 12
-  for i in $(seq "$uploads"); do
-    { printf '%%PDF-1.7\n'; cat "$work/five.bin"; printf '%s' "$i"; } >"$work/five-$i.pdf"
-  done
   # one client process with every upload in flight at once (`--parallel`),
   # as browsers elsewhere would be: fifty curl processes on the server's own
   # two cores measured the client's scheduling more than the server
   args=()
   for i in $(seq "$uploads"); do
     ((i > 1)) && args+=(--next)
-    args+=(-s -o /dev/null -w '%{http_code} %{time_total}\n' "${auth[@]}" -F "file=@$work/five-$i.pdf"
+    args+=(-s -o /dev/null -w '%{http_code} %{time_total}\n' "${auth[@]}" ${UPLOAD_RATE:+--limit-rate "$UPLOAD_RATE"} -F "file=@$work/five-$i.pdf"
       "$api/conversations/${conversation}/attachments")
   done
   # PERF_BURST_OUT=file: profile the whole machine through the burst
