@@ -26,7 +26,8 @@ use consilium_shared::attachments::{AttachmentDto, AttachmentKind, DicomInfo, MA
 use consilium_shared::chat::MessageDto;
 use consilium_shared::{AttachmentId, CaseId, ConversationId, MessageId, UserId};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::{Stream, StreamExt};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -497,23 +498,33 @@ pub async fn store_upload<E: std::fmt::Display>(
     };
     // a connection only now: an upload may take minutes on a ward's Wi-Fi
     let mut conn = db.get().await?;
-    diesel::insert_into(attachments::table)
-        .values(&row)
-        .execute(&mut conn)
-        .await?;
-    audit::record(
-        &mut conn,
-        AuditEntry::new(Some(upload.uploader), "attachment.upload", "attachment", row.id)
-            .detail(json!({
-                "conversation_id": row.conversation_id,
-                "name": row.name,
-                "content_type": row.content_type,
-                "size": row.size,
-                "sha256": row.sha256,
-                "kind": row.kind,
-            }))
-            .ip(upload.ip),
-    )
+    // The row and its audit entry commit together: an upload is never
+    // stored unaudited, and it costs the disk one commit instead of two.
+    let stored = &row;
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            diesel::insert_into(attachments::table)
+                .values(stored)
+                .execute(conn)
+                .await?;
+            audit::record(
+                conn,
+                AuditEntry::new(Some(upload.uploader), "attachment.upload", "attachment", stored.id)
+                    .detail(json!({
+                        "conversation_id": stored.conversation_id,
+                        "name": stored.name,
+                        "content_type": stored.content_type,
+                        "size": stored.size,
+                        "sha256": stored.sha256,
+                        "kind": stored.kind,
+                    }))
+                    .ip(upload.ip),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
     .await?;
     Ok(row)
 }
