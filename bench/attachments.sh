@@ -34,7 +34,7 @@ admin_password=bench-admin-password
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-attachments"
 mkdir -p "$out"
 work=$(mktemp -d "${WORK_PARENT:-/var/tmp}/consilium-attach-bench.XXXXXX")
-trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${server_pid:-}" "${vmstat_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 if [[ -z ${CONSILIUM_BIN:-} ]]; then
   cargo build --release --quiet -p consilium-server -p consilium-tests --bin consilium --bin loadgen --bin previewbench
@@ -146,7 +146,9 @@ loadgen chat-alone >/dev/null
       "$api/conversations/${conversation}/attachments")
   done
   # PERF_BURST_OUT=file: profile the whole machine through the burst
-  [[ -n ${PERF_BURST_OUT:-} ]] && perf record -a -g -F 999 -o "$PERF_BURST_OUT" -- sleep 3 >/dev/null 2>&1 &
+  if [[ -n ${PERF_BURST_OUT:-} ]]; then
+    perf record -a -g -F 999 -o "$PERF_BURST_OUT" -- sleep 3 >/dev/null 2>&1 &
+  fi
   ${UPLOAD_CLIENT_PREFIX:-} curl --silent --parallel --parallel-immediate --parallel-max "$uploads" "${args[@]}" 2>/dev/null
 ) >"$out/uploads.txt" &
 uploader=$!
@@ -157,6 +159,7 @@ vmstat_pid=$!
 loadgen chat-with-uploads >/dev/null
 wait "$uploader"
 kill "$vmstat_pid" 2>/dev/null || true
+vmstat_pid=
 {
   echo "## Chat at ${rate} msg/s, alone and with ${uploads} concurrent ${upload_kib} KiB uploads"
   echo
