@@ -221,6 +221,9 @@ pub struct AttachmentConfig {
     pub url_ttl: Duration,
     /// `ATTACHMENT_MAX_PENDING`: uploads a user may hold that no message has taken yet.
     pub max_pending: i64,
+    /// `ATTACHMENT_YIELD_TO_CHAT`: uploads pause reading while chat flows on
+    /// a crowded node (see `crate::pressure`); off only to measure the difference.
+    pub yield_to_chat: bool,
 }
 
 /// How webhooks are checked and delivered.
@@ -642,6 +645,7 @@ impl Config {
                 900,
             )?),
             max_pending: parse_or(get("ATTACHMENT_MAX_PENDING"), "ATTACHMENT_MAX_PENDING", 100)?,
+            yield_to_chat: parse_bool(get("ATTACHMENT_YIELD_TO_CHAT"), "ATTACHMENT_YIELD_TO_CHAT", true)?,
         };
         if attachments.max_bytes == 0 || attachments.max_pixels == 0 || attachments.max_pending <= 0 {
             return Err(ConfigError::Invalid {

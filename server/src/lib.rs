@@ -23,6 +23,7 @@ pub mod follow_ups;
 pub mod forms;
 pub mod grants;
 pub mod notifications;
+pub mod pressure;
 pub mod realtime;
 pub mod referrals;
 pub mod retention;

@@ -57,15 +57,19 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
         let realtime = Realtime::start(&config, pool.clone(), &metrics.registry).await?;
+        // uploads give way to chat when the node's cores queue work
+        let pressure = crate::pressure::Pressure::new(&metrics.registry)?;
+        pressure.start();
         let storage = crate::attachments::Storage::open(&config.storage).context("opening the attachment store")?;
         let attachments = crate::attachments::Attachments::new(
             storage,
             crate::attachments::UrlSigner::new(&config.jwt_secret, config.attachments.url_ttl),
             config.attachments,
+            pressure.clone(),
         );
         let state = AppState {
             attachments,
-            sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry, config.deadlines)?,
+            sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry, config.deadlines, pressure)?,
             db: pool,
             jwt: Arc::new(JwtKeys::new(config.jwt_secret.expose_secret(), config.access_token_ttl)),
             config: Arc::new(config),
@@ -83,7 +87,10 @@ impl Application {
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();
+        let pressure = state.attachments.pressure().clone();
         let mut server = HttpServer::new(move || {
+            // called once on each worker's thread: a pressure probe per worker
+            pressure.start();
             let mut app = App::new()
                 .wrap(middleware::from_fn(routes::input::refuse_nul))
                 .wrap(middleware::from_fn(request_id_header))

@@ -39,6 +39,7 @@ use crate::config::AttachmentConfig;
 use crate::db::schema::{attachments, cases, consults, conversation_members, messages, referrals};
 use crate::domain::keyset::{PageRequest, TimeKey};
 use crate::error::ApiError;
+use crate::pressure::Pressure;
 use consilium_shared::ErrorReason as Reason;
 
 pub use signing::{Rendition, SignedQuery, UrlSigner};
@@ -66,11 +67,16 @@ pub struct Attachments {
     /// the others wait, their TCP windows holding the bytes back. A turn is
     /// held only while an upload's bytes keep arriving (see [`spool`]).
     upload_slots: Arc<Semaphore>,
+    /// Tells uploads when to stop reading for a moment so chat keeps its
+    /// pace: turns bound how many read at once, not how fast.
+    pressure: Pressure,
+    /// Whether uploads listen to `pressure` (`ATTACHMENT_YIELD_TO_CHAT`).
+    yield_to_chat: bool,
 }
 
 impl Attachments {
-    /// The service over `storage`.
-    pub fn new(storage: Storage, signer: UrlSigner, config: AttachmentConfig) -> Self {
+    /// The service over `storage`; uploads give way to chat per `pressure`.
+    pub fn new(storage: Storage, signer: UrlSigner, config: AttachmentConfig, pressure: Pressure) -> Self {
         let slots = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             storage,
@@ -78,7 +84,24 @@ impl Attachments {
             config,
             render_slots: Arc::new(Semaphore::new(slots)),
             upload_slots: Arc::new(Semaphore::new(slots)),
+            pressure,
+            yield_to_chat: config.yield_to_chat,
         }
+    }
+
+    /// Waits while chat needs the node's cores more than an upload does
+    /// (see [`crate::pressure`]).
+    pub async fn give_way(&self) -> Duration {
+        if self.yield_to_chat {
+            self.pressure.give_way().await
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    /// The node's pressure gauge, for the probes each worker runs.
+    pub fn pressure(&self) -> &Pressure {
+        &self.pressure
     }
 }
 
@@ -188,17 +211,16 @@ pub enum SpoolError<E> {
 }
 
 async fn spool<E>(
-    storage: &Storage,
-    turns: &Semaphore,
+    service: &Attachments,
     mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
     max_bytes: u64,
 ) -> Result<Spooled, SpoolError<E>> {
     let temp = tempfile::Builder::new()
         .prefix("upload-")
-        .tempfile_in(storage.spool_dir())
+        .tempfile_in(service.storage.spool_dir())
         .map_err(SpoolError::Io)?;
     let (mut file, path) = temp.into_parts();
-    let write_back = storage.keeps_spooled_files();
+    let write_back = service.storage.keeps_spooled_files();
     // Hashing and writing each run on a blocking thread of their own, fed
     // the same pieces (`Bytes` clones share one buffer) through short
     // queues: the worker thread only parses the request and stays free for
@@ -238,6 +260,13 @@ async fn spool<E>(
         let mut slow = false;
         let mut piece = bytes::BytesMut::new();
         loop {
+            // Chat first: while it flows and the cores are queueing work,
+            // the next bytes wait in the TCP window. The pause is not the
+            // client's slowness, so it does not count against its turn.
+            let paused = service.give_way().await;
+            if let Some(held) = &mut turn {
+                held.window_start += paused;
+            }
             let next = match &turn {
                 Some(held) => match tokio::time::timeout_at(held.window_end(), chunks.next()).await {
                     Ok(next) => next,
@@ -253,7 +282,8 @@ async fn spool<E>(
             let Some(chunk) = next else { break };
             let chunk = chunk.map_err(SpoolError::Stream)?;
             if turn.is_none() && !slow {
-                let permit = turns
+                let permit = service
+                    .upload_slots
                     .acquire()
                     .await
                     .map_err(|e| SpoolError::Io(std::io::Error::other(e)))?;
@@ -414,7 +444,7 @@ pub async fn store_upload<E: std::fmt::Display>(
     chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
 ) -> Result<AttachmentRow, ApiError> {
     let max = service.config.max_bytes;
-    let spooled = match spool(&service.storage, &service.upload_slots, chunks, max).await {
+    let spooled = match spool(service, chunks, max).await {
         Ok(spooled) => spooled,
         Err(SpoolError::TooLarge) => return Err(too_large(max)),
         Err(SpoolError::Stream(e)) => {
@@ -437,11 +467,14 @@ pub async fn store_upload<E: std::fmt::Display>(
                 .into(),
         )
     })?;
+    // decoding a photo takes a core for a sixth of a second: chat first
+    service.give_way().await;
     let processed = render(service, &spooled, detected.format).await?;
     // Storing takes a turn again: fifty finished uploads syncing their
     // files at once would queue every chat commit behind them on a shared
     // disk (chat p99 280 ms against 100 ms with turns, `bench/attachments.sh`).
     // No client is waited for here, so a turn is soon given back.
+    service.give_way().await;
     let _turn = service
         .upload_slots
         .acquire()

@@ -27,6 +27,7 @@ use super::queries::{Message, StoreMessages};
 use super::{NewMessage, SendOutcome};
 use crate::db::DbPool;
 use crate::error::ApiError;
+use crate::pressure::Pressure;
 
 /// The most messages one statement stores.
 const MAX_BATCH: usize = 256;
@@ -50,12 +51,19 @@ struct Job {
 #[derive(Clone)]
 pub struct SendQueue {
     writers: std::sync::Arc<[mpsc::Sender<Job>]>,
+    /// Told of every send: uploads give way while chat flows.
+    pressure: Pressure,
 }
 
 impl SendQueue {
     /// Starts the writer task; batch sizes go to `registry` (how much group
-    /// commit is saving shows there).
-    pub fn start(db: DbPool, registry: &prometheus::Registry, deadlines: DeadlineConfig) -> prometheus::Result<Self> {
+    /// commit is saving shows there), and every send to `pressure`.
+    pub fn start(
+        db: DbPool,
+        registry: &prometheus::Registry,
+        deadlines: DeadlineConfig,
+        pressure: Pressure,
+    ) -> prometheus::Result<Self> {
         let batch_sizes = prometheus::Histogram::with_opts(
             prometheus::HistogramOpts::new(
                 "consilium_message_batch_size",
@@ -67,12 +75,13 @@ impl SendQueue {
         let writers: Vec<mpsc::Sender<Job>> = (0..WRITERS)
             .map(|_| {
                 let (tx, rx) = mpsc::channel(MAX_BATCH * 16);
-                tokio::spawn(run(db.clone(), rx, batch_sizes.clone(), deadlines));
+                tokio::spawn(run(db.clone(), rx, batch_sizes.clone(), deadlines, pressure.clone()));
                 tx
             })
             .collect();
         Ok(Self {
             writers: writers.into(),
+            pressure,
         })
     }
 
@@ -84,6 +93,7 @@ impl SendQueue {
         conversation: ConversationId,
         msg: NewMessage,
     ) -> Result<SendOutcome, ApiError> {
+        self.pressure.note_send();
         let (reply, answer) = oneshot::channel();
         let job = Job {
             sender,
@@ -105,14 +115,22 @@ impl SendQueue {
 
 /// One writer: takes whatever has queued for its share (waiting for the
 /// first send when nothing has) and stores it.
-async fn run(db: DbPool, mut rx: mpsc::Receiver<Job>, batch_sizes: prometheus::Histogram, deadlines: DeadlineConfig) {
+async fn run(
+    db: DbPool,
+    mut rx: mpsc::Receiver<Job>,
+    batch_sizes: prometheus::Histogram,
+    deadlines: DeadlineConfig,
+    pressure: Pressure,
+) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     loop {
         if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
             return;
         }
         batch_sizes.observe(jobs.len() as f64);
+        let started = std::time::Instant::now();
         write(&db, std::mem::take(&mut jobs), &deadlines).await;
+        pressure.note_batch(started.elapsed());
     }
 }
 

@@ -61,6 +61,8 @@ pub async fn upload(
     if declared.is_some_and(|len| len > max.saturating_add(MULTIPART_OVERHEAD)) {
         return Err(attachments::too_large(max));
     }
+    // fifty uploads arriving at once let chat have the pool and the cores first
+    service.give_way().await;
     {
         let mut conn = state.db.get().await?;
         attachments::check_may_upload(&mut conn, service, caller.id(), *id).await?;
