@@ -12,7 +12,7 @@
 #    alone, and again while 50 concurrent 5 MiB uploads run (one curl
 #    process, all transfers in parallel).
 #
-# Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), UPLOAD_KIB (5120), WORK_PARENT (/var/tmp: where the store and the files live), UPLOAD_CLIENT_PREFIX (say `nice -n 19`, before the uploads' curl), UPLOAD_RATE (curl's --limit-rate for each upload: 2400K for fifty sharing a 1 Gbit/s link; unset, loopback delivers at memory speed), CONSILIUM_BIN, PERF_OUT
+# Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), UPLOAD_KIB (5120), WORK_PARENT (/var/tmp: where the store and the files live), UPLOAD_CLIENT_PREFIX (say `nice -n 19`, before the uploads' curl), UPLOAD_RATE (curl's --limit-rate for each upload: 2400K for fifty sharing a 1 Gbit/s link; unset, loopback delivers at memory speed), ATTACHMENT_YIELD_TO_CHAT (false: the node's uploads never give way to chat, to measure what giving way buys), CONSILIUM_BIN, PERF_OUT
 # (a file: `perf record -a -g` of the whole machine during the big upload),
 # PERF_BURST_OUT (the same through the first 3 s of the 50 uploads),
 # CHAT=0 (stop after parts 1 and 2, to iterate on the upload path).
@@ -134,8 +134,20 @@ for i in $(seq "$uploads"); do
 done
 sync
 loadgen chat-alone >/dev/null
+# how late the node's pressure probe woke, and how long uploads gave way to
+# chat (server/src/pressure.rs): read before and after the run with uploads
+curl -fs "http://127.0.0.1:${port}/metrics" >"$out/metrics-after-chat-alone.txt" || true
+batches() { curl -fs "http://127.0.0.1:${port}/metrics" | awk '$1 == "consilium_message_batch_size_count" {print $2}'; }
+batches_before=$(batches)
 (
-  sleep 12
+  # about 12 s into the measured step: loadgen's setup (users, teams, cases,
+  # sockets) takes a machine-dependent while, so wait until the node has
+  # stored 200 batches of messages (under a second of chat), then 11 s
+  for _ in $(seq 1200); do
+    (($(batches) >= batches_before + 200)) && break
+    sleep 0.1
+  done
+  sleep 11
   # one client process with every upload in flight at once (`--parallel`),
   # as browsers elsewhere would be: fifty curl processes on the server's own
   # two cores measured the client's scheduling more than the server
@@ -160,6 +172,7 @@ loadgen chat-with-uploads >/dev/null
 wait "$uploader"
 kill "$vmstat_pid" 2>/dev/null || true
 vmstat_pid=
+curl -fs "http://127.0.0.1:${port}/metrics" >"$out/metrics-after-uploads.txt" || true
 {
   echo "## Chat at ${rate} msg/s, alone and with ${uploads} concurrent ${upload_kib} KiB uploads"
   echo
@@ -179,6 +192,36 @@ slow = [f"{at:.1f} s: {ms:.0f} ms" for at, ms in loaded["worst_ack_ms_by_tenth"]
 print(f"- tenths of a second with an ack slower than {bar:.0f} ms (twice alone's p99): {len(slow)}")
 if slow:
     print("  " + ", ".join(slow))
+PY
+  python3 - "$out/metrics-after-chat-alone.txt" "$out/metrics-after-uploads.txt" <<'PY'
+import sys
+def read(path):
+    values = {}
+    try:
+        for line in open(path):
+            if line.startswith(("consilium_uploads_yielded_seconds_total", "consilium_runtime_wakeup_lateness_seconds_", "consilium_message_batch_store_seconds_")):
+                name, value = line.rsplit(" ", 1)
+                values[name] = float(value)
+    except OSError:
+        pass
+    return values
+before, after = read(sys.argv[1]), read(sys.argv[2])
+if after:
+    yielded = after.get("consilium_uploads_yielded_seconds_total", 0) - before.get("consilium_uploads_yielded_seconds_total", 0)
+    print(f"- uploads gave way to chat for {yielded:.2f} s in all (summed over uploads)")
+    for metric, what in (
+        ("consilium_runtime_wakeup_lateness_seconds", "the pressure probe's wake-ups, by lateness"),
+        ("consilium_message_batch_store_seconds", "message batches, by time to store"),
+    ):
+        count = after.get(f"{metric}_count", 0) - before.get(f"{metric}_count", 0)
+        buckets = []
+        for name, value in after.items():
+            if name.startswith(f"{metric}_bucket"):
+                le = name.split('le="')[1].split('"')[0]
+                buckets.append((float(le), le, value - before.get(name, 0)))
+        if count:
+            shares = ", ".join(f"<= {le} s: {n / count:.1%}" for _, le, n in sorted(buckets))
+            print(f"- {what}, through the run with uploads: {shares}")
 PY
 } | tee -a "$out/summary.md"
 echo "results in $out"
