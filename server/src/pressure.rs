@@ -14,7 +14,7 @@
 //! how long each batch took to store: a slow one means Postgres is short of
 //! a core or its WAL flush waits behind the uploads' writes on the disk,
 //! which is what makes a chat message wait in the database. While chat is
-//! flowing (a send within the last second) and either shows, uploads stop
+//! flowing (a batch of messages stored within the last second) and either shows, uploads stop
 //! reading for a moment ([`Pressure::give_way`]); their TCP windows fill
 //! and their clients pause too, so the cores and the disk go back to chat.
 //! With no chat on the node, an upload runs at full speed however busy it
@@ -43,7 +43,7 @@ const SLOW_BATCH: Duration = Duration::from_millis(10);
 /// this long: uploads that resume at the first on-time tick would crowd it
 /// again at once.
 const CROWDED_FOR: Duration = Duration::from_millis(25);
-/// Chat counts as flowing for this long after a send.
+/// Chat counts as flowing for this long after a batch of messages is stored.
 const CHAT_FLOWS_FOR: Duration = Duration::from_secs(1);
 /// How often an idle probe looks whether chat has started.
 const IDLE_TICK: Duration = Duration::from_millis(100);
@@ -63,7 +63,7 @@ pub struct Pressure {
 struct Inner {
     /// When the gauge started; the instants below count microseconds from it.
     epoch: Instant,
-    /// The last send, in microseconds since `epoch` (0: none yet).
+    /// The last batch of messages stored, in microseconds since `epoch` (0: none yet).
     last_send_us: AtomicU64,
     /// Crowded until this instant, in microseconds since `epoch` (0: not).
     crowded_until_us: AtomicU64,
@@ -82,23 +82,23 @@ impl Pressure {
             "consilium_uploads_yielded_seconds_total",
             "Time uploads paused reading so that chat could have the node's cores",
         )?;
-        let lateness = prometheus::Histogram::with_opts(
-            prometheus::HistogramOpts::new(
-                "consilium_runtime_wakeup_lateness_seconds",
-                "How late the node's pressure probe was woken (work queueing for a core)",
-            )
-            .buckets(vec![0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064]),
-        )?;
-        let batches = prometheus::Histogram::with_opts(
-            prometheus::HistogramOpts::new(
-                "consilium_message_batch_store_seconds",
-                "How long the message writer took to store a batch (connection, statement, commit)",
-            )
-            .buckets(vec![0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25]),
-        )?;
         registry.register(Box::new(yielded.clone()))?;
-        registry.register(Box::new(lateness.clone()))?;
-        registry.register(Box::new(batches.clone()))?;
+        let histogram = |name: &str, help: &str, buckets: Vec<f64>| -> prometheus::Result<prometheus::Histogram> {
+            let histogram =
+                prometheus::Histogram::with_opts(prometheus::HistogramOpts::new(name, help).buckets(buckets))?;
+            registry.register(Box::new(histogram.clone()))?;
+            Ok(histogram)
+        };
+        let lateness = histogram(
+            "consilium_runtime_wakeup_lateness_seconds",
+            "How late the node's pressure probe was woken (work queueing for a core)",
+            vec![0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064],
+        )?;
+        let batches = histogram(
+            "consilium_message_batch_store_seconds",
+            "How long the message writer took to store a batch (connection, statement, commit)",
+            vec![0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25],
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 epoch: Instant::now(),
@@ -137,17 +137,17 @@ impl Pressure {
         });
     }
 
-    /// Notes that a chat message was sent on this node.
-    pub fn note_send(&self) {
-        let now = self.inner.micros(Instant::now());
-        self.inner.last_send_us.store(now.max(1), Ordering::Relaxed);
-    }
-
-    /// Notes that a batch of messages took `took` to store.
+    /// Notes that a batch of chat messages was stored on this node, taking
+    /// `took`: chat flows, and a slow batch means the database is held up.
+    /// Once per batch, not per message: a busy node's sends come in batches.
     pub fn note_batch(&self, took: Duration) {
+        let now = Instant::now();
+        self.inner
+            .last_send_us
+            .store(self.inner.micros(now).max(1), Ordering::Relaxed);
         self.inner.batches.observe(took.as_secs_f64());
         if took >= SLOW_BATCH {
-            self.inner.crowd_from(Instant::now());
+            self.inner.crowd_from(now);
         }
     }
 
@@ -214,7 +214,7 @@ mod tests {
         assert!(!pressure.crowded());
         assert!(pressure.give_way().await < PAUSE);
         // chat flows on a crowded node: an upload waits, at most a tenth of a second
-        pressure.note_send();
+        pressure.note_batch(Duration::from_millis(1));
         assert!(pressure.crowded());
         let waited = pressure.give_way().await;
         assert!(waited >= MOST_WAIT, "{waited:?}");
@@ -238,7 +238,7 @@ mod tests {
     #[tokio::test]
     async fn the_probe_marks_the_node_crowded_when_its_runtime_is_held_up() -> prometheus::Result<()> {
         let pressure = Pressure::new(&prometheus::Registry::new())?;
-        pressure.note_send();
+        pressure.note_batch(Duration::from_millis(1));
         pressure.start();
         // let the probe ask for its wake-up, then keep this runtime's only
         // thread busy well past it
@@ -253,7 +253,6 @@ mod tests {
     #[tokio::test]
     async fn a_slow_batch_of_messages_marks_the_node_crowded() -> prometheus::Result<()> {
         let pressure = Pressure::new(&prometheus::Registry::new())?;
-        pressure.note_send();
         pressure.note_batch(Duration::from_millis(3));
         assert!(!pressure.crowded(), "a batch stored in 3 ms is chat as usual");
         pressure.note_batch(SLOW_BATCH * 3);

@@ -67,6 +67,8 @@ impl Application {
             config.attachments,
             pressure.clone(),
         );
+        // every worker runs a probe too (below); the writer takes the original
+        let worker_pressure = pressure.clone();
         let state = AppState {
             attachments,
             sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry, config.deadlines, pressure)?,
@@ -87,10 +89,9 @@ impl Application {
 
         let data = web::Data::new(state.clone());
         let static_dir = state.config.static_dir.clone();
-        let pressure = state.attachments.pressure().clone();
         let mut server = HttpServer::new(move || {
             // called once on each worker's thread: a pressure probe per worker
-            pressure.start();
+            worker_pressure.start();
             let mut app = App::new()
                 .wrap(middleware::from_fn(routes::input::refuse_nul))
                 .wrap(middleware::from_fn(request_id_header))

@@ -98,11 +98,6 @@ impl Attachments {
             Duration::ZERO
         }
     }
-
-    /// The node's pressure gauge, for the probes each worker runs.
-    pub fn pressure(&self) -> &Pressure {
-        &self.pressure
-    }
 }
 
 /// One row of `attachments`.

@@ -51,13 +51,11 @@ struct Job {
 #[derive(Clone)]
 pub struct SendQueue {
     writers: std::sync::Arc<[mpsc::Sender<Job>]>,
-    /// Told of every send: uploads give way while chat flows.
-    pressure: Pressure,
 }
 
 impl SendQueue {
     /// Starts the writer task; batch sizes go to `registry` (how much group
-    /// commit is saving shows there), and every send to `pressure`.
+    /// commit is saving shows there), and every batch to `pressure`.
     pub fn start(
         db: DbPool,
         registry: &prometheus::Registry,
@@ -81,7 +79,6 @@ impl SendQueue {
             .collect();
         Ok(Self {
             writers: writers.into(),
-            pressure,
         })
     }
 
@@ -93,7 +90,6 @@ impl SendQueue {
         conversation: ConversationId,
         msg: NewMessage,
     ) -> Result<SendOutcome, ApiError> {
-        self.pressure.note_send();
         let (reply, answer) = oneshot::channel();
         let job = Job {
             sender,
