@@ -15,7 +15,11 @@
 # Knobs: BIG_MIB (1024), REPEAT (5: cp and upload alternate, medians compared), CHAT_RATE (500), UPLOADS (50), UPLOAD_KIB (5120), WORK_PARENT (/var/tmp: where the store and the files live), UPLOAD_CLIENT_PREFIX (say `nice -n 19`, before the uploads' curl), UPLOAD_RATE (curl's --limit-rate for each upload: 2400K for fifty sharing a 1 Gbit/s link; unset, loopback delivers at memory speed), ATTACHMENT_YIELD_TO_CHAT (false: the node's uploads never give way to chat, to measure what giving way buys), CONSILIUM_BIN, PERF_OUT
 # (a file: `perf record -a -g` of the whole machine during the big upload),
 # PERF_BURST_OUT (the same through the first 3 s of the 50 uploads),
-# CHAT=0 (stop after parts 1 and 2, to iterate on the upload path).
+# CHAT=0 (stop after parts 1 and 2, to iterate on the upload path),
+# UPLOAD_NETNS=1 (the 50 uploads' curl runs in a network namespace of its
+# own, reaching the node over a veth pair as a client on the ward's network
+# would, instead of on the loopback that the node, Postgres, Redis and
+# loadgen share).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +38,26 @@ admin_password=bench-admin-password
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-attachments"
 mkdir -p "$out"
 work=$(mktemp -d "${WORK_PARENT:-/var/tmp}/consilium-attach-bench.XXXXXX")
-trap 'kill "${server_pid:-}" "${vmstat_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+netns=consilium-bench-up
+trap 'kill "${server_pid:-}" "${vmstat_pid:-}" 2>/dev/null || true; rm -rf "$work"; [[ ${UPLOAD_NETNS:-0} != 1 ]] || ip netns del "$netns" 2>/dev/null || true' EXIT
+bind_ip=127.0.0.1
+upload_host=127.0.0.1
+burst_client=()
+if [[ ${UPLOAD_NETNS:-0} == 1 ]]; then
+  # the node listens on the host's end of the pair too; the burst's client
+  # lives at the other end, with a loopback and a route of its own
+  ip netns del "$netns" 2>/dev/null || true
+  ip netns add "$netns"
+  ip link add cbench-host type veth peer name cbench-ward netns "$netns"
+  ip addr add 10.231.0.1/24 dev cbench-host
+  ip link set cbench-host up
+  ip -n "$netns" addr add 10.231.0.2/24 dev cbench-ward
+  ip -n "$netns" link set cbench-ward up
+  ip -n "$netns" link set lo up
+  bind_ip=0.0.0.0
+  upload_host=10.231.0.1
+  burst_client=(ip netns exec "$netns")
+fi
 
 if [[ -z ${CONSILIUM_BIN:-} ]]; then
   cargo build --release --quiet -p consilium-server -p consilium-tests --bin consilium --bin loadgen --bin previewbench
@@ -42,7 +65,7 @@ fi
 bin=${CONSILIUM_BIN:-target/release/consilium}
 
 psql -q "${pg}/postgres" -c "drop database if exists ${db} with (force)" -c "create database ${db}"
-env DATABASE_URL="${pg}/${db}" BIND_ADDR="127.0.0.1:${port}" JWT_SECRET=bench-secret-bench-secret-bench-secret \
+env DATABASE_URL="${pg}/${db}" BIND_ADDR="${bind_ip}:${port}" JWT_SECRET=bench-secret-bench-secret-bench-secret \
   BOOTSTRAP_ADMIN_USERNAME=admin BOOTSTRAP_ADMIN_PASSWORD="$admin_password" APP_ENV=production REQUIRE_2FA_FOR_ADMINS=false DATA_ENCRYPTION_KEY=$(printf "ab%.0s" $(seq 32)) RUST_LOG=warn \
   STORAGE_DIR="$work/store" ATTACHMENT_MAX_BYTES=$((big_mib * 1024 * 1024 + 1048576)) ATTACHMENT_MAX_PENDING=1000 \
   "$bin" serve >"$out/node.log" 2>&1 &
@@ -155,20 +178,25 @@ batches_before=$(batches)
   for i in $(seq "$uploads"); do
     ((i > 1)) && args+=(--next)
     args+=(-s -o /dev/null -w '%{http_code} %{time_total}\n' "${auth[@]}" ${UPLOAD_RATE:+--limit-rate "$UPLOAD_RATE"} -F "file=@$work/five-$i.pdf"
-      "$api/conversations/${conversation}/attachments")
+      "http://${upload_host}:${port}/api/v1/conversations/${conversation}/attachments")
   done
   # PERF_BURST_OUT=file: profile the whole machine through the burst
   if [[ -n ${PERF_BURST_OUT:-} ]]; then
     perf record -a -g -F 999 -o "$PERF_BURST_OUT" -- sleep 3 >/dev/null 2>&1 &
   fi
-  ${UPLOAD_CLIENT_PREFIX:-} curl --silent --parallel --parallel-immediate --parallel-max "$uploads" "${args[@]}" 2>/dev/null
+  "${burst_client[@]}" ${UPLOAD_CLIENT_PREFIX:-} curl --silent --parallel --parallel-immediate --parallel-max "$uploads" "${args[@]}" 2>/dev/null
 ) >"$out/uploads.txt" &
 uploader=$!
 # the machine second by second (CPU user/system/iowait, blocked tasks, disk
 # writes) through the run with uploads: which resource the burst takes
 vmstat -n -t 1 >"$out/vmstat-with-uploads.txt" &
 vmstat_pid=$!
+# the kernel's per-CPU receive queues (one row per CPU; the second column
+# counts packets dropped because the queue was full, the third the times
+# the receive work ran out of budget), before and after the run
+cp /proc/net/softnet_stat "$out/softnet-before.txt"
 loadgen chat-with-uploads >/dev/null
+cp /proc/net/softnet_stat "$out/softnet-after.txt"
 wait "$uploader"
 kill "$vmstat_pid" 2>/dev/null || true
 vmstat_pid=
@@ -192,6 +220,13 @@ slow = [f"{at:.1f} s: {ms:.0f} ms" for at, ms in loaded["worst_ack_ms_by_tenth"]
 print(f"- tenths of a second with an ack slower than {bar:.0f} ms (twice alone's p99): {len(slow)}")
 if slow:
     print("  " + ", ".join(slow))
+PY
+  python3 - "$out/softnet-before.txt" "$out/softnet-after.txt" "$(cat /proc/sys/net/core/netdev_max_backlog)" <<'PY'
+import sys
+rows = [[[int(v, 16) for v in line.split()] for line in open(f)] for f in sys.argv[1:3]]
+dropped = sum(a[1] - b[1] for b, a in zip(*rows))
+squeezed = sum(a[2] - b[2] for b, a in zip(*rows))
+print(f"- packets dropped by full per-CPU receive queues (netdev_max_backlog {sys.argv[3]}) through the run with uploads: {dropped}; receive work out of budget: {squeezed} times")
 PY
   python3 - "$out/metrics-after-chat-alone.txt" "$out/metrics-after-uploads.txt" <<'PY'
 import sys
