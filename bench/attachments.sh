@@ -234,7 +234,7 @@ def read(path):
     values = {}
     try:
         for line in open(path):
-            if line.startswith(("consilium_uploads_yielded_seconds_total", "consilium_runtime_wakeup_lateness_seconds_", "consilium_message_batch_store_seconds_")):
+            if line.startswith(("consilium_uploads_yielded_seconds_total", "consilium_runtime_wakeup_lateness_seconds_", "consilium_message_batch_store_seconds_", "consilium_ws_send_seconds_")):
                 name, value = line.rsplit(" ", 1)
                 values[name] = float(value)
     except OSError:
@@ -247,6 +247,7 @@ if after:
     for metric, what in (
         ("consilium_runtime_wakeup_lateness_seconds", "the pressure probe's wake-ups, by lateness"),
         ("consilium_message_batch_store_seconds", "message batches, by time to store"),
+        ("consilium_ws_send_seconds", "sends, by time from their frame to their ack in the node"),
     ):
         count = after.get(f"{metric}_count", 0) - before.get(f"{metric}_count", 0)
         buckets = []

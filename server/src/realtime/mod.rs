@@ -315,6 +315,11 @@ impl Realtime {
             .await;
     }
 
+    /// How long a `send` took in this node, from its frame to its ack.
+    pub fn send_answered(&self, took: std::time::Duration) {
+        self.inner.metrics.send_seconds.observe(took.as_secs_f64());
+    }
+
     /// A message was committed.
     /// Takes the message by value: the event owns it, and copying a body of up
     /// to 16,000 characters per send would be waste on the hottest path.

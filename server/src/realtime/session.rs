@@ -575,6 +575,7 @@ impl Conn {
     }
 
     async fn on_send(&mut self, id: String, conversation_id: ConversationId, frame: SendFrame) -> ServerEvent {
+        let arrived = std::time::Instant::now();
         if self.limiter.check().is_err() {
             return error_event(
                 Some(id),
@@ -605,6 +606,7 @@ impl Conn {
                 if outcome.created {
                     crate::events::message_stored(&self.state, outcome.message).await;
                 }
+                self.state.realtime.send_answered(arrived.elapsed());
                 ack
             }
             Err(e) => error_event(Some(id), &e),
