@@ -64,7 +64,7 @@ struct Inner {
     /// When the gauge started; the instants below count microseconds from it.
     epoch: Instant,
     /// The last batch of messages stored, in microseconds since `epoch` (0: none yet).
-    last_send_us: AtomicU64,
+    last_batch_us: AtomicU64,
     /// Crowded until this instant, in microseconds since `epoch` (0: not).
     crowded_until_us: AtomicU64,
     /// Time uploads spent giving way, for `/metrics`.
@@ -102,7 +102,7 @@ impl Pressure {
         Ok(Self {
             inner: Arc::new(Inner {
                 epoch: Instant::now(),
-                last_send_us: AtomicU64::new(0),
+                last_batch_us: AtomicU64::new(0),
                 crowded_until_us: AtomicU64::new(0),
                 yielded,
                 lateness,
@@ -143,7 +143,7 @@ impl Pressure {
     pub fn note_batch(&self, took: Duration) {
         let now = Instant::now();
         self.inner
-            .last_send_us
+            .last_batch_us
             .store(self.inner.micros(now).max(1), Ordering::Relaxed);
         self.inner.batches.observe(took.as_secs_f64());
         if took >= SLOW_BATCH {
@@ -181,7 +181,7 @@ impl Inner {
     }
 
     fn chat_flows(&self, now: Instant) -> bool {
-        let last_send = self.last_send_us.load(Ordering::Relaxed);
+        let last_send = self.last_batch_us.load(Ordering::Relaxed);
         last_send != 0 && last_send + micros_of(CHAT_FLOWS_FOR) > self.micros(now)
     }
 
@@ -230,7 +230,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(5)).await;
         let long_ago = inner.micros(Instant::now()).saturating_sub(micros_of(CHAT_FLOWS_FOR));
         assert!(long_ago > 0, "the gauge started over a second ago");
-        inner.last_send_us.store(long_ago, Ordering::Relaxed);
+        inner.last_batch_us.store(long_ago, Ordering::Relaxed);
         assert!(!pressure.crowded());
         Ok(())
     }

@@ -141,20 +141,8 @@ async fn pipelined_sends_get_gapless_seqs_delivered_in_order(bus: Bus) {
     assert_eq!(acked, one_to(30), "acked seqs are 1..=30 without gaps or repeats");
     // the node timed each send from its frame to its ack (operators tell a
     // slow node from a slow network by it)
-    let metrics = reqwest::get(format!("{}/metrics", w.d.node(0)))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics body");
-    let value = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
-    };
-    assert!(value("consilium_ws_send_seconds_count") >= 30.0, "{metrics}");
-    assert!(value("consilium_ws_send_seconds_sum") > 0.0, "{metrics}");
+    assert!(w.d.metric(0, "consilium_ws_send_seconds_count").await >= 30.0);
+    assert!(w.d.metric(0, "consilium_ws_send_seconds_sum").await > 0.0);
 
     for ws in [&mut liu, &mut li] {
         let got = ws

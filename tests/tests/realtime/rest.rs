@@ -480,21 +480,9 @@ async fn a_burst_of_mixed_sends_keeps_each_sends_meaning() {
     assert_eq!(conversation["last_seq"], 62);
 
     // and they really were written in batches
-    let metrics = reqwest::get(format!("{}/metrics", w.d.node(0)))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics body");
-    let value = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
-    };
     let (messages, batches) = (
-        value("consilium_message_batch_size_sum"),
-        value("consilium_message_batch_size_count"),
+        w.d.metric(0, "consilium_message_batch_size_sum").await,
+        w.d.metric(0, "consilium_message_batch_size_count").await,
     );
     assert!(messages > batches, "{messages} messages in {batches} batches");
 }

@@ -148,6 +148,21 @@ impl Deployment {
         &self.nodes[i % self.nodes.len()]
     }
 
+    /// The value of `name` (one unlabelled sample, say a histogram's
+    /// `_count`) on node `i`'s `/metrics`; panics when it is missing.
+    pub async fn metric(&self, i: usize, name: &str) -> f64 {
+        let metrics = reqwest::get(format!("{}/metrics", self.node(i)))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{metrics}"))
+    }
+
     /// The same signed-in client talking to node `i`.
     pub fn on(&self, api: &Api, i: usize) -> Api {
         let mut api = api.clone();
