@@ -907,6 +907,28 @@ async fn run_step(
     let (_, redis_before) = sample(&redis_pids);
     let started = Instant::now();
     let step_start_us = epoch.elapsed().as_micros() as u64;
+    // This process shares the machine with the node it measures: when its
+    // own tasks wake late, a slow delivery may be the client's, not the
+    // node's. A probe sleeps 5 ms at a time and keeps how late it woke,
+    // worst per tenth of a second, beside the acks' worst.
+    let probe_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = tokio::spawn({
+        let stop = probe_stop.clone();
+        async move {
+            let mut lateness = histogram();
+            let mut worst_by_tenth: BTreeMap<u64, u64> = BTreeMap::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let asleep = Instant::now();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                let late_us = (asleep.elapsed().as_micros() as u64).saturating_sub(5_000);
+                let _ = lateness.record(late_us.max(1));
+                let tenth = epoch.elapsed().as_micros() as u64 / 100_000;
+                let worst = worst_by_tenth.entry(tenth).or_insert(0);
+                *worst = (*worst).max(late_us);
+            }
+            (lateness, worst_by_tenth)
+        }
+    });
     let mut sent = 0u64;
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -930,6 +952,8 @@ async fn run_step(
     }
     // let the tail drain
     tokio::time::sleep(Duration::from_secs(2)).await;
+    probe_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (client_lateness, client_worst_by_tenth) = probe.await.unwrap_or_else(|_| (histogram(), BTreeMap::new()));
     let elapsed = started.elapsed().as_secs_f64() - 2.0;
     let (rss, cpu_after) = sample(pids);
     let (_, self_after) = sample(&self_pid);
@@ -981,9 +1005,21 @@ async fn run_step(
         "server_cpu_percent": cpu_pct, "loadgen_cpu_percent": self_pct, "postgres_cpu_percent": db_pct,
         "redis_cpu_percent": redis_pct, "server_rss_kib": rss as f64,
         // [seconds into the step, slowest ack in ms] per tenth of a second
-        "worst_ack_ms_by_tenth": worst_by_tenth.iter().map(|(tenth, took)| {
+        "worst_ack_ms_by_tenth": by_tenth(&worst_by_tenth, step_start_us),
+        // how late this process's own 5 ms sleeps woke (see the probe above)
+        "client_wakeup_lateness": summary(&client_lateness),
+        "worst_client_lateness_ms_by_tenth": by_tenth(&client_worst_by_tenth, step_start_us),
+    })
+}
+
+/// `[seconds into the step, worst in ms]` for each tenth of a second that
+/// `worst_by_tenth` (tenths since the epoch → microseconds) holds.
+fn by_tenth(worst_by_tenth: &BTreeMap<u64, u64>, step_start_us: u64) -> Vec<Value> {
+    worst_by_tenth
+        .iter()
+        .map(|(tenth, took)| {
             let at = (*tenth * 100_000).saturating_sub(step_start_us) as f64 / 1e6;
             json!([(at * 10.0).round() / 10.0, *took as f64 / 1000.0])
-        }).collect::<Vec<_>>(),
-    })
+        })
+        .collect()
 }
