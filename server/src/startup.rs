@@ -49,6 +49,8 @@ impl Application {
         tracing::info!(origins = ?config.allowed_origins, "browser origins allowed to open the websocket");
         db::run_migrations(config.database_url.expose_secret()).await?;
         let pool = db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
+        // the message writer's own connections: chat never queues behind requests for one
+        let writer_pool = db::pool(config.database_url.expose_secret(), crate::chat::SendQueue::CONNECTIONS)?;
         if let Some(admin) = &config.bootstrap_admin {
             bootstrap_admin(&pool, &admin.username, admin.password.expose_secret()).await?;
         }
@@ -71,7 +73,7 @@ impl Application {
         let worker_pressure = pressure.clone();
         let state = AppState {
             attachments,
-            sends: crate::chat::SendQueue::start(pool.clone(), &metrics.registry, config.deadlines, pressure)?,
+            sends: crate::chat::SendQueue::start(writer_pool, &metrics.registry, config.deadlines, pressure)?,
             db: pool,
             jwt: Arc::new(JwtKeys::new(config.jwt_secret.expose_secret(), config.access_token_ttl)),
             config: Arc::new(config),

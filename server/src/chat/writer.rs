@@ -54,8 +54,19 @@ pub struct SendQueue {
 }
 
 impl SendQueue {
+    /// Connections the writers need: one each, from a pool of their own
+    /// ([`SendQueue::start`]).
+    pub const CONNECTIONS: usize = WRITERS;
+
     /// Starts the writer task; batch sizes go to `registry` (how much group
     /// commit is saving shows there), and every batch to `pressure`.
+    ///
+    /// `db` is the writers' own pool of [`SendQueue::CONNECTIONS`], not the
+    /// node's shared one: every chat message of the node waits for the
+    /// writer's connection, and in the shared pool it queued behind whatever
+    /// requests had come in at the same moment (fifty uploads checking
+    /// their callers at once held every send up for a quarter of a second,
+    /// docs/performance.md).
     pub fn start(
         db: DbPool,
         registry: &prometheus::Registry,

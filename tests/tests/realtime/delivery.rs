@@ -226,3 +226,75 @@ on_every_bus!(
     pipelined_sends_get_gapless_seqs_delivered_in_order,
     reconnecting_with_sync_loses_nothing,
 );
+
+/// The message writer has a connection of its own: a node whose pooled
+/// connections are all held up (here both, by requests waiting on the
+/// locked audit trail, which a message does not touch) still stores
+/// and delivers chat at once, instead of after the requests ahead of it in
+/// the pool's queue.
+#[tokio::test]
+async fn sends_are_stored_while_every_pooled_connection_is_held_up() {
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let w = world_with(Bus::Local, &[("DB_POOL_SIZE", "2")]).await;
+    let mut li = w.d.ws(&w.li, 0).await;
+    let mut liu = w.d.ws(&w.liu, 0).await;
+
+    let mut locker = consilium::db::connect(&w.d.db().url).await.expect("connect");
+    locker
+        .batch_execute("begin; lock table audit_events in access exclusive mode")
+        .await
+        .expect("lock the audit trail");
+    // each read of the audit trail takes one of the pool's two connections
+    // and waits on the lock
+    let held: Vec<_> = (0..2)
+        .map(|_| {
+            let admin = w.d.admin.clone();
+            tokio::spawn(async move { admin.get("/api/v1/audit?limit=1").await })
+        })
+        .collect();
+    // until Postgres shows the node's connection waiting on the lock
+    let mut waiting = 0i64;
+    for _ in 0..100 {
+        let row: Waiting = diesel::sql_query(
+            "select count(*) as n from pg_stat_activity \
+             where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .get_result(&mut locker)
+        .await
+        .expect("pg_stat_activity");
+        waiting = row.n;
+        if waiting >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        waiting, 2,
+        "both audit requests hold a pooled connection, waiting on the lock"
+    );
+    assert!(held.iter().all(|h| !h.is_finished()));
+
+    let ack = li.send_message(&w.channel, "pool-busy-1", "血压 150/95，请评估").await;
+    assert_eq!(ack["seq"], 1, "{ack}");
+    let delivered = liu.expect_message(&w.channel).await;
+    assert_eq!(delivered["client_msg_id"], "pool-busy-1");
+    assert!(
+        held.iter().all(|h| !h.is_finished()),
+        "the message did not wait for the pool"
+    );
+
+    locker.batch_execute("commit").await.expect("unlock");
+    for request in held {
+        let answer = request.await.expect("request task");
+        assert_eq!(
+            answer.status, 200,
+            "the requests go on once the lock is gone: {}",
+            answer.body
+        );
+    }
+}
