@@ -13,6 +13,7 @@
 pub mod detect;
 pub mod media;
 pub mod signing;
+mod spool_file;
 pub mod storage;
 mod writeback;
 
@@ -189,7 +190,7 @@ pub fn safe_name(raw: &str) -> String {
 
 /// An upload spooled to disk: where, how big, its first bytes and hash.
 struct Spooled {
-    file: tempfile::TempPath,
+    file: spool_file::SpoolFile,
     size: u64,
     head: Vec<u8>,
     sha256: String,
@@ -210,11 +211,9 @@ async fn spool<E>(
     mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
     max_bytes: u64,
 ) -> Result<Spooled, SpoolError<E>> {
-    let temp = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempfile_in(service.storage.spool_dir())
+    let (mut file, path) = spool_file::SpoolFile::create(service.storage.spool_dir(), "upload-")
+        .await
         .map_err(SpoolError::Io)?;
-    let (mut file, path) = temp.into_parts();
     let write_back = service.storage.keeps_spooled_files();
     // Hashing and writing each run on a blocking thread of their own, fed
     // the same pieces (`Bytes` clones share one buffer) through short
@@ -479,19 +478,18 @@ pub async fn store_upload<E: std::fmt::Display>(
         Some(bytes) => {
             let sha256 = hex::encode(Sha256::digest(&bytes));
             let size = bytes.len() as u64;
-            let temp = tempfile::Builder::new()
-                .prefix("served-")
-                .tempfile_in(service.storage.spool_dir())
+            let (file, path) = spool_file::SpoolFile::create(service.storage.spool_dir(), "served-")
+                .await
                 .map_err(|e| ApiError::Unexpected(e.into()))?;
-            let path = temp.into_temp_path();
-            tokio::fs::write(&path, &bytes)
+            drop(file);
+            tokio::fs::write(path.path(), &bytes)
                 .await
                 .map_err(|e| ApiError::Unexpected(e.into()))?;
             (sha256, size, Some(path))
         }
         None => (spooled.sha256.clone(), spooled.size, None),
     };
-    let source: PathBuf = served_path.as_deref().unwrap_or(&spooled.file).to_path_buf();
+    let source: PathBuf = served_path.as_ref().unwrap_or(&spooled.file).to_path_buf();
     service
         .storage
         .put_blob(&sha256, &source, size)
