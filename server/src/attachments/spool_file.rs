@@ -2,13 +2,13 @@
 //!
 //! Creating or unlinking a file is a metadata change: on ext4 it needs a
 //! journal handle, and while the journal commits (every `fsync` of an
-//! upload or of Postgres' WAL forces one) a new handle waits for it. On a
-//! disk busy with a burst of uploads that wait reached 100 ms and more, and
-//! an actix worker that waited in `open(O_CREAT)` held up every websocket
-//! it serves: the node's runtime probe woke more than 64 ms late several
-//! times at the burst's start while each send itself took under 100 ms
-//! (docs/performance.md, "Eighth machine"). So both happen on tokio's
-//! blocking threads.
+//! upload or of Postgres' WAL forces one) a new handle waits for it. An
+//! actix worker that waits in `open(O_CREAT)` or `unlink` holds up every
+//! websocket it serves, and a burst of uploads makes fifty of each on a
+//! busy disk. So both happen on tokio's blocking threads. (The benchmark
+//! could not show a gain from this alone: the node's probe still woke more
+//! than 64 ms late a few times at a burst's start, docs/performance.md,
+//! "Eighth machine".)
 
 use std::path::{Path, PathBuf};
 
