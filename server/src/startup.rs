@@ -48,16 +48,22 @@ impl Application {
         }
         tracing::info!(origins = ?config.allowed_origins, "browser origins allowed to open the websocket");
         db::run_migrations(config.database_url.expose_secret()).await?;
-        let pool = db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
-        // the message writer's own connections: chat never queues behind requests for one
-        let writer_pool = db::pool(config.database_url.expose_secret(), crate::chat::SendQueue::CONNECTIONS)?;
-        if let Some(admin) = &config.bootstrap_admin {
-            bootstrap_admin(&pool, &admin.username, admin.password.expose_secret()).await?;
-        }
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new("consilium")
             .endpoint("/metrics")
             .build()
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+        let pool_wait = db::pool_wait_metric(&metrics.registry)?;
+        let url = config.database_url.expose_secret();
+        let pool = db::timed_pool(url, config.db_pool_size, pool_wait.with_label_values(&["requests"]))?;
+        // the message writer's own connections: chat never queues behind requests for one
+        let writer_pool = db::timed_pool(
+            url,
+            crate::chat::SendQueue::CONNECTIONS,
+            pool_wait.with_label_values(&["writer"]),
+        )?;
+        if let Some(admin) = &config.bootstrap_admin {
+            bootstrap_admin(&pool, &admin.username, admin.password.expose_secret()).await?;
+        }
         let realtime = Realtime::start(&config, pool.clone(), &metrics.registry).await?;
         // uploads give way to chat when the node's cores queue work
         let pressure = crate::pressure::Pressure::new(&metrics.registry)?;

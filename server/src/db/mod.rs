@@ -12,7 +12,7 @@ use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
@@ -20,14 +20,72 @@ use futures_util::FutureExt;
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
-/// Shared pool of async Postgres connections.
-pub type DbPool = Pool<AsyncPgConnection>;
 /// One connection checked out of the pool.
 pub type DbConn = Object<AsyncPgConnection>;
 
-/// Builds the pool; connections are opened lazily, with the TLS settings of
-/// the URL (see [`tls`]).
+/// A pool of async Postgres connections; cheap to clone.
+///
+/// It times every checkout (`consilium_db_pool_wait_seconds`): a pool that
+/// runs dry shows nowhere else, every request and send just gets slower.
+/// The upload benchmark had to infer such a wait from the message batches'
+/// times (docs/performance.md, "Eighth machine").
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<AsyncPgConnection>,
+    wait: prometheus::Histogram,
+}
+
+impl DbPool {
+    /// A connection, once one is free; an error after the pool's wait
+    /// timeout or when no connection can be opened.
+    pub async fn get(&self) -> Result<DbConn, PoolError> {
+        let asked = std::time::Instant::now();
+        let conn = self.pool.get().await;
+        self.wait.observe(asked.elapsed().as_secs_f64());
+        conn
+    }
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("DbPool")
+            .field("max_size", &status.max_size)
+            .field("size", &status.size)
+            .field("available", &status.available)
+            .field("waiting", &status.waiting)
+            .finish()
+    }
+}
+
+/// How long checkouts waited for a connection, by pool (`requests`, the
+/// node's shared one; `writer`, the message writer's own), registered in
+/// `registry`.
+pub fn pool_wait_metric(registry: &prometheus::Registry) -> prometheus::Result<prometheus::HistogramVec> {
+    let wait = prometheus::HistogramVec::new(
+        prometheus::HistogramOpts::new(
+            "consilium_db_pool_wait_seconds",
+            "Time a checkout waited for a Postgres connection from the node's pool",
+        )
+        .buckets(vec![0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 10.0]),
+        &["pool"],
+    )?;
+    registry.register(Box::new(wait.clone()))?;
+    Ok(wait)
+}
+
+/// Builds a pool whose waits go nowhere (the command-line tools').
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+    let unexported = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new(
+        "consilium_db_pool_wait_seconds",
+        "not exported",
+    ))?;
+    timed_pool(database_url, max_size, unexported)
+}
+
+/// Builds the pool, its checkouts timed into `wait`; connections are opened
+/// lazily, with the TLS settings of the URL (see [`tls`]).
+pub fn timed_pool(database_url: &str, max_size: usize, wait: prometheus::Histogram) -> anyhow::Result<DbPool> {
     let connector = tls::Connector::new(database_url)?;
     let mut manager_config = ManagerConfig::default();
     manager_config.custom_setup = Box::new(move |_url| {
@@ -36,13 +94,14 @@ pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
     });
     // The URL given here is only kept by the manager; `custom_setup` connects.
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, manager_config);
-    Pool::builder(manager)
+    let pool = Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(10)))
         .create_timeout(Some(std::time::Duration::from_secs(10)))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
-        .context("building the database pool")
+        .context("building the database pool")?;
+    Ok(DbPool { pool, wait })
 }
 
 /// Opens one connection the way [`pool`] does (TLS included); the error says

@@ -288,6 +288,14 @@ async fn sends_are_stored_while_every_pooled_connection_is_held_up() {
         "the message did not wait for the pool"
     );
 
+    // a third request finds the pool empty and waits for a connection;
+    // the node's metrics show that wait, and none for the writer
+    let mut held = held;
+    held.push(tokio::spawn({
+        let admin = w.d.admin.clone();
+        async move { admin.get("/api/v1/audit?limit=1").await }
+    }));
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     locker.batch_execute("commit").await.expect("unlock");
     for request in held {
         let answer = request.await.expect("request task");
@@ -297,4 +305,20 @@ async fn sends_are_stored_while_every_pooled_connection_is_held_up() {
             answer.body
         );
     }
+    let requests_waited =
+        w.d.metric(0, r#"consilium_db_pool_wait_seconds_sum{pool="requests"}"#)
+            .await;
+    assert!(
+        requests_waited >= 0.3,
+        "the third request's wait is counted: {requests_waited} s"
+    );
+    assert!(
+        w.d.metric(0, r#"consilium_db_pool_wait_seconds_count{pool="writer"}"#)
+            .await
+            >= 1.0
+    );
+    let writer_waited =
+        w.d.metric(0, r#"consilium_db_pool_wait_seconds_sum{pool="writer"}"#)
+            .await;
+    assert!(writer_waited < 0.3, "the writer never queued: {writer_waited} s");
 }
