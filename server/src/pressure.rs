@@ -181,8 +181,8 @@ impl Inner {
     }
 
     fn chat_flows(&self, now: Instant) -> bool {
-        let last_send = self.last_batch_us.load(Ordering::Relaxed);
-        last_send != 0 && last_send + micros_of(CHAT_FLOWS_FOR) > self.micros(now)
+        let last_batch = self.last_batch_us.load(Ordering::Relaxed);
+        last_batch != 0 && last_batch + micros_of(CHAT_FLOWS_FOR) > self.micros(now)
     }
 
     fn micros(&self, at: Instant) -> u64 {

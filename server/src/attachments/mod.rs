@@ -478,12 +478,13 @@ pub async fn store_upload<E: std::fmt::Display>(
         Some(bytes) => {
             let sha256 = hex::encode(Sha256::digest(&bytes));
             let size = bytes.len() as u64;
-            let (file, path) = spool_file::SpoolFile::create(service.storage.spool_dir(), "served-")
+            let (mut file, path) = spool_file::SpoolFile::create(service.storage.spool_dir(), "served-")
                 .await
                 .map_err(|e| ApiError::Unexpected(e.into()))?;
-            drop(file);
-            tokio::fs::write(path.path(), &bytes)
+            // written through the file just made, not opened a second time
+            tokio::task::spawn_blocking(move || std::io::Write::write_all(&mut file, &bytes))
                 .await
+                .map_err(|e| ApiError::Unexpected(e.into()))?
                 .map_err(|e| ApiError::Unexpected(e.into()))?;
             (sha256, size, Some(path))
         }

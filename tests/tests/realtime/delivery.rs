@@ -251,12 +251,11 @@ async fn sends_are_stored_while_every_pooled_connection_is_held_up() {
         .expect("lock the audit trail");
     // each read of the audit trail takes one of the pool's two connections
     // and waits on the lock
-    let held: Vec<_> = (0..2)
-        .map(|_| {
-            let admin = w.d.admin.clone();
-            tokio::spawn(async move { admin.get("/api/v1/audit?limit=1").await })
-        })
-        .collect();
+    let read_audit = || {
+        let admin = w.d.admin.clone();
+        tokio::spawn(async move { admin.get("/api/v1/audit?limit=1").await })
+    };
+    let mut held: Vec<_> = (0..2).map(|_| read_audit()).collect();
     // until Postgres shows the node's connection waiting on the lock
     let mut waiting = 0i64;
     for _ in 0..100 {
@@ -290,11 +289,7 @@ async fn sends_are_stored_while_every_pooled_connection_is_held_up() {
 
     // a third request finds the pool empty and waits for a connection;
     // the node's metrics show that wait, and none for the writer
-    let mut held = held;
-    held.push(tokio::spawn({
-        let admin = w.d.admin.clone();
-        async move { admin.get("/api/v1/audit?limit=1").await }
-    }));
+    held.push(read_audit());
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     locker.batch_execute("commit").await.expect("unlock");
     for request in held {
